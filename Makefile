@@ -1,0 +1,41 @@
+# sfmon: `make run` renders and validates the SoftFactory stack; `make test` runs the suite.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
+SPEC ?= specs/specs.yaml
+OUT ?= generated
+
+.PHONY: setup tools run generate check validate test update-snapshots schema bench fuzz drill clean
+
+setup: $(STAMP) tools
+
+$(STAMP):
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt hatchling
+	$(BIN)/pip install -q --disable-pip-version-check --no-build-isolation -c constraints.txt -e '.[test]'
+	touch $@
+
+tools:
+	scripts/install-tools
+
+run: setup generate validate
+
+generate: $(STAMP)
+	$(BIN)/sfmon generate --spec $(SPEC) --out $(OUT)
+
+check: $(STAMP)
+	$(BIN)/sfmon generate --check --spec $(SPEC) --out $(OUT)
+
+validate: setup
+	$(BIN)/sfmon validate --spec $(SPEC) --out $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+update-snapshots: $(STAMP)
+	$(BIN)/sfmon generate --spec $(SPEC) --out $(OUT)
+	$(BIN)/python -m pytest -q --snapshot-update tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,45 @@
+"""Semantic checks of a parsed spec: one module per check, registered in CHECKS.
+
+A check is a module with `ID` (its name in reports) and `check(ctx) -> Iterable[Problem]`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from sfmon.model import Spec
+from sfmon.problems import Problem, Severity
+from sfmon.sourcemap import SourceMap, dotted
+
+
+@dataclass
+class Context:
+    spec: Spec
+    data: Any  # the raw YAML data, for field names
+    smap: SourceMap
+    check_id: str = ""
+
+    def problem(self, loc: Sequence[Any], message: str, severity: Severity = Severity.ERROR, key: bool = False) -> Problem:
+        line, col = self.smap.locate(loc, key=key)
+        return Problem(self.smap.file, line, col, self.check_id, severity, f"{dotted(loc, self.data)}: {message}")
+
+
+def hint(word: str, choices: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _registry() -> list[Any]:
+    from sfmon.checks import duplicates, references, routes
+
+    return [duplicates, references, routes]
+
+
+def run_checks(ctx: Context) -> list[Problem]:
+    problems: list[Problem] = []
+    for module in _registry():
+        ctx.check_id = module.ID
+        problems.extend(module.check(ctx))
+    return sorted(problems)

@@ -1,0 +1,23 @@
+"""Routes must reach a receiver, and receivers must have an integration to deliver with."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from sfmon.checks import Context
+from sfmon.problems import Problem
+
+ID = "routing"
+
+
+def check(ctx: Context) -> Iterator[Problem]:
+    s = ctx.spec
+    for ri, route in enumerate(s.routing.routes):
+        if not route.notify:
+            yield ctx.problem(("routing", "routes", ri, "notify"), "route reaches no receiver: list at least one in 'notify'")
+    for i, r in enumerate(s.receivers):
+        if not r.integrations():
+            yield ctx.problem(
+                ("receivers", i),
+                f"receiver {r.name!r} has no integration: add one of email, slack, pagerduty, webhook",
+            )

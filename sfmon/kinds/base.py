@@ -1,0 +1,104 @@
+"""What every alert has, whatever its kind; and the selector helper the kinds share."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from sfmon.modelbase import AlertName, Labels, NonEmpty, StrictModel, check_promql, promql_string
+from sfmon.units import DurationStr, PositiveDuration
+
+
+def _selector(value: str) -> str:
+    """A vector selector such as `http_requests_total{status=~"5.."}`."""
+    import promql_parser
+
+    ast = check_promql(value)
+    if not isinstance(ast, promql_parser.VectorSelector) or ast.name is None:
+        raise ValueError(f"expected a metric selector like name{{label=\"value\"}}, got {value!r}")
+    if ast.offset is not None or ast.at is not None:
+        raise ValueError("a selector here may not use offset or @")
+    return value.strip()
+
+
+Selector = Annotated[str, AfterValidator(_selector)]
+
+
+def scoped(selector: str, job: str | None, suffix: str = "") -> str:
+    """Add `job="<target>"` (and a name suffix such as `_bucket`) to a selector."""
+    import promql_parser
+
+    ast = promql_parser.parse(selector)
+    matchers = [f"{m.name}{_OPS[str(m.op)]}{promql_string(m.value)}" for m in ast.matchers.matchers]
+    if job is not None and not any(m.name == "job" for m in ast.matchers.matchers):
+        matchers.insert(0, f"job={promql_string(job)}")
+    return f"{ast.name}{suffix}" + (f"{{{','.join(matchers)}}}" if matchers else "")
+
+
+_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+class UserTest(StrictModel):
+    """A promtool rule test case written in the spec (see docs/spec.md)."""
+
+    name: NonEmpty
+    interval: PositiveDuration = Field(default="1m")
+    series: dict[str, str] = Field(description="series selector -> promtool expanding notation, e.g. '0+10x20'")
+    at: PositiveDuration = Field(description="evaluation time, e.g. 10m")
+    fires: bool = True
+    labels: Labels = Field(default_factory=dict, description="labels the firing alert must carry (besides alertname)")
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class AlertBase(StrictModel):
+    name: AlertName
+    severity: Literal["critical", "warning", "info"]
+    for_: DurationStr = Field(default="0s", alias="for")
+    group: str | None = Field(default=None, description="rule group; default: '<project>'")
+    summary: NonEmpty
+    description: str = ""
+    runbook_url: str = ""
+    labels: Labels = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    tests: list[UserTest] = Field(default_factory=list)
+
+    # Set by subclasses: the spec field that names the target (None: no target).
+    def target_name(self) -> str | None:
+        return getattr(self, "target", None)
+
+    def rule_labels(self) -> dict[str, str]:
+        return {"severity": self.severity, **self.labels}
+
+    def rule_annotations(self) -> dict[str, str]:
+        ann = {"summary": self.summary}
+        if self.description:
+            ann["description"] = self.description
+        if self.runbook_url:
+            ann["runbook_url"] = self.runbook_url
+        return {**ann, **self.annotations}
+
+    def expr(self) -> str:  # pragma: no cover - every kind overrides
+        raise NotImplementedError
+
+    def threshold(self) -> tuple[str, Decimal] | None:
+        """('>' or '<', value in the expression's unit) for kinds with a threshold."""
+        return None
+
+
+class Threshold(StrictModel):
+    """Mixin check: exactly one of above / below."""
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> Any:
+        above, below = getattr(self, "above", None), getattr(self, "below", None)
+        if (above is None) == (below is None):
+            raise ValueError("set exactly one of 'above' or 'below'")
+        return self
+
+
+def compare(op: str, value: Decimal) -> str:
+    from sfmon.units import fmt_number
+
+    return f"{op} {fmt_number(value)}"

@@ -1,0 +1,255 @@
+"""Reads a spec file into a validated `Spec`, or raises `SpecError` with placed problems.
+
+Fast path: ruamel's C-backed safe loader. Only when something is wrong do we re-read the
+text in round-trip mode (see sourcemap.py) to give each problem a line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from pathlib import Path
+from typing import Any
+
+from sfmon.problems import Problem, Severity, SpecError
+from sfmon.sourcemap import SourceMap, dotted
+
+CHECK = "spec"
+MAX_BYTES = 64 * 1024 * 1024  # a spec this large is a mistake, not an organisation
+MAX_NODES = 2_000_000  # expanded size; stops alias bombs before pydantic walks them
+MAX_DEPTH = 64  # no spec field nests deeper than ~10
+
+
+def _problem(file: str, line: int, col: int, message: str) -> Problem:
+    return Problem(file, line, col, CHECK, Severity.ERROR, message)
+
+
+def read_text(path: Path) -> str:
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise SpecError([_problem(file, 0, 0, "is a directory, expected a YAML spec file")]) from None
+    except OSError as exc:
+        raise SpecError([_problem(file, 0, 0, f"cannot read spec: {exc.strerror or exc}")]) from None
+    return decode(file, raw)
+
+
+def decode(file: str, raw: bytes) -> str:
+    if len(raw) > MAX_BYTES:
+        raise SpecError([_problem(file, 1, 1, f"spec is {len(raw) // 2**20} MiB, over the {MAX_BYTES // 2**20} MiB limit")])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise SpecError([_problem(file, 1, 1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError([_problem(file, line, col, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]) from None
+    if not text.strip():
+        raise SpecError([_problem(file, 1, 1, "spec is empty; expected a mapping with 'version: 1'")])
+    return text
+
+
+def parse_yaml(file: str, text: str) -> Any:
+    """Safe-load YAML; syntax errors, duplicate keys and bombs become problems."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe")
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        if "found character '\\t'" in what or "\t" in text.splitlines()[line - 1][: max(col, 1)] if line else False:
+            what += " (YAML forbids tabs for indentation; use spaces)"
+        raise SpecError([_problem(file, line, col, f"YAML syntax error: {_one_line(what)}")]) from None
+    except YAMLError as exc:
+        raise SpecError([_problem(file, 1, 1, f"YAML error: {_one_line(str(exc))}")]) from None
+    except RecursionError:
+        raise SpecError([_problem(file, 1, 1, "YAML nests too deeply")]) from None
+    _check_size(file, data)
+    return data
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_size(file: str, data: Any) -> None:
+    """Refuse documents whose aliases expand past MAX_NODES or that nest past MAX_DEPTH.
+
+    Counts each shared node once per reference (as a consumer would see it) but walks it
+    once, so a billion-laughs document is measured in microseconds.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise SpecError([_problem(file, 1, 1, f"spec nests deeper than {MAX_DEPTH} levels")])
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        children = node.values() if isinstance(node, dict) else node
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_NODES:
+                break
+        sizes[key] = total
+        return total
+
+    if size(data, 0) > MAX_NODES:
+        raise SpecError(
+            [_problem(file, 1, 1, f"spec expands to more than {MAX_NODES:,} nodes (YAML alias bomb?); refused")]
+        )
+
+
+def load_spec(path: Path | str) -> "Spec":  # noqa: F821
+    path = Path(path)
+    text = read_text(path)
+    return parse_spec(str(path), text)
+
+
+def parse_spec(file: str, text: str, data: Any = None) -> "Spec":  # noqa: F821
+    from pydantic import ValidationError
+
+    from sfmon.model import Spec
+
+    if data is None:
+        data = parse_yaml(file, text)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
+        raise SpecError([_problem(file, 1, 1, f"top level is {kind}; expected a mapping with 'version: 1'")])
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        smap = SourceMap(file, text)
+        problems = sorted({_from_pydantic(smap, data, err) for err in exc.errors(include_url=False)})
+        raise SpecError(problems) from None
+
+
+def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
+    loc = tuple(err["loc"])
+    etype = err["type"]
+    field = dotted(loc, data)
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if etype == "extra_forbidden":
+        line, col = smap.locate(loc, key=True)
+        msg = _unknown_key(loc, data)
+    elif etype == "missing":
+        line, col = smap.locate(loc[:-1])
+        msg = "required field is missing"
+    elif etype == "union_tag_invalid":
+        line, col = smap.locate((*loc, "kind"))
+        from sfmon.kinds import KINDS
+
+        kinds = [k.model_fields["kind"].annotation.__args__[0] for k in KINDS]
+        given = err.get("ctx", {}).get("tag", "")
+        msg = f"unknown alert kind {given!r}; expected one of {', '.join(kinds)}" + _hint(str(given), kinds)
+        field = dotted((*loc, "kind"), data)
+    else:
+        line, col = smap.locate(loc)
+        if etype.endswith("_type") and "input" in err:
+            msg = f"{msg}, got {type(err['input']).__name__} {_short(err['input'])}"
+    return _problem(smap.file, line, col, f"{field}: {msg}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _unknown_key(loc: tuple, data: Any) -> str:
+    key = str(loc[-1])
+    allowed = allowed_keys(loc[:-1], data)
+    secret = f"{key}_file"
+    if secret in allowed:
+        return (
+            f"unknown key {key!r}: inline secrets are not allowed; use {secret!r} "
+            "(a path to a file holding the secret, e.g. /run/secrets/...)"
+        )
+    msg = f"unknown key {key!r}"
+    return msg + (_hint(key, sorted(allowed)) or (f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""))
+
+
+def allowed_keys(loc: tuple, data: Any) -> set[str]:
+    """The keys the model accepts at `loc` (aliases, as the spec spells them)."""
+    from pydantic import BaseModel
+
+    from sfmon.model import Spec
+
+    tp: Any = Spec
+    node = data
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = {(f.alias or n): f for n, f in tp.model_fields.items()}
+            if part in fields:
+                tp = fields[part].annotation
+                node = node.get(part) if isinstance(node, dict) else None
+                continue
+            tp = _union_member(tp, part)
+            if tp is None:
+                return set()
+            continue
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin is list and args:
+            tp = args[0]
+            node = node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None
+        elif origin is dict and args:
+            tp = args[1]
+            node = node.get(part) if isinstance(node, dict) else None
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            member = _union_member(tp, part)
+            if member is None:
+                return set()
+            tp = member
+        else:
+            return set()
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return {(f.alias or n) for n, f in tp.model_fields.items()}
+    return set()
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated and Optional; leave other unions alone."""
+    import types
+
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+                continue
+        return tp
+
+
+def _union_member(tp: Any, tag: Any) -> Any:
+    import types
+
+    tp = _unwrap(tp)
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    for member in typing.get_args(tp):
+        kind = getattr(member, "model_fields", {}).get("kind")
+        if kind is not None and tag in typing.get_args(kind.annotation):
+            return member
+    return None

@@ -1,0 +1,77 @@
+"""Shared pieces of the spec models: the strict base class and validated name types."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+# Prometheus' data model: label names and metric names.
+LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+SLUG_RE = re.compile(r"^[a-z0-9]([a-z0-9_-]{0,38}[a-z0-9])?$")
+
+
+class StrictModel(BaseModel):
+    """Every spec object: unknown keys are errors, values are not coerced, models are frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+def _label_name(value: str) -> str:
+    if not LABEL_NAME_RE.match(value):
+        raise ValueError(f"invalid label name {value!r}: use letters, digits and _, not starting with a digit")
+    if value.startswith("__"):
+        raise ValueError(f"label name {value!r} is reserved: names starting with __ are internal to Prometheus")
+    return value
+
+
+def _metric_name(value: str) -> str:
+    if not METRIC_NAME_RE.match(value):
+        raise ValueError(f"invalid metric name {value!r}: use letters, digits, _ and :, not starting with a digit")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise ValueError(f"invalid name {value!r}: use 1-40 lowercase letters, digits, - and _")
+    return value
+
+
+def _alert_name(value: str) -> str:
+    if not LABEL_NAME_RE.match(value):
+        raise ValueError(f"invalid alert name {value!r}: use letters, digits and _ (e.g. HighErrorRate)")
+    return value
+
+
+def _nonempty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+LabelName = Annotated[str, AfterValidator(_label_name)]
+MetricName = Annotated[str, AfterValidator(_metric_name)]
+Slug = Annotated[str, AfterValidator(_slug)]
+AlertName = Annotated[str, AfterValidator(_alert_name)]
+NonEmpty = Annotated[str, AfterValidator(_nonempty)]
+Labels = dict[LabelName, str]
+
+
+def promql_string(value: str) -> str:
+    """A PromQL double-quoted string literal (Go escaping, UTF-8 kept as is)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def check_promql(expr: str) -> Any:
+    """Parse PromQL and return the AST; raises ValueError with the parser's message."""
+    import promql_parser
+
+    try:
+        return promql_parser.parse(expr)
+    except BaseException as exc:  # the Rust binding may raise a PanicException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise ValueError(f"PromQL syntax error: {exc}") from None

@@ -1,0 +1,68 @@
+"""How every value reaches a YAML or JSON file: as one quoted scalar, whatever it holds.
+
+Templates never quote by hand: the Jinja environment's `finalize` hook passes each `{{ }}`
+value through `yaml_scalar` or `json_scalar`. A JSON string literal is also a YAML
+double-quoted scalar, with two exceptions handled here: Go's YAML parser (promtool,
+Prometheus, Alertmanager) rejects surrogate-pair escapes and treats some characters as
+line breaks or non-printable, so those are written as YAML escapes instead.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from sfmon.units import fmt_number
+
+
+class Raw(str):
+    """Text the render code built and vouches for (e.g. a validated bare key)."""
+
+
+def _go_yaml_printable(ch: str) -> bool:
+    # Mirrors yaml_emitter/yaml_reader is_printable in gopkg.in/yaml.v2 and v3.
+    o = ord(ch)
+    return o == 0x0A or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or (0xE000 <= o <= 0xFFFD and o != 0xFEFF) or o >= 0x10000
+
+
+def _yaml_escape(ch: str) -> str:
+    o = ord(ch)
+    if o == 0x85:
+        return "\\N"
+    if o == 0x2028:
+        return "\\L"
+    if o == 0x2029:
+        return "\\P"
+    return f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"
+
+
+def yaml_string(text: str) -> str:
+    body = json.dumps(text, ensure_ascii=False)
+    if all(_go_yaml_printable(c) and c not in "\x85\u2028\u2029" for c in body):
+        return body
+    return "".join(c if _go_yaml_printable(c) and c not in "\x85\u2028\u2029" else _yaml_escape(c) for c in body)
+
+
+def _scalar(value: Any, string: Any) -> str:
+    if isinstance(value, Raw):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return fmt_number(value)
+    if isinstance(value, float):
+        return fmt_number(Decimal(repr(value)))
+    if isinstance(value, str):
+        return string(value)
+    raise TypeError(f"cannot write a {type(value).__name__} into a template; convert it in the render code")
+
+
+def yaml_scalar(value: Any) -> str:
+    return _scalar(value, yaml_string)
+
+
+def json_scalar(value: Any) -> str:
+    return _scalar(value, lambda s: json.dumps(s, ensure_ascii=False))

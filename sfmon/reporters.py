@@ -1,0 +1,67 @@
+"""Problems as text for people, JSON for machines, annotations for GitHub pull requests."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from sfmon.problems import Problem, Severity
+
+FORMATS = ("text", "json", "github")
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+
+
+def text(problems: Iterable[Problem], colour: bool = False) -> str:
+    lines = []
+    for p in problems:
+        sev = f"{_COLOURS[p.severity]}{p.severity}\033[0m" if colour else str(p.severity)
+        lines.append(f"{p.location()}: {sev}: {p.message} [{p.check}]")
+    return "\n".join(lines)
+
+
+def as_json(problems: Iterable[Problem]) -> str:
+    return "\n".join(
+        json.dumps(
+            {
+                "file": p.file,
+                "line": p.line,
+                "column": p.column,
+                "check": p.check,
+                "severity": str(p.severity),
+                "message": p.message,
+            },
+            ensure_ascii=False,
+        )
+        for p in problems
+    )
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    # GitHub's workflow-command escaping: %, CR, LF always; ':' and ',' inside properties.
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def github(problems: Iterable[Problem]) -> str:
+    level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    lines = []
+    for p in problems:
+        props = [f"file={_gh_escape(p.file, True)}"]
+        if p.line:
+            props.append(f"line={p.line}")
+            if p.column:
+                props.append(f"col={p.column}")
+        props.append(f"title={_gh_escape('sfmon ' + p.check, True)}")
+        lines.append(f"::{level[p.severity]} {','.join(props)}::{_gh_escape(p.message)}")
+    return "\n".join(lines)
+
+
+def render(problems: list[Problem], fmt: str, colour: bool = False) -> str:
+    if fmt == "json":
+        return as_json(problems)
+    if fmt == "github":
+        return github(problems)
+    return text(problems, colour)

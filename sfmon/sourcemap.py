@@ -1,0 +1,67 @@
+"""Places a spec location (`('alerts', 3, 'above')`) back in the YAML text as line and column.
+
+The fast loader keeps no positions; only when something must be reported do we parse the
+text again in ruamel's round-trip mode, which records where every key and item starts.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Sequence
+
+
+class SourceMap:
+    def __init__(self, file: str, text: str):
+        self.file = file
+        self.text = text
+
+    @cached_property
+    def _tree(self) -> Any:
+        from ruamel.yaml import YAML
+
+        try:
+            return YAML(typ="rt", pure=True).load(self.text)
+        except Exception:  # the fast load succeeded, so this is not expected; degrade to no positions
+            return None
+
+    def locate(self, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the value at `loc` (of its key when `key`), or the
+        nearest enclosing node that exists. Union tags in `loc` that are not keys are skipped."""
+        node = self._tree
+        pos = (1, 1)
+        if node is None:
+            return (0, 0)
+        if hasattr(node, "lc"):
+            pos = (node.lc.line + 1, node.lc.col + 1)
+        for i, part in enumerate(loc):
+            last = i == len(loc) - 1
+            if isinstance(node, dict) and part in node:
+                kl, kc = node.lc.key(part)
+                vl, vc = node.lc.value(part)
+                pos = (kl + 1, kc + 1) if key and last else (vl + 1, vc + 1)
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                il, ic = node.lc.item(part)
+                pos = (il + 1, ic + 1)
+                node = node[part]
+            elif isinstance(node, dict) and isinstance(part, str) and node.get("kind") == part:
+                continue  # a discriminated-union tag, not a key
+            else:
+                break
+        return pos
+
+
+def dotted(loc: Sequence[Any], data: Any) -> str:
+    """`alerts[3].above` for ('alerts', 3, 'error_ratio', 'above'), skipping union tags."""
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            continue
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue
+        out += f".{part}" if out else str(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return out or "(top level)"

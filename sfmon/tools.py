@@ -1,0 +1,95 @@
+"""Runs promtool and amtool (the real binaries, via subprocess) and turns output into Problems."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sfmon.problems import Problem, Severity
+
+TIMEOUT = float(os.environ.get("SFMON_TOOL_TIMEOUT", "60"))
+
+
+class ToolMissing(Exception):
+    def __init__(self, tool: str):
+        super().__init__(
+            f"{tool} not found on PATH (set SFMON_{tool.upper()} to its path); "
+            "on Debian: apt-get install prometheus prometheus-alertmanager"
+        )
+        self.tool = tool
+
+
+def find(tool: str) -> str:
+    path = os.environ.get(f"SFMON_{tool.upper()}") or shutil.which(tool)
+    if not path or not os.access(path, os.X_OK):
+        raise ToolMissing(tool)
+    return path
+
+
+@dataclass(frozen=True)
+class Run:
+    """One tool invocation: what to run, which output file it is about, the check id."""
+
+    check: str
+    args: tuple[str, ...]
+    file: str  # the file problems are reported against (as the user knows it)
+    cwd: str | None = None
+
+
+def run(job: Run) -> list[Problem]:
+    tool = job.args[0]
+    exe = find(tool)
+    try:
+        proc = subprocess.run(
+            [exe, *job.args[1:]],
+            cwd=job.cwd,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return [_p(job, 0, f"{tool} did not finish within {TIMEOUT:g}s and was stopped ({' '.join(job.args)})")]
+    except OSError as exc:
+        return [_p(job, 0, f"{tool} could not be started: {exc}")]
+    if proc.returncode == 0:
+        return []
+    if proc.returncode < 0:
+        return [_p(job, 0, f"{tool} crashed (signal {-proc.returncode}) running {' '.join(job.args[1:])}")]
+    return parse_failure(job, proc.stdout + proc.stderr)
+
+
+_NOISE = re.compile(r"^(Checking |  SUCCESS|Found:| - |Warning: --config.file|amtool: error: failed to validate|Unit Testing: )")
+_LINE = re.compile(r"\bline (\d+)(?::(\d+))?")
+
+
+def parse_failure(job: Run, output: str) -> list[Problem]:
+    """One problem per meaningful line of a failed run, with the YAML line when the tool gives it."""
+    problems = []
+    for raw in output.splitlines():
+        text = raw.strip()
+        if not text or _NOISE.match(raw):
+            continue
+        text = re.sub(r"^(FAILED:|Checking '.*'\s+FAILED:)\s*", "", text)
+        m = _LINE.search(text)
+        problems.append(_p(job, int(m.group(1)) if m else 0, text, int(m.group(2) or 1) if m else 0))
+    return problems or [_p(job, 0, f"{job.args[0]} failed with no message ({' '.join(job.args[1:])})")]
+
+
+def _p(job: Run, line: int, message: str, column: int = 0) -> Problem:
+    return Problem(job.file, line, column, job.check, Severity.ERROR, message)
+
+
+def standard_runs(workdir: Path, label: str) -> list[Run]:
+    """The checks every render gets: config, rules, Alertmanager config."""
+    w = str(workdir)
+    return [
+        Run("promtool-config", ("promtool", "check", "config", "prometheus.yml"), f"{label}/prometheus.yml", w),
+        Run("promtool-rules", ("promtool", "check", "rules", "alerts.yml"), f"{label}/alerts.yml", w),
+        Run("amtool-config", ("amtool", "check-config", "alertmanager.yml"), f"{label}/alertmanager.yml", w),
+    ]

@@ -1,0 +1,139 @@
+"""Readable units of the spec: durations (`5m`), percentages (`5%`), plain numbers.
+
+Values keep the text the user wrote (for diffs and messages) and an exact Decimal (for
+rendering), so `7%` renders as `0.07`, never `0.07000000000000001`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+
+# Prometheus' own duration grammar (model.ParseDuration): units in descending order.
+_DURATION_RE = re.compile(
+    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
+)
+_MS = (365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1)
+
+
+class Duration(str):
+    """A Prometheus duration string; `.ms` is its length in milliseconds."""
+
+    ms: int
+
+    def __new__(cls, text: str) -> "Duration":
+        m = _DURATION_RE.match(text)
+        if not text or not m:
+            raise ValueError(f"invalid duration {text!r}: use Prometheus units like 30s, 5m, 1h30m, 15d")
+        self = super().__new__(cls, text)
+        self.ms = sum(int(g) * mult for g, mult in zip(m.groups(), _MS) if g)
+        return self
+
+    @property
+    def seconds(self) -> Decimal:
+        return Decimal(self.ms) / 1000
+
+
+def format_duration_ms(ms: int) -> str:
+    """Shortest Prometheus duration for a length in milliseconds (0 -> '0s')."""
+    if ms == 0:
+        return "0s"
+    out = []
+    for unit, mult in zip(("y", "w", "d", "h", "m", "s", "ms"), _MS):
+        if ms >= mult:
+            out.append(f"{ms // mult}{unit}")
+            ms %= mult
+    return "".join(out)
+
+
+def _duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration string like '5m', got {type(value).__name__}")
+    return Duration(value.strip())
+
+
+def _nonzero_duration(value: Any) -> Duration:
+    d = _duration(value)
+    if d.ms == 0:
+        raise ValueError("duration must be greater than zero")
+    return d
+
+
+_DUR_SCHEMA = {"type": "string", "pattern": _DURATION_RE.pattern, "examples": ["15s", "5m", "1h30m"]}
+
+DurationStr = Annotated[
+    Duration, PlainValidator(_duration), PlainSerializer(str, return_type=str), WithJsonSchema(_DUR_SCHEMA)
+]
+PositiveDuration = Annotated[
+    Duration, PlainValidator(_nonzero_duration), PlainSerializer(str, return_type=str), WithJsonSchema(_DUR_SCHEMA)
+]
+
+
+class Percent(str):
+    """`5%` or `99.5%`; `.fraction` is the exact ratio (0.05)."""
+
+    fraction: Decimal
+
+    def __new__(cls, text: str) -> "Percent":
+        body = text.strip()
+        if not body.endswith("%"):
+            raise ValueError(f"expected a percentage like '5%', got {text!r}")
+        try:
+            value = Decimal(body[:-1].strip())
+        except InvalidOperation:
+            raise ValueError(f"expected a percentage like '5%', got {text!r}") from None
+        if not value.is_finite() or value < 0 or value > 100:
+            raise ValueError(f"must be between 0% and 100%, got {text!r}")
+        self = super().__new__(cls, body)
+        self.fraction = value / 100
+        return self
+
+
+def _percent(value: Any) -> Percent:
+    if isinstance(value, Percent):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a percentage string like '5%', got {type(value).__name__} {value!r}")
+    return Percent(value)
+
+
+PercentStr = Annotated[
+    Percent,
+    PlainValidator(_percent),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*[0-9.]+\s*%$", "examples": ["5%", "99.5%"]}),
+]
+
+
+def _number(value: Any) -> Decimal:
+    # bool is an int in Python; a YAML `true` is never a threshold.
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
+    d = Decimal(str(value))
+    if not d.is_finite():
+        raise ValueError(f"must be a finite number, got {value!r}")
+    if d < 0:
+        raise ValueError(f"must not be negative, got {value!r}")
+    return d
+
+
+Number = Annotated[
+    Decimal,
+    PlainValidator(_number),
+    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d), return_type=float),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+
+
+def fmt_number(value: Decimal | int | float) -> str:
+    """Plain decimal text for PromQL and JSON: no exponent, no trailing zeros."""
+    d = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if d == d.to_integral_value():
+        return str(d.quantize(Decimal(1)))
+    text = format(d.normalize(), "f")
+    return text

@@ -1,0 +1,161 @@
+"""What each template needs, computed from the spec: flattened routes, panel layout, secrets.
+
+Kept apart from the templates so that the templates only lay out text.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sfmon.model import Dashboard, Panel, Route, Spec
+from sfmon.modelbase import promql_string
+
+
+def prometheus_view(spec: Spec) -> dict[str, Any]:
+    return {"p": spec.prometheus, "targets": spec.targets, "rule_files": ["alerts.yml"]}
+
+
+def rules_view(spec: Spec) -> dict[str, Any]:
+    groups: dict[str, list[Any]] = {}
+    for alert in spec.alerts:
+        groups.setdefault(alert.group or spec.project, []).append(alert)
+    return {"groups": sorted(groups.items())}
+
+
+def matchers(match: dict[str, str], match_re: dict[str, str] | None = None) -> list[str]:
+    """Alertmanager matcher strings: severity="critical", team=~"back.*"."""
+    out = [f"{k}={promql_string(v)}" for k, v in sorted(match.items())]
+    out += [f"{k}=~{promql_string(v)}" for k, v in sorted((match_re or {}).items())]
+    return out
+
+
+def flat_routes(routes: list[Route]) -> list[dict[str, Any]]:
+    """One Alertmanager route per (spec route, receiver). All but the last receiver of a
+    spec route continue, so every listed receiver gets the alert; the last one keeps the
+    spec route's own `continue`."""
+    out = []
+    for route in routes:
+        for i, receiver in enumerate(route.notify):
+            last = i == len(route.notify) - 1
+            out.append(
+                {
+                    "receiver": receiver,
+                    "matchers": matchers(route.match, route.match_re),
+                    "continue": route.continue_ if last else True,
+                    "group_by": route.group_by,
+                    "group_wait": route.group_wait,
+                    "group_interval": route.group_interval,
+                    "repeat_interval": route.repeat_interval,
+                }
+            )
+    return out
+
+
+def alertmanager_view(spec: Spec) -> dict[str, Any]:
+    return {
+        "r": spec.routing,
+        "routes": flat_routes(spec.routing.routes),
+        "inhibits": [
+            {"source": matchers(i.source), "target": matchers(i.target), "equal": i.equal} for i in spec.routing.inhibit
+        ],
+        "receivers": spec.receivers,
+    }
+
+
+# --- Grafana -----------------------------------------------------------------------------
+
+GRID_WIDTH = 24
+
+
+def _steps(spec: Spec, panel: Panel) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = [{"value": None, "color": "green"}]
+    steps += [{"value": t.value, "color": t.color} for t in panel.thresholds]
+    if panel.show_alert:
+        alert = next((a for a in spec.alerts if a.name == panel.show_alert), None)
+        limit = alert.threshold() if alert is not None else None
+        if limit is not None and limit[0] in (">", "<"):
+            op, value = limit
+            if op == "<":  # below the limit is bad: red up to it, green from it
+                steps[0]["color"] = "red"
+            steps.append({"value": value, "color": "red" if op == ">" else "green"})
+    head, rest = steps[0], sorted(steps[1:], key=lambda s: Decimal(str(s["value"])))
+    return [head, *rest]
+
+
+def dashboard_view(spec: Spec, dash: Dashboard) -> dict[str, Any]:
+    """Panels with ids and grid positions: rows full width, panels left to right, wrapping."""
+    items: list[dict[str, Any]] = []
+    next_id, y = 1, 0
+    for row in dash.rows:
+        items.append({"row": row, "id": next_id, "grid": {"h": 1, "w": GRID_WIDTH, "x": 0, "y": y}})
+        next_id, y = next_id + 1, y + 1
+        x, line_height = 0, 0
+        for panel in row.panels:
+            if x + panel.width > GRID_WIDTH:
+                x, y, line_height = 0, y + line_height, 0
+            items.append(
+                {
+                    "panel": panel,
+                    "id": next_id,
+                    "grid": {"h": panel.height, "w": panel.width, "x": x, "y": y},
+                    "steps": _steps(spec, panel),
+                    "queries": [
+                        {"ref": _ref_id(i), "expr": q.expr, "legend": q.legend} for i, q in enumerate(panel.all_queries())
+                    ],
+                }
+            )
+            next_id += 1
+            x += panel.width
+            line_height = max(line_height, panel.height)
+        y += line_height
+    return {"dash": dash, "items": items, "ds": {"type": "prometheus", "uid": spec.grafana.datasource_uid}}
+
+
+def _ref_id(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+# --- Compose -----------------------------------------------------------------------------
+
+
+def secret_files(spec: Spec) -> list[str]:
+    """Every secret file path the spec references, sorted."""
+    paths: set[str] = set()
+    for r in spec.receivers:
+        for integ in (r.email, r.slack, r.pagerduty, r.webhook):
+            if integ is None:
+                continue
+            for name, value in integ:
+                if name.endswith("_file") and value:
+                    paths.add(value)
+        if r.webhook is not None and r.webhook.basic_auth is not None:
+            paths.add(r.webhook.basic_auth.password_file)
+    return sorted(paths)
+
+
+def compose_view(spec: Spec) -> dict[str, Any]:
+    am = sorted(secret_files(spec))
+    grafana_secret = spec.grafana.admin_password_file
+    secrets = sorted({*am, *([grafana_secret] if grafana_secret else [])})
+    return {
+        "p": spec.prometheus,
+        "g": spec.grafana,
+        "images": spec.images,
+        "am_secrets": [_secret_name(s) for s in am],
+        "grafana_secret": _secret_name(grafana_secret) if grafana_secret else None,
+        "secrets": [{"name": _secret_name(s), "path": s} for s in secrets],
+    }
+
+
+def _secret_name(path: str) -> str:
+    """Compose secret name for a file path: /run/secrets/smtp_password -> smtp_password."""
+    import re
+
+    base = path.removeprefix("/run/secrets/")
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", base.strip("/"))

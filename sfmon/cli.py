@@ -176,3 +176,7 @@ def validate(
     if has_errors(problems):
         raise typer.Exit(EXIT_PROBLEMS)
     _info(f"ok: {spec} is valid; promtool and amtool accept every rendered file", fmt)
+
+
+# Commands that live in their own modules (sfmon/cmd_*.py) register themselves on `app`
+# when imported here; keep their heavy imports inside the command functions.

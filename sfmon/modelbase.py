@@ -17,7 +17,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]([a-z0-9_-]{0,38}[a-z0-9])?$")
 class StrictModel(BaseModel):
     """Every spec object: unknown keys are errors, values are not coerced, models are frozen."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True, validate_default=True)
 
 
 def _label_name(value: str) -> str:

@@ -1,0 +1,86 @@
+"""Shared fixtures: paths, the real-tool requirement, CLI runners, tree hashing, file snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "specs" / "specs.yaml"
+GENERATED = ROOT / "generated"
+FIXTURES = ROOT / "tests" / "fixtures"
+SCHEMAS = ROOT.parent / "shared" / "schemas"
+
+
+def require_tool(name: str) -> str:
+    """Path of a real binary; skip without it on a laptop, fail in CI (CI is set)."""
+    path = shutil.which(name)
+    if path:
+        return path
+    message = f"{name} is not installed (apt-get install prometheus prometheus-alertmanager)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI must run this test")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def promtool() -> str:
+    return require_tool("promtool")
+
+
+@pytest.fixture
+def amtool() -> str:
+    return require_tool("amtool")
+
+
+def run_sfmon(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the CLI as a user does: a real process, real exit code, real stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "sfmon", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def tree_hash(path: Path) -> str:
+    """Hash of every file's path, mode and bytes under `path` (empty string if absent)."""
+    if not path.exists():
+        return ""
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f.relative_to(path).as_posix().encode() + b"\0")
+        h.update(oct(f.stat().st_mode).encode() + b"\0")
+        h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A scratch project: a copy of the default spec in specs/, an empty generated/."""
+    (tmp_path / "specs").mkdir()
+    shutil.copy(SPEC, tmp_path / "specs" / "specs.yaml")
+    return tmp_path
+
+
+class YmlSnapshot(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    file_extension = "yml"
+
+
+class JsonSnapshot(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    file_extension = "json"
+
+
+def snapshot_extension(rel: str) -> type[SingleFileSnapshotExtension]:
+    return JsonSnapshot if rel.endswith(".json") else YmlSnapshot

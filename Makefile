@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum |
 SPEC ?= specs/specs.yaml
 OUT ?= generated
 
-.PHONY: setup tools run generate check validate test update-snapshots schema bench fuzz drill clean
+.PHONY: setup tools run generate check validate test update-snapshots docs schema bench fuzz drill clean
 
 setup: $(STAMP) tools
 
@@ -36,6 +36,9 @@ test: setup
 update-snapshots: $(STAMP)
 	$(BIN)/sfmon generate --spec $(SPEC) --out $(OUT)
 	$(BIN)/python -m pytest -q --snapshot-update tests
+
+docs: $(STAMP)
+	$(BIN)/python -m sfmon.docgen
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

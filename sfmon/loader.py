@@ -63,7 +63,9 @@ def parse_yaml(file: str, text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        if "found character '\\t'" in what or "\t" in text.splitlines()[line - 1][: max(col, 1)] if line else False:
+        lines = text.splitlines()
+        here = lines[line - 1] if 0 < line <= len(lines) else ""
+        if "'\\t'" in what or "\t" in here[: max(col, 1)]:
             what += " (YAML forbids tabs for indentation; use spaces)"
         raise SpecError([_problem(file, line, col, f"YAML syntax error: {_one_line(what)}")]) from None
     except YAMLError as exc:

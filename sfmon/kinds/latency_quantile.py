@@ -40,8 +40,8 @@ class LatencyQuantile(AlertBase):
         by = ", ".join([*self.by, "le"])
         bucket = scoped(self.histogram, self.target, "_bucket")
         return (
-            f"histogram_quantile({fmt_number(self.quantile)}, "
-            f"  sum by ({by}) (rate({bucket}[{self.window}]))) {compare('>', self.limit())}"
+            f"histogram_quantile({fmt_number(self.quantile)},"
+            f" sum by ({by}) (rate({bucket}[{self.window}]))) {compare('>', self.limit())}"
         )
 
     def threshold(self) -> tuple[str, Decimal]:

@@ -31,7 +31,7 @@ class Ratio(Threshold, AlertBase):
     def expr(self) -> str:
         den = " + ".join(self._term(s) for s in self.denominator)
         if len(self.denominator) > 1:
-            den = f"( {den})"
+            den = f"({den})"
         op, value = self.threshold()
         return f"{self._term(self.numerator)} / {den} {compare(op, value)}"
 

@@ -1,0 +1,137 @@
+"""Parse every rendered file back and compare its values with the spec's.
+
+Uses the full fixture too: label values with quotes, colons, braces, newlines, emoji, and
+annotations holding Go templates must survive exactly.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from sfmon.pipeline import load, render
+from sfmon.views import flat_routes, matchers
+
+from conftest import FIXTURES, SPEC
+
+SPECS = [SPEC, FIXTURES / "specs" / "valid" / "full.yaml", FIXTURES / "specs" / "valid" / "minimal.yaml"]
+yaml = YAML(typ="safe")
+
+
+@pytest.fixture(params=SPECS, ids=lambda p: p.stem)
+def case(request):
+    loaded = load(request.param)
+    return loaded.spec, {rel: (json.loads(t) if rel.endswith(".json") else yaml.load(t)) for rel, t in render(loaded).items()}
+
+
+def test_prometheus_config(case):
+    spec, out = case
+    prom = out["prometheus.yml"]
+    g = prom["global"]
+    assert (g["scrape_interval"], g["evaluation_interval"], g["scrape_timeout"]) == (
+        spec.prometheus.scrape_interval,
+        spec.prometheus.evaluation_interval,
+        spec.prometheus.scrape_timeout,
+    )
+    assert g.get("external_labels", {}) == spec.prometheus.external_labels
+    assert prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == spec.prometheus.alertmanagers
+    jobs = {j["job_name"]: j for j in prom["scrape_configs"]}
+    assert list(jobs) == [t.name for t in spec.targets]
+    for t in spec.targets:
+        job = jobs[t.name]
+        assert job["metrics_path"] == t.metrics_path and job["scheme"] == t.scheme
+        assert job["static_configs"][0]["targets"] == t.addresses
+        assert job["static_configs"][0].get("labels", {}) == t.labels
+        assert job.get("scrape_interval") == t.scrape_interval
+
+
+def test_alert_rules(case):
+    spec, out = case
+    rules = {r["alert"]: r for g in out["alerts.yml"]["groups"] for r in g["rules"]}
+    assert list(rules) == [a.name for a in spec.alerts] or sorted(rules) == sorted(a.name for a in spec.alerts)
+    for a in spec.alerts:
+        r = rules[a.name]
+        assert r["expr"] == a.expr()
+        assert r["labels"] == {"severity": a.severity, **a.labels}
+        assert r["annotations"]["summary"] == a.summary
+        assert r["annotations"].get("runbook_url", "") == a.runbook_url
+        for k, v in a.annotations.items():
+            assert r["annotations"][k] == v
+        assert r.get("for", "0s") == a.for_
+
+
+def test_alertmanager_config(case):
+    spec, out = case
+    am = out["alertmanager.yml"]
+    assert am["route"]["receiver"] == spec.routing.receiver
+    assert am["route"]["group_by"] == spec.routing.group_by
+    flat = flat_routes(spec.routing.routes)
+    assert [(r["receiver"], r.get("matchers", []), r["continue"]) for r in am["route"].get("routes", [])] == [
+        (f["receiver"], f["matchers"], f["continue"]) for f in flat
+    ]
+    assert [i["source_matchers"] for i in am["inhibit_rules"]] == [matchers(i.source) for i in spec.routing.inhibit]
+    receivers = {r["name"]: r for r in am["receivers"]}
+    assert list(receivers) == [r.name for r in spec.receivers]
+    for r in spec.receivers:
+        got = receivers[r.name]
+        if r.email:
+            e = got["email_configs"][0]
+            assert e["to"] == ", ".join(r.email.to) and e["from"] == r.email.from_ and e["smarthost"] == r.email.smarthost
+        if r.slack:
+            s = got["slack_configs"][0]
+            assert (s["channel"], s["api_url_file"], s["title"], s["text"]) == (
+                r.slack.channel, r.slack.api_url_file, r.slack.title, r.slack.text
+            )
+        if r.pagerduty:
+            assert got["pagerduty_configs"][0]["routing_key_file"] == r.pagerduty.routing_key_file
+        if r.webhook:
+            assert got["webhook_configs"][0]["url"] == r.webhook.url
+
+
+def test_dashboards(case):
+    spec, out = case
+    for d in spec.dashboards:
+        dash = out[f"grafana/dashboards/{d.uid}.json"]
+        assert (dash["uid"], dash["title"], dash["tags"]) == (d.uid, d.title, d.tags)
+        panels = [p for p in dash["panels"] if p["type"] != "row"]
+        want = [p for row in d.rows for p in row.panels]
+        assert [p["title"] for p in panels] == [p.title for p in want]
+        for got, p in zip(panels, want):
+            assert [t["expr"] for t in got["targets"]] == [q.expr for q in p.all_queries()]
+            assert [t["legendFormat"] for t in got["targets"]] == [q.legend for q in p.all_queries()]
+            assert got["fieldConfig"]["defaults"]["unit"] == p.unit
+        assert [v["name"] for v in dash["templating"]["list"]] == [v.name for v in d.variables]
+
+
+def test_grafana_provisioning(case):
+    spec, out = case
+    ds = out["grafana/provisioning/datasources/prometheus.yml"]["datasources"][0]
+    assert (ds["uid"], ds["url"], ds["type"]) == (spec.grafana.datasource_uid, spec.grafana.datasource_url, "prometheus")
+    prov = out["grafana/provisioning/dashboards/sfmon.yml"]["providers"][0]
+    assert prov["folder"] == spec.grafana.folder
+
+
+def test_compose_carries_retention_and_no_default_password(case):
+    spec, out = case
+    compose = out["docker-compose.yml"]
+    assert f"--storage.tsdb.retention.time={spec.prometheus.retention}" in compose["services"]["prometheus"]["command"]
+    env = compose["services"]["grafana"]["environment"]
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == ("true" if spec.grafana.anonymous_access else "false")
+    assert "admin" not in env.get("GF_SECURITY_ADMIN_PASSWORD", "")
+    assert env.get("GF_SECURITY_ADMIN_PASSWORD__FILE") or env.get("GF_SECURITY_ADMIN_PASSWORD", "").startswith("${")
+
+
+def test_tricky_values_survive_exactly():
+    spec = load(FIXTURES / "specs" / "valid" / "full.yaml").spec
+    out = render(load(FIXTURES / "specs" / "valid" / "full.yaml"))
+    prom = yaml.load(out["prometheus.yml"])
+    assert prom["scrape_configs"][0]["static_configs"][0]["labels"] == {
+        "team": "web: {core}", "quote": 'say "hi"', "multi": "line one\nline two"
+    }
+    rule = yaml.load(out["alerts.yml"])["groups"][1]["rules"][0]
+    assert rule["labels"]["emoji"] == "🔥 fire"
+    assert rule["annotations"]["description"] == "Value: {{ $value }}; labels: {{ $labels }}"
+    assert spec.alerts[0].summary == rule["annotations"]["summary"] == "{{ $labels.instance }} of {{ $labels.job }} is down"
+    dash = json.loads(out["grafana/dashboards/web-overview.json"])
+    assert dash["title"] == 'Web "overview" 🚀'

@@ -26,7 +26,7 @@ class SourceMap:
 
     def locate(self, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `loc` (of its key when `key`), or the
-        nearest enclosing node that exists. Union tags in `loc` that are not keys are skipped."""
+        nearest enclosing node that exists. Discriminated-union tags in `loc` are skipped."""
         node = self._tree
         pos = (1, 1)
         if node is None:
@@ -35,6 +35,8 @@ class SourceMap:
             pos = (node.lc.line + 1, node.lc.col + 1)
         for i, part in enumerate(loc):
             last = i == len(loc) - 1
+            if _is_tag(node, loc, i):
+                continue
             if isinstance(node, dict) and part in node:
                 kl, kc = node.lc.key(part)
                 vl, vc = node.lc.value(part)
@@ -44,8 +46,6 @@ class SourceMap:
                 il, ic = node.lc.item(part)
                 pos = (il + 1, ic + 1)
                 node = node[part]
-            elif isinstance(node, dict) and isinstance(part, str) and node.get("kind") == part:
-                continue  # a discriminated-union tag, not a key
             else:
                 break
         return pos
@@ -55,13 +55,21 @@ def dotted(loc: Sequence[Any], data: Any) -> str:
     """`alerts[3].above` for ('alerts', 3, 'error_ratio', 'above'), skipping union tags."""
     out = ""
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
+        if _is_tag(node, loc, i):
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
             node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
             continue
-        if isinstance(node, dict) and part not in node and node.get("kind") == part:
-            continue
         out += f".{part}" if out else str(part)
         node = node.get(part) if isinstance(node, dict) else None
     return out or "(top level)"
+
+
+def _is_tag(node: Any, loc: Sequence[Any], i: int) -> bool:
+    """Whether loc[i] is the discriminated-union tag pydantic inserts, even when the tag
+    is also a key of the node (`kind: expr` has a field `expr`: loc (..., 'expr', 'expr'))."""
+    if not isinstance(node, dict) or node.get("kind") != loc[i]:
+        return False
+    return loc[i] not in node or (i + 1 < len(loc) and loc[i + 1] in node)

@@ -32,9 +32,9 @@ def hint(word: str, choices: Iterable[str]) -> str:
 
 
 def _registry() -> list[Any]:
-    from sfmon.checks import duplicates, references, routes
+    from sfmon.checks import duplicates, metrics, references, routes
 
-    return [duplicates, references, routes]
+    return [duplicates, references, routes, metrics]
 
 
 def run_checks(ctx: Context) -> list[Problem]:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from sfmon.kinds.base import AlertBase
 from sfmon.modelbase import Slug, check_promql
 
 
-def _promql(value: str) -> str:
-    check_promql(value)
-    return value.strip()
-
-
 class RawExpr(AlertBase):
     kind: Literal["expr"]
     target: Slug | None = Field(default=None, description="optional: the target this alert is about")
-    promql: Annotated[str, AfterValidator(_promql)] = Field(alias="expr")
+    promql: str = Field(alias="expr", description="any PromQL; sfmon checks its syntax and metric names")
+
+    @field_validator("promql")
+    @classmethod
+    def _parses(cls, value: str, info: ValidationInfo) -> str:
+        # `name` is validated before this field, so the message can say which alert it is.
+        try:
+            check_promql(value)
+        except ValueError as exc:
+            name = info.data.get("name")
+            detail = str(exc).removeprefix("PromQL syntax error: ")
+            raise ValueError(f"PromQL syntax error in alert {name!r}: {detail}" if name else str(exc)) from None
+        return value.strip()
 
     def expr(self) -> str:
         return self.promql

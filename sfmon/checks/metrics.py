@@ -1,0 +1,216 @@
+"""Every PromQL query must parse, and every metric it reads must be in a catalog.
+
+Alert expressions (built-in kinds as rendered, raw `expr` as written) and dashboard
+queries are parsed with promql-parser. Dashboard variables are replaced by their
+`sample` value and Grafana's `$__rate_interval`-style globals by a fixed value first, as
+Grafana would before sending the query. A syntax error is an error; a metric name that
+no catalog declares is a warning with the nearest known name. A spec without catalogs
+gets no name warnings: there is nothing to check against.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+from sfmon.checks import Context
+from sfmon.problems import Problem, Severity
+
+ID = "metrics"
+
+# Series every Prometheus has without any exporter: per-scrape series and the alert state.
+BUILTIN_SERIES = frozenset(
+    {
+        "up",
+        "scrape_duration_seconds",
+        "scrape_samples_scraped",
+        "scrape_samples_post_metric_relabeling",
+        "scrape_series_added",
+        "ALERTS",
+        "ALERTS_FOR_STATE",
+    }
+)
+
+# Grafana's global variables: what they stand for is all the parser needs.
+_GRAFANA_DURATIONS = ("__rate_interval", "__interval", "__range", "__auto")
+_GRAFANA_NUMBERS = ("__interval_ms", "__range_s", "__range_ms", "__from", "__to")
+_SAMPLE_DURATION = "5m"
+_SAMPLE_NUMBER = "300"
+
+# $name, ${name}, ${name:format}, [[name]], [[name:format]]
+_VARIABLE_RE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
+# Grafana's Prometheus variable functions whose argument is PromQL (`label_values(label)`
+# alone names no metric).
+_VARIABLE_QUERY_RE = re.compile(r"^\s*(?:label_values\((.*),\s*\w+\s*\)|query_result\((.*)\))\s*$", re.S)
+
+
+def known_series(spec: Any) -> set[str]:
+    names = set(BUILTIN_SERIES)
+    for families in spec.catalogs.values():
+        for family in families:
+            names.update(family.series_names())
+    return names
+
+
+def substitute(query: str, variables: dict[str, str]) -> tuple[str, list[str]]:
+    """The query as Grafana sends it, and the names of variables it uses but nobody defines."""
+    unknown: list[str] = []
+
+    def value(m: re.Match) -> str:
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name in variables:
+            return variables[name]
+        if name in _GRAFANA_DURATIONS:
+            return _SAMPLE_DURATION
+        if name in _GRAFANA_NUMBERS:
+            return _SAMPLE_NUMBER
+        unknown.append(name)
+        return m.group(0)
+
+    return _VARIABLE_RE.sub(value, query), unknown
+
+
+def metric_names(ast: Any) -> list[tuple[str, bool]]:
+    """(name, is_regex) for every selector: its name, or its `__name__` equality/regex matcher."""
+    import promql_parser
+
+    found: list[tuple[str, bool]] = []
+
+    def visit(node: Any) -> None:
+        if not isinstance(node, promql_parser.VectorSelector):
+            return
+        if node.name:
+            found.append((node.name, False))
+        groups = [node.matchers.matchers, *node.matchers.or_matchers]
+        for m in (m for group in groups for m in group):
+            if m.name == "__name__" and str(m.op) in ("MatchOp.Equal", "MatchOp.Re"):
+                found.append((m.value, str(m.op) == "MatchOp.Re"))
+
+    promql_parser.walk(ast, visit, None)
+    return found
+
+
+def nearest(name: str, known: Iterable[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _regex_matches_any(pattern: str, known: set[str]) -> bool:
+    try:
+        rx = re.compile(pattern)
+    except re.error:
+        return True  # RE2 syntax Python lacks; promtool is the judge of the regex itself
+    return any(rx.fullmatch(n) for n in known)
+
+
+class _Queries:
+    """Checks queries against the catalogs, collecting problems."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.known = known_series(ctx.spec)
+        self.check_names = bool(ctx.spec.catalogs)
+        self.problems: list[Problem] = []
+
+    def parse(self, loc: tuple, what: str, query: str) -> Any:
+        from sfmon.modelbase import check_promql
+
+        try:
+            return check_promql(query)
+        except ValueError as exc:
+            detail = str(exc).removeprefix("PromQL syntax error: ")
+            self.problems.append(self.ctx.problem(loc, f"PromQL syntax error in {what}: {detail}"))
+            return None
+
+    def names(self, loc: tuple, what: str, names: Iterable[tuple[str, bool]]) -> None:
+        if not self.check_names:
+            return
+        for name, is_regex in dict.fromkeys(names):
+            if is_regex:
+                if not _regex_matches_any(name, self.known):
+                    self.warn(loc, f"no cataloged metric matches __name__=~{name!r} in {what}")
+            elif name not in self.known:
+                guess = nearest(name, self.known)
+                tail = f" (did you mean {guess!r}?)" if guess else "; declare it in a catalog under 'catalogs:'"
+                self.warn(loc, f"metric {name!r} in {what} is not in any catalog{tail}")
+
+    def warn(self, loc: tuple, message: str) -> None:
+        self.problems.append(self.ctx.problem(loc, message, Severity.WARNING))
+
+    def run(self, loc: tuple, what: str, query: str) -> None:
+        ast = self.parse(loc, what, query)
+        if ast is not None:
+            self.names(loc, what, metric_names(ast))
+
+
+def _alert_field(raw: Any, name: str) -> str | None:
+    """The field of a built-in alert whose selector produced `name` (histogram `x` gives `x_bucket`)."""
+    if not isinstance(raw, dict):
+        return None
+    bases = [name] + [name[: -len(s)] for s in ("_bucket", "_sum", "_count") if name.endswith(s)]
+    for key, value in raw.items():
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and any(re.search(rf"(?<![\w:]){re.escape(b)}(?![\w:])", text) for b in bases):
+                return key
+    return None
+
+
+def _alerts(q: _Queries) -> None:
+    from sfmon.kinds import RawExpr
+
+    raws = q.ctx.data.get("alerts") or []
+    for i, alert in enumerate(q.ctx.spec.alerts):
+        what = f"alert {alert.name!r}"
+        if isinstance(alert, RawExpr):
+            q.run(("alerts", i, "expr"), what, alert.expr())
+            continue
+        ast = q.parse(("alerts", i), f"the expression sfmon built for {what}", alert.expr())
+        if ast is None:
+            continue
+        raw = raws[i] if i < len(raws) else None
+        # Place each unknown name on the field it came from, not on the whole alert.
+        by_field: dict[str, list[tuple[str, bool]]] = {}
+        for found in metric_names(ast):
+            by_field.setdefault(_alert_field(raw, found[0]) or "name", []).append(found)
+        for key, names in by_field.items():
+            q.names(("alerts", i, key), what, names)
+
+
+def _dashboards(q: _Queries) -> None:
+    for di, d in enumerate(q.ctx.spec.dashboards):
+        variables = {v.name: v.sample for v in d.variables}
+        for vi, v in enumerate(d.variables):
+            m = _VARIABLE_QUERY_RE.match(v.query)
+            inner = next((g for g in m.groups() if g is not None), None) if m else None
+            if inner is not None:
+                others = {k: s for k, s in variables.items() if k != v.name}
+                _query(q, ("dashboards", di, "variables", vi, "query"), f"variable ${v.name} of dashboard {d.uid!r}", inner, others)
+        for ri, row in enumerate(d.rows):
+            for pi, p in enumerate(row.panels):
+                base = ("dashboards", di, "rows", ri, "panels", pi)
+                what = f"panel {p.title!r} of dashboard {d.uid!r}"
+                if p.expr is not None:
+                    _query(q, (*base, "expr"), what, p.expr, variables)
+                for qi, query in enumerate(p.queries):
+                    _query(q, (*base, "queries", qi, "expr"), f"query {qi + 1} of {what}", query.expr, variables)
+
+
+def _query(q: _Queries, loc: tuple, what: str, query: str, variables: dict[str, str]) -> None:
+    text, unknown = substitute(query, variables)
+    if unknown:
+        for name in dict.fromkeys(unknown):
+            guess = nearest(name, variables)
+            tail = f" (did you mean ${guess}?)" if guess else "; define it under the dashboard's 'variables:'"
+            q.problems.append(q.ctx.problem(loc, f"unknown dashboard variable ${name} in {what}{tail}"))
+        return
+    q.run(loc, what, text)
+
+
+def check(ctx: Context) -> Iterator[Problem]:
+    q = _Queries(ctx)
+    _alerts(q)
+    _dashboards(q)
+    return iter(q.problems)

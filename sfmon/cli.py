@@ -62,9 +62,11 @@ def _root(
 def _report(problems: list, fmt: Format) -> None:
     if not problems:
         return
+    import os
+
     from sfmon import reporters
 
-    colour = fmt is Format.text and sys.stdout.isatty()
+    colour = fmt is Format.text and reporters.use_colour(sys.stdout.isatty(), os.environ)
     typer.echo(reporters.render(problems, fmt.value, colour))
 
 
@@ -96,10 +98,21 @@ def _render(loaded, templates: Optional[Path], fmt: Format) -> dict[str, str]:
             raise
         from sfmon.problems import Problem, Severity
 
-        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
-        line = getattr(exc, "lineno", 0) or 0
+        name, line = _template_position(exc, templates)
         _report([Problem(str(name), line, 1 if line else 0, "template", Severity.ERROR, str(exc))], fmt)
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _template_position(exc: Exception, templates: Optional[Path]) -> tuple[str, int]:
+    """The template file and line a render error came from (Jinja maps its frames back)."""
+    name = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None and not (name and line):
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    return str(name or templates or "templates"), int(line or 0)
 
 
 @app.command(

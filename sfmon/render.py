@@ -25,7 +25,12 @@ def default_templates() -> Path:
 def _environments(templates: str) -> tuple[Any, Any]:
     import jinja2
 
-    def env(finalize: Callable[[Any], str]) -> jinja2.Environment:
+    def env(quote: Callable[[Any], str]) -> jinja2.Environment:
+        def finalize(value: Any) -> str:
+            if isinstance(value, jinja2.Undefined):
+                str(value)  # StrictUndefined raises UndefinedError naming the variable
+            return quote(value)
+
         e = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
             undefined=jinja2.StrictUndefined,

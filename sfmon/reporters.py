@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable
+import re
+from typing import Iterable, Mapping
 
 from sfmon.problems import Problem, Severity
 
@@ -12,11 +13,27 @@ FORMATS = ("text", "json", "github")
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 
 
+def use_colour(isatty: bool, env: Mapping[str, str]) -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set (no-color.org) or TERM=dumb."""
+    return isatty and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """Message text safe for a terminal: control characters (ESC, CR, ...) shown escaped, so a
+    value from the spec or a tool cannot move the cursor or fake a colour; continuation
+    lines indented under their problem."""
+    value = _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], value.replace("\r\n", "\n"))
+    return value.replace("\n", "\n    ")
+
+
 def text(problems: Iterable[Problem], colour: bool = False) -> str:
     lines = []
     for p in problems:
         sev = f"{_COLOURS[p.severity]}{p.severity}\033[0m" if colour else str(p.severity)
-        lines.append(f"{p.location()}: {sev}: {p.message} [{p.check}]")
+        lines.append(f"{_printable(p.location())}: {sev}: {_printable(p.message)} [{p.check}]")
     return "\n".join(lines)
 
 

@@ -39,6 +39,19 @@ class Format(str, Enum):
 SpecOpt = Annotated[Path, typer.Option("--spec", "-s", help="Spec file.", dir_okay=False)]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output directory.", file_okay=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Problem report format.")]
+SetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override one spec value (YAML), after any --overlay; repeatable. "
+        "E.g. prometheus.scrape_interval=5s, targets[api].addresses='[\"127.0.0.1:8000\"]'.",
+    ),
+]
+OverlayOpt = Annotated[
+    Optional[list[Path]],
+    typer.Option("--overlay", help="YAML file deep-merged over the spec (named list items merge by name); repeatable.", dir_okay=False),
+]
 TemplatesOpt = Annotated[
     Optional[Path], typer.Option("--templates", help="Directory of templates overriding the built-in ones.", file_okay=False)
 ]
@@ -75,11 +88,11 @@ def _info(message: str, fmt: Format) -> None:
     typer.echo(message, err=fmt is not Format.text)
 
 
-def _load(spec: Path, fmt: Format):  # -> Loaded, warnings
+def _load(spec: Path, fmt: Format, overlays: Optional[list[Path]] = None, sets: Optional[list[str]] = None):
     from sfmon.pipeline import load_and_check
     from sfmon.problems import has_errors
 
-    loaded, problems = load_and_check(spec)
+    loaded, problems = load_and_check(spec, overlays or (), sets or ())
     _report(problems, fmt)
     if loaded is None or has_errors(problems):
         raise typer.Exit(EXIT_PROBLEMS)
@@ -125,11 +138,13 @@ def generate(
     check: Annotated[bool, typer.Option("--check", help="Write nothing; print a diff and exit 1 if OUT is stale.")] = False,
     fmt: FormatOpt = Format.text,
     templates: TemplatesOpt = None,
+    overlay: OverlayOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Render the spec into OUT (atomically; stale files sfmon wrote are removed)."""
     from sfmon import writer
 
-    loaded = _load(spec, fmt)
+    loaded = _load(spec, fmt, overlay, set_)
     files = _render(loaded, templates, fmt)
     if check:
         full = writer.with_manifest(files)
@@ -172,13 +187,15 @@ def validate(
     out: OutOpt = Path("generated"),
     fmt: FormatOpt = Format.text,
     templates: TemplatesOpt = None,
+    overlay: OverlayOpt = None,
+    set_: SetOpt = None,
 ) -> None:
     """Check the spec, then the rendered files with promtool and amtool (rule and route tests too)."""
     from sfmon.problems import has_errors
     from sfmon.tools import ToolMissing
     from sfmon.validate import validate_files
 
-    loaded = _load(spec, fmt)
+    loaded = _load(spec, fmt, overlay, set_)
     files = _render(loaded, templates, fmt)
     try:
         problems = validate_files(files, str(out))

@@ -117,7 +117,7 @@ def load_spec(path: Path | str) -> "Spec":  # noqa: F821
     return parse_spec(str(path), text)
 
 
-def parse_spec(file: str, text: str, data: Any = None) -> "Spec":  # noqa: F821
+def parse_spec(file: str, text: str, data: Any = None, smap: SourceMap | None = None) -> "Spec":  # noqa: F821
     from pydantic import ValidationError
 
     from sfmon.model import Spec
@@ -130,7 +130,7 @@ def parse_spec(file: str, text: str, data: Any = None) -> "Spec":  # noqa: F821
     try:
         return Spec.model_validate(data)
     except ValidationError as exc:
-        smap = SourceMap(file, text)
+        smap = smap or SourceMap(file, text)
         problems = sorted({_from_pydantic(smap, data, err) for err in exc.errors(include_url=False)})
         raise SpecError(problems) from None
 
@@ -143,13 +143,13 @@ def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     if etype == "extra_forbidden":
-        line, col = smap.locate(loc, key=True)
+        file, line, col = smap.where(loc, key=True)
         msg = _unknown_key(loc, data)
     elif etype == "missing":
-        line, col = smap.locate(loc[:-1])
+        file, line, col = smap.where(loc[:-1])
         msg = "required field is missing"
     elif etype == "union_tag_invalid":
-        line, col = smap.locate((*loc, "kind"))
+        file, line, col = smap.where((*loc, "kind"))
         from sfmon.kinds import KINDS
 
         kinds = [k.model_fields["kind"].annotation.__args__[0] for k in KINDS]
@@ -157,10 +157,10 @@ def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
         msg = f"unknown alert kind {given!r}; expected one of {', '.join(kinds)}" + _hint(str(given), kinds)
         field = dotted((*loc, "kind"), data)
     else:
-        line, col = smap.locate(loc)
+        file, line, col = smap.where(loc)
         if etype.endswith("_type") and "input" in err:
             msg = f"{msg}, got {type(err['input']).__name__} {_short(err['input'])}"
-    return _problem(smap.file, line, col, f"{field}: {msg}")
+    return _problem(file, line, col, f"{field}: {msg}")
 
 
 def _short(value: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from sfmon.model import Spec
 from sfmon.problems import Problem, SpecError
@@ -18,15 +18,21 @@ class Loaded:
     smap: SourceMap
 
 
-def load(path: Path) -> Loaded:
-    """Read, parse and model the spec; raise SpecError with placed problems."""
+def load(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> Loaded:
+    """Read, parse and model the spec, with overlay files then --set assignments merged over
+    it (sfmon/overlay.py); raise SpecError with placed problems."""
     from sfmon.loader import parse_spec, parse_yaml, read_text
 
     file = str(path)
     text = read_text(path)
     data = parse_yaml(file, text)
-    spec = parse_spec(file, text, data)
-    return Loaded(spec, data, SourceMap(file, text))
+    smap = SourceMap(file, text)
+    if overlays or sets:
+        from sfmon.overlay import layered
+
+        data, smap = layered(data, smap, [(str(p), read_text(Path(p))) for p in overlays], sets)
+    spec = parse_spec(file, text, data, smap)
+    return Loaded(spec, data, smap)
 
 
 def check(loaded: Loaded) -> list[Problem]:
@@ -35,9 +41,9 @@ def check(loaded: Loaded) -> list[Problem]:
     return run_checks(Context(loaded.spec, loaded.data, loaded.smap))
 
 
-def load_and_check(path: Path) -> tuple[Loaded | None, list[Problem]]:
+def load_and_check(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> tuple[Loaded | None, list[Problem]]:
     try:
-        loaded = load(path)
+        loaded = load(path, overlays, sets)
     except SpecError as exc:
         return None, exc.problems
     return loaded, check(loaded)

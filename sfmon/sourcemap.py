@@ -24,6 +24,10 @@ class SourceMap:
         except Exception:  # the fast load succeeded, so this is not expected; degrade to no positions
             return None
 
+    def where(self, loc: Sequence[Any], key: bool = False) -> tuple[str, int, int]:
+        """(file, line, column) of `loc`; overlays (sfmon/overlay.py) answer with their own file."""
+        return (self.file, *self.locate(loc, key=key))
+
     def locate(self, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value at `loc` (of its key when `key`), or the
         nearest enclosing node that exists. Discriminated-union tags in `loc` are skipped."""

@@ -22,8 +22,8 @@ class Context:
     check_id: str = ""
 
     def problem(self, loc: Sequence[Any], message: str, severity: Severity = Severity.ERROR, key: bool = False) -> Problem:
-        line, col = self.smap.locate(loc, key=key)
-        return Problem(self.smap.file, line, col, self.check_id, severity, f"{dotted(loc, self.data)}: {message}")
+        file, line, col = self.smap.where(loc, key=key)
+        return Problem(file, line, col, self.check_id, severity, f"{dotted(loc, self.data)}: {message}")
 
 
 def hint(word: str, choices: Iterable[str]) -> str:

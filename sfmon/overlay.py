@@ -1,0 +1,268 @@
+"""Overlays: YAML files and `--set path=value` assignments merged over the spec's raw data.
+
+Pure: texts in, data out; the pipeline reads the files. Merge rules (docs/overlays.md):
+
+- mappings merge key by key; an overlay value `null` removes the key, so the model's
+  default applies (e.g. switching off an optional block);
+- lists of named items (every item a mapping with a `name`, or else a `uid`: targets,
+  alerts, receivers, dashboards, catalog families, ...) merge item by item on that key;
+  new names are appended;
+- any other list, and any scalar, is replaced.
+
+`--set` paths are dotted keys with list selectors: `targets[0].addresses`, or by name
+`targets[api].addresses`, `alerts[ApiDown].for`. Files apply in order, then each --set.
+
+Every value an overlay puts in the data remembers its origin, so a problem found in it
+later is placed in the overlay file (line:col) or names the --set argument.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from sfmon.problems import Problem, Severity, SpecError
+from sfmon.sourcemap import SourceMap
+
+CHECK = "overlay"
+NAME_KEYS = ("name", "uid")
+
+Path = tuple  # of str (mapping keys) and int (list indexes)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an overlaid value was written: a file (placed via its source map) or a --set."""
+
+    file: str
+    path: Path = ()
+    smap: SourceMap | None = None
+
+    def where(self, rest: Path, key: bool = False) -> tuple[str, int, int]:
+        if self.smap is None:
+            return (self.file, 0, 0)
+        return (self.file, *self.smap.locate((*self.path, *rest), key=key))
+
+
+def _fail(file: str, message: str, line: int = 0, col: int = 0) -> SpecError:
+    return SpecError([Problem(file, line, col, CHECK, Severity.ERROR, message)])
+
+
+# --- merging files ------------------------------------------------------------------------
+
+
+def _name_key(base: Any, over: Any) -> str | None:
+    """The key lists `base` and `over` are merged on, or None when they are replaced."""
+    if not (isinstance(base, list) and isinstance(over, list)):
+        return None
+    items = [*base, *over]
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for key in NAME_KEYS:
+        if all(isinstance(i.get(key), str) for i in items):
+            return key
+    return None
+
+
+def _record(prov: dict[Path, Origin], at: Path, origin: Origin) -> None:
+    """`at` now holds an overlay's value: forget older origins beneath it."""
+    for old in [p for p in prov if p[: len(at)] == at]:
+        del prov[old]
+    prov[at] = origin
+
+
+def _forget(prov: dict[Path, Origin], at: Path) -> None:
+    for old in [p for p in prov if p[: len(at)] == at]:
+        del prov[old]
+
+
+def _merge(base: Any, over: Any, at: Path, src: Path, origin: Origin, prov: dict[Path, Origin]) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            if v is None:
+                out.pop(k, None)
+                _forget(prov, (*at, k))
+            elif k in base:
+                out[k] = _merge(base[k], v, (*at, k), (*src, k), origin, prov)
+            else:
+                out[k] = v
+                _record(prov, (*at, k), Origin(origin.file, (*src, k), origin.smap))
+        return out
+    key = _name_key(base, over)
+    if key is not None:
+        out_list = list(base)
+        index = {item[key]: i for i, item in enumerate(base)}
+        for j, item in enumerate(over):
+            i = index.get(item[key])
+            if i is None:
+                index[item[key]] = len(out_list)
+                _record(prov, (*at, len(out_list)), Origin(origin.file, (*src, j), origin.smap))
+                out_list.append(item)
+            else:
+                out_list[i] = _merge(out_list[i], item, (*at, i), (*src, j), origin, prov)
+        return out_list
+    _record(prov, at, Origin(origin.file, src, origin.smap))
+    return over
+
+
+def merge_file(base: dict, file: str, text: str, prov: dict[Path, Origin]) -> dict:
+    """`base` with the overlay document `text` (from `file`) merged over it."""
+    from sfmon.loader import parse_yaml
+
+    over = parse_yaml(file, text)
+    if over is None:
+        return base
+    if not isinstance(over, dict):
+        raise _fail(file, "an overlay must be a mapping of spec keys (like the spec itself)", 1, 1)
+    return _merge(base, over, (), (), Origin(file, (), SourceMap(file, text)), prov)
+
+
+# --- --set ------------------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"(?:^|\.)([^.\[\]=\s]+)|\[([^\[\]]+)\]")
+
+
+def parse_set(arg: str) -> tuple[list[str | int | tuple[str]], Any]:
+    """`targets[api].addresses=["127.0.0.1:8000"]` -> (['targets', ('api',), 'addresses'], [...]).
+
+    A selector `[N]` is a list index; `[word]` picks the item whose name (or uid) is word,
+    returned as a 1-tuple. The value is YAML."""
+    from sfmon.loader import parse_yaml
+
+    label = f"--set {arg}"
+    path_text, eq, value_text = arg.partition("=")
+    if not eq or not path_text.strip():
+        raise _fail(label, "expected PATH=VALUE, e.g. prometheus.scrape_interval=5s or targets[api].addresses=['127.0.0.1:8000']")
+    path: list[str | int | tuple[str]] = []
+    pos = 0
+    text = path_text.strip()
+    while pos < len(text):
+        m = _SEGMENT.match(text, pos)
+        if not m:
+            raise _fail(label, f"cannot read the path {text!r} at character {pos + 1}; use keys joined by '.' and [index] or [name]")
+        if m.group(1) is not None:
+            path.append(m.group(1))
+        else:
+            sel = m.group(2).strip()
+            path.append(int(sel) if re.fullmatch(r"-?\d+", sel) else (sel,))
+        pos = m.end()
+    if not isinstance(path[0], str):
+        raise _fail(label, "a path starts with a key, e.g. targets[0], not a selector")
+    return path, parse_yaml(label, value_text)
+
+
+def _resolve(node: Any, part: str | int | tuple[str], label: str, shown: str) -> int:
+    """The list index a selector names in `node`."""
+    if not isinstance(node, list):
+        raise _fail(label, f"{shown} is not a list, so [{part if not isinstance(part, tuple) else part[0]}] selects nothing")
+    if isinstance(part, int):
+        if not 0 <= part < len(node):
+            raise _fail(label, f"{shown} has {len(node)} items; index {part} is out of range")
+        return part
+    (name,) = part
+    for i, item in enumerate(node):
+        if isinstance(item, dict) and any(item.get(k) == name for k in NAME_KEYS):
+            return i
+    names = [str(item.get("name", item.get("uid"))) for item in node if isinstance(item, dict)]
+    from sfmon.checks import hint
+
+    raise _fail(label, f"{shown} has no item named {name!r}" + (hint(name, names) or f" (names: {', '.join(names)})"))
+
+
+def apply_set(data: dict, arg: str, prov: dict[Path, Origin]) -> dict:
+    """`data` with one --set assignment applied (copies along the path; `data` is not changed)."""
+    label = f"--set {arg}"
+    path, value = parse_set(arg)
+    at: list[str | int] = []
+
+    def assign(node: Any, i: int) -> Any:
+        part = path[i]
+        last = i == len(path) - 1
+        shown = _show(at) or "the spec"
+        if isinstance(part, str):
+            if node is None:
+                node = {}
+            if not isinstance(node, dict):
+                raise _fail(label, f"{shown} is not a mapping, so it has no key {part!r}")
+            out = dict(node)
+            at.append(part)
+            if last and value is None:
+                out.pop(part, None)
+                _forget(prov, tuple(at))
+            elif last:
+                out[part] = value
+            else:
+                out[part] = assign(node.get(part), i + 1)
+            return out
+        idx = _resolve(node, part, label, shown)
+        at.append(idx)
+        if last and value is None:
+            raise _fail(label, f"cannot remove {_show(at)}: list items are replaced, not removed; set the whole list")
+        out_list = list(node)
+        out_list[idx] = value if last else assign(node[idx], i + 1)
+        return out_list
+
+    result = assign(data, 0)
+    if value is not None:
+        _record(prov, tuple(at), Origin(label))
+    return result
+
+
+def _show(path: Sequence[str | int]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
+
+
+# --- the layered source map ---------------------------------------------------------------------
+
+
+class LayeredSourceMap(SourceMap):
+    """Places a location in the overlay that set it, else in the base spec."""
+
+    def __init__(self, base: SourceMap, data: Any, prov: dict[Path, Origin]):
+        super().__init__(base.file, base.text)
+        self.base = base
+        self.data = data
+        self.prov = prov
+
+    def where(self, loc: Sequence[Any], key: bool = False) -> tuple[str, int, int]:
+        path = data_path(loc, self.data)
+        for n in range(len(path), 0, -1):
+            origin = self.prov.get(path[:n])
+            if origin is not None:
+                return origin.where(path[n:], key)
+        return (self.base.file, *self.base.locate(loc, key=key))
+
+    def locate(self, loc: Sequence[Any], key: bool = False) -> tuple[int, int]:
+        return self.where(loc, key)[1:]
+
+
+def data_path(loc: Sequence[Any], data: Any) -> Path:
+    """A pydantic location without its discriminated-union tags: a path into the data."""
+    out: list[Any] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and node.get("kind") == part and (part not in node or (i + 1 < len(loc) and loc[i + 1] in node)):
+            continue
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
+
+
+def layered(base_data: Any, smap: SourceMap, files: Sequence[tuple[str, str]], sets: Sequence[str]) -> tuple[Any, SourceMap]:
+    """The spec data with every overlay applied, and a source map that knows who set what."""
+    if not (files or sets) or not isinstance(base_data, dict):
+        return base_data, smap
+    prov: dict[Path, Origin] = {}
+    data = base_data
+    for file, text in files:
+        data = merge_file(data, file, text, prov)
+    for arg in sets:
+        data = apply_set(data, arg, prov)
+    return data, LayeredSourceMap(smap, data, prov)

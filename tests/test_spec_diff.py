@@ -1,0 +1,186 @@
+"""`sfmon diff`: the meaning of a spec change, matched by name, in the user's own spelling."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SPEC, run_sfmon
+from sfmon.loader import load_spec, parse_spec
+from sfmon.spec_diff import MARKER, Change, diff_specs, to_markdown
+
+DEFAULT = load_spec(SPEC)
+
+
+def edit(*edits: tuple[str, str]) -> str:
+    text = SPEC.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, f"not unique in the default spec: {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def texts(*edits: tuple[str, str]) -> list[str]:
+    return [c.text() for c in diff_specs(DEFAULT, parse_spec("new.yaml", edit(*edits)))]
+
+
+THREE_EDITS = (
+    ("    above: 5%\n", "    above: 3%\n"),
+    ('channel: "#ops-alerts"', 'channel: "#alerts"'),
+    (
+        "          - {title: Slow requests per second",
+        "          - {title: p99 latency, expr: 'histogram_quantile(0.99, sum by (le) "
+        "(rate(http_request_duration_seconds_bucket[5m])))', unit: s}\n          - {title: Slow requests per second",
+    ),
+)
+
+
+def test_three_edits_give_exactly_three_changes_in_markdown(tmp_path):
+    new = tmp_path / "new.yaml"
+    new.write_text(edit(*THREE_EDITS), encoding="utf-8")
+    result = run_sfmon("diff", str(SPEC), str(new))
+    assert result.returncode == 0, result.stderr
+    bullets = [line for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert bullets == [
+        "- alert **HighErrorRate**: threshold above `5%` -> `3%`",
+        "- receiver **ops-slack**: slack.channel `#ops-alerts` -> `#alerts`",
+        "- dashboard **softfactory-api**: panel 'p99 latency' added",
+    ]
+    assert result.stdout.startswith(MARKER + "\n### sfmon: 3 changes in the monitoring spec\n")
+
+
+def test_json_format(tmp_path):
+    new = tmp_path / "new.yaml"
+    new.write_text(edit(*THREE_EDITS), encoding="utf-8")
+    result = run_sfmon("diff", str(SPEC), str(new), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["old"] == SPEC.as_posix() and doc["new"] == new.as_posix()
+    assert doc["changes"][0] == {
+        "subject": "alert HighErrorRate",
+        "path": "threshold above",
+        "action": "changed",
+        "old": "5%",
+        "new": "3%",
+        "text": "alert HighErrorRate: threshold above 5% -> 3%",
+    }
+    assert [c["action"] for c in doc["changes"]] == ["changed", "changed", "added"]
+
+
+def test_formatting_comments_and_order_are_no_change():
+    text = SPEC.read_text(encoding="utf-8")
+    # Reorder two targets, restyle one alert field, drop comments.
+    a = '  - {name: redis, addresses: ["redis-exporter:9121"], catalog: redis-exporter, labels: {service: cache, team: backend}}\n'
+    b = '  - {name: postgres, addresses: ["postgres-exporter:9187"], catalog: postgres-exporter, labels: {service: database, team: backend}}\n'
+    assert a in text and b in text
+    text = text.replace(b, "@@").replace(a, b).replace("@@", a)
+    text = text.replace("    above: 5%\n", "    above: '5%'  # five percent\n")
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert diff_specs(DEFAULT, parse_spec("same.yaml", text)) == []
+    assert "No semantic changes" in to_markdown([], "a", "b")
+
+
+def test_threshold_direction_and_kind_level_fields():
+    assert texts(("below: 70%", "above: 70%"), ("for: 10m", "for: 15m")) == [
+        "alert CacheHitRatioDegraded: for 10m -> 15m",
+        "alert CacheHitRatioDegraded: threshold below 70% -> above 70%",
+    ]
+    assert texts(("above: 500ms", "above: 750ms")) == ["alert HighResponseTime: threshold above 500ms -> 750ms"]
+
+
+def test_labels_secrets_and_nested_models():
+    assert texts(
+        ("labels: {service: api, team: backend}", "labels: {service: api, team: platform, tier: web}"),
+        (
+            "      bearer_token_file: /run/secrets/webhook_token",
+            "      basic_auth: {username: am, password_file: /run/secrets/pw}",
+        ),
+    ) == [
+        "target api: labels.team backend -> platform",
+        "target api: labels.tier set to web",
+        "receiver ops-webhook: webhook.bearer_token_file removed (was /run/secrets/webhook_token)",
+        "receiver ops-webhook: webhook.basic_auth set to {username: am, password_file: /run/secrets/pw}",
+    ]
+
+
+def test_items_added_removed_and_moved():
+    new_alert = (
+        "  - name: DiskFull\n    kind: threshold\n    target: node\n    metric: node_filesystem_avail_bytes\n"
+        "    below: 1000000\n    severity: warning\n    summary: disk\n"
+    )
+    assert texts(
+        ("  # --- warning: look", new_alert + "  # --- warning: look"),
+        ("  - name: RedisDown\n", "  - name: RedisGone\n"),
+        ("    - {name: cache_misses, type: counter, help: Cache lookups that missed}\n", ""),
+        ("      - title: Process\n", "      - title: Process\n        collapsed: true\n"),
+        (
+            "          - {title: Slow requests per second,",
+            "      - title: Slow\n        panels:\n          - {title: Slow requests per second,",
+        ),
+    ) == [
+        "catalog softfactory-api: family cache_misses removed",
+        "alert RedisDown removed",
+        "alert RedisGone added",
+        "alert DiskFull added",
+        "dashboard softfactory-api: row 'Process': collapsed false -> true",
+        "dashboard softfactory-api: row 'Slow' added",
+        "dashboard softfactory-api: panel 'Slow requests per second': row Latency -> Slow",
+    ]
+
+
+def test_routes_are_matched_by_matchers_and_their_order_matters():
+    critical = "    - {match: {severity: critical}, notify: [pagerduty, ops-slack], continue: true, repeat_interval: 1h}\n"
+    warning = "    - {match: {severity: warning}, notify: [ops-slack], continue: true}\n"
+    assert texts((critical + warning, warning + critical)) == [
+        'routing: route order [route {severity="critical"}, route {severity="warning"}, route {}] '
+        '-> [route {severity="warning"}, route {severity="critical"}, route {}]'
+    ]
+    assert texts((warning, warning.replace("[ops-slack]", "[ops-slack, ops-email]"))) == [
+        'routing: route {severity="warning"}: notify [ops-slack] -> [ops-slack, ops-email]'
+    ]
+
+
+def test_markdown_escapes_user_text():
+    change = Change("dashboard a_b", "panel '*bold* <b>'", "changed", "x`y", "`z")
+    line = to_markdown([change], "old", "new").splitlines()[-1]
+    assert line == r"- dashboard **a\_b**: panel '\*bold\* \<b\>' ``x`y`` -> `` `z ``"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_base_reads_the_spec_at_a_git_ref(tmp_path):
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path, check=True, capture_output=True, timeout=60,
+        )
+
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "specs.yaml"
+    shutil.copy(SPEC, spec)
+    git("init", "-q")
+    git("add", "specs/specs.yaml")
+    git("commit", "-q", "-m", "spec")
+    spec.write_text(edit(THREE_EDITS[0]), encoding="utf-8")
+    result = run_sfmon("diff", "--base", "HEAD", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stdout.splitlines() if line.startswith("- ")] == [
+        "- alert **HighErrorRate**: threshold above `5%` -> `3%`"
+    ]
+    assert "Comparing `HEAD:specs/specs.yaml` with `specs/specs.yaml`." in result.stdout
+    missing = run_sfmon("diff", "--base", "no-such-ref", cwd=tmp_path)
+    assert missing.returncode == 1 and "cannot read specs/specs.yaml at no-such-ref" in missing.stderr
+
+
+def test_usage_and_invalid_specs(tmp_path):
+    assert run_sfmon("diff", str(SPEC)).returncode == 2
+    assert run_sfmon("diff", str(SPEC), str(SPEC), "--base", "HEAD").returncode == 2
+    assert run_sfmon("diff", "--base", "--output=x").returncode == 2  # never passed to git as an option
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(edit(("    above: 5%\n", "    above: 105%\n")), encoding="utf-8")
+    result = run_sfmon("diff", str(SPEC), str(bad))
+    assert result.returncode == 1 and result.stdout == ""
+    assert "must be between 0% and 100%" in result.stderr

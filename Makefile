@@ -40,5 +40,9 @@ update-snapshots: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m sfmon.docgen
 
+# The spec's JSON Schema for editors; tests fail when it is out of date with the models.
+schema: $(STAMP)
+	$(BIN)/sfmon schema --output schema/sfmon.schema.json
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

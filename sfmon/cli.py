@@ -211,3 +211,4 @@ def validate(
 # Commands that live in their own modules (sfmon/cmd_*.py) register themselves on `app`
 # when imported here; keep their heavy imports inside the command functions.
 from sfmon import cmd_diff  # noqa: E402,F401  sfmon diff
+from sfmon import cmd_schema  # noqa: E402,F401  sfmon schema

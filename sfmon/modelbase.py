@@ -6,7 +6,7 @@ import json
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 
 # Prometheus' data model: label names and metric names.
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -52,11 +52,16 @@ def _nonempty(value: str) -> str:
     return value
 
 
-LabelName = Annotated[str, AfterValidator(_label_name)]
-MetricName = Annotated[str, AfterValidator(_metric_name)]
-Slug = Annotated[str, AfterValidator(_slug)]
-AlertName = Annotated[str, AfterValidator(_alert_name)]
-NonEmpty = Annotated[str, AfterValidator(_nonempty)]
+def _pattern(regex: str) -> WithJsonSchema:
+    # The same rule for editors (JSON Schema, ECMA-262 regex) as for the validators above.
+    return WithJsonSchema({"type": "string", "pattern": regex})
+
+
+LabelName = Annotated[str, AfterValidator(_label_name), _pattern("^(?!__)" + LABEL_NAME_RE.pattern[1:])]
+MetricName = Annotated[str, AfterValidator(_metric_name), _pattern(METRIC_NAME_RE.pattern)]
+Slug = Annotated[str, AfterValidator(_slug), _pattern(SLUG_RE.pattern)]
+AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(LABEL_NAME_RE.pattern)]
+NonEmpty = Annotated[str, AfterValidator(_nonempty), _pattern(r"\S")]
 Labels = dict[LabelName, str]
 
 

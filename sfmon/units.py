@@ -64,7 +64,7 @@ def _nonzero_duration(value: Any) -> Duration:
     return d
 
 
-_DUR_SCHEMA = {"type": "string", "pattern": _DURATION_RE.pattern, "examples": ["15s", "5m", "1h30m"]}
+_DUR_SCHEMA = {"type": "string", "minLength": 1, "pattern": _DURATION_RE.pattern, "examples": ["15s", "5m", "1h30m"]}
 
 DurationStr = Annotated[
     Duration, PlainValidator(_duration), PlainSerializer(str, return_type=str), WithJsonSchema(_DUR_SCHEMA)

@@ -108,7 +108,7 @@ def _label(item: Any) -> str | None:
     return None
 
 
-def _fields(model: BaseModel) -> dict[str, Any]:
+def _fields(model: Any) -> dict[str, Any]:
     """Field name (as the spec spells it) -> value, with the views that make diffs readable."""
     if isinstance(model, _PanelInRow):
         return {"row": model.row, **_fields(model.panel)}

@@ -13,7 +13,7 @@ from sfmon.modelbase import Slug, check_promql
 class RawExpr(AlertBase):
     kind: Literal["expr"]
     target: Slug | None = Field(default=None, description="optional: the target this alert is about")
-    promql: str = Field(alias="expr", description="any PromQL; sfmon checks its syntax and metric names")
+    promql: str = Field(alias="expr")
 
     @field_validator("promql")
     @classmethod

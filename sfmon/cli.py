@@ -205,7 +205,9 @@ def validate(
     _report(problems, fmt)
     if has_errors(problems):
         raise typer.Exit(EXIT_PROBLEMS)
-    _info(f"ok: {spec} is valid; promtool and amtool accept every rendered file", fmt)
+    from sfmon.proofs import proof_summary
+
+    _info(f"ok: {spec} is valid; promtool and amtool accept every rendered file; passed {proof_summary(files)}", fmt)
 
 
 # Commands that live in their own modules (sfmon/cmd_*.py) register themselves on `app`

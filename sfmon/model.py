@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.kinds import Alert
-from sfmon.modelbase import Labels, LabelName, MetricName, NonEmpty, Slug, StrictModel
+from sfmon.modelbase import AlertName, Labels, LabelName, MetricName, NonEmpty, Slug, StrictModel
 from sfmon.units import DurationStr, Number, PositiveDuration
 
 
@@ -154,6 +154,30 @@ class Inhibit(StrictModel):
     equal: list[LabelName] = Field(default_factory=list)
 
 
+class RouteTest(StrictModel):
+    """Which receivers an alert with these labels reaches (checked by sfmon and by amtool)."""
+
+    name: str | None = Field(default=None, description="default: the alert name, else the labels")
+    alert: AlertName | None = Field(default=None, description="start from this alert's labels: alertname, severity, labels, job")
+    labels: Labels = Field(default_factory=dict, description="labels of the alert (added to, or overriding, the alert's)")
+    receivers: list[Slug] = Field(min_length=1, description="every receiver that must get it, and no other (order free)")
+
+    @model_validator(mode="after")
+    def _some_labels(self) -> "RouteTest":
+        if self.alert is None and not self.labels:
+            raise ValueError("set 'alert' or 'labels' (or both)")
+        return self
+
+
+class InhibitTest(StrictModel):
+    """Whether a firing alert mutes another through the inhibit rules (checked by sfmon)."""
+
+    name: str | None = None
+    firing: Labels = Field(min_length=1, description="labels of the alert that is firing")
+    muted: Labels = Field(min_length=1, description="labels of the alert that may be muted")
+    expect_muted: bool = True
+
+
 class Routing(StrictModel):
     receiver: Slug = Field(description="fallback receiver for alerts no route matches")
     group_by: list[str] = Field(default_factory=lambda: ["alertname", "job"])
@@ -163,6 +187,8 @@ class Routing(StrictModel):
     resolve_timeout: PositiveDuration = Field(default="5m")
     routes: list[Route] = Field(default_factory=list)
     inhibit: list[Inhibit] = Field(default_factory=list)
+    tests: list[RouteTest] = Field(default_factory=list, description="routing tests, run with amtool by `sfmon validate`")
+    inhibit_tests: list[InhibitTest] = Field(default_factory=list)
 
 
 # --- Grafana ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional
 
 from sfmon.problems import Problem, Severity
 
@@ -38,6 +39,8 @@ class Run:
     args: tuple[str, ...]
     file: str  # the file problems are reported against (as the user knows it)
     cwd: str | None = None
+    # Turns the output of a failed run into problems; default: parse_failure.
+    parse: Optional[Callable[["Run", str], list[Problem]]] = None
 
 
 def run(job: Run) -> list[Problem]:
@@ -61,7 +64,7 @@ def run(job: Run) -> list[Problem]:
         return []
     if proc.returncode < 0:
         return [_p(job, 0, f"{tool} crashed (signal {-proc.returncode}) running {' '.join(job.args[1:])}")]
-    return parse_failure(job, proc.stdout + proc.stderr)
+    return (job.parse or parse_failure)(job, proc.stdout + proc.stderr)
 
 
 _NOISE = re.compile(r"^(Checking |  SUCCESS|Found:| - |Warning: --config.file|amtool: error: failed to validate|Unit Testing: )")

@@ -32,9 +32,9 @@ def hint(word: str, choices: Iterable[str]) -> str:
 
 
 def _registry() -> list[Any]:
-    from sfmon.checks import duplicates, metrics, references, routes
+    from sfmon.checks import alert_routing, duplicates, metrics, references, routes, routing_tests, rule_tests
 
-    return [duplicates, references, routes, metrics]
+    return [duplicates, references, routes, metrics, rule_tests, routing_tests, alert_routing]
 
 
 def run_checks(ctx: Context) -> list[Problem]:

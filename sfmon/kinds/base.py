@@ -44,12 +44,20 @@ class UserTest(StrictModel):
     """A promtool rule test case written in the spec (see docs/spec.md)."""
 
     name: NonEmpty
-    interval: PositiveDuration = Field(default="1m")
-    series: dict[str, str] = Field(description="series selector -> promtool expanding notation, e.g. '0+10x20'")
+    interval: PositiveDuration = Field(default="1m", description="time between the samples of `series`")
+    series: dict[str, str] = Field(
+        min_length=1, description="series selector -> promtool expanding notation, e.g. '0+10x20'"
+    )
     at: PositiveDuration = Field(description="evaluation time, e.g. 10m")
-    fires: bool = True
-    labels: Labels = Field(default_factory=dict, description="labels the firing alert must carry (besides alertname)")
-    annotations: dict[str, str] = Field(default_factory=dict)
+    fires: bool = Field(default=True, description="false: the alert must not be firing at `at`")
+    labels: Labels = Field(
+        default_factory=dict,
+        description="labels of the firing alert from its expression (e.g. job); alertname and the alert's own labels are added",
+    )
+    annotations: dict[str, str] = Field(
+        default_factory=dict,
+        description="expected annotation text; unlisted ones are the alert's own, expanded with `labels` (list those using $value)",
+    )
 
 
 class AlertBase(StrictModel):
@@ -85,6 +93,11 @@ class AlertBase(StrictModel):
     def threshold(self) -> tuple[str, Decimal] | None:
         """('>' or '<', value in the expression's unit) for kinds with a threshold."""
         return None
+
+    def rule_tests(self, env: Any) -> list[Any]:
+        """promtool test groups derived from the kind and its threshold (sfmon.kinds.testgen).
+        Empty for a raw expression: its author writes `tests:`."""
+        return []
 
 
 class Threshold(StrictModel):

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field
 
 from sfmon.kinds.base import AlertBase, Selector, compare, scoped
+from sfmon.kinds.testgen import (
+    Check,
+    Group,
+    SeriesSelector,
+    TestEnv,
+    counter,
+    firing_check,
+    grouped,
+    integer_ratio,
+    make_series,
+    not_over,
+    over,
+    percent,
+    safe_groups,
+    series_interval,
+    settle_time,
+    solve_labels,
+)
 from sfmon.modelbase import LabelName, Slug
+from sfmon.promsim import rate, samples
 from sfmon.units import PercentStr, PositiveDuration
 
 
@@ -32,3 +52,61 @@ class ErrorRatio(AlertBase):
 
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.above.fraction)
+
+    def rule_tests(self, env: TestEnv) -> list[Group]:
+        """An error share 10% over the threshold fires after `for`; 10% under stays quiet."""
+        errors = SeriesSelector.parse(scoped(self.errors, self.target))
+        total = SeriesSelector.parse(scoped(self.total, self.target))
+        base = env.target_labels(self.target)
+        err_labels = solve_labels(base, errors, present=self.by)
+        if err_labels is None:
+            env.notes.append(f"{self.name}: no series labels satisfy {self.errors}; no tests generated")
+            return []
+        shared = total.matches(errors.name, err_labels)  # errors are part of the total (same metric)
+        if shared:
+            rest = solve_labels(err_labels, total, avoid=[errors], present=self.by, keep=self.by)
+            rest_name = total.name
+        else:
+            rest = solve_labels(base, total, avoid=[errors], present=self.by)
+            rest_name = total.name
+        if rest is None or grouped(rest, self.by) != grouped(err_labels, self.by):
+            env.notes.append(f"{self.name}: no series separate errors from other requests within one group; no tests generated")
+            return []
+        step = series_interval(self.window.ms)
+        at = settle_time(env, step, self.window.ms, self.for_.ms)
+        t = self.above.fraction
+        out = grouped(err_labels, self.by)
+
+        def scenario(share: Decimal, fires: bool, firing: bool) -> Group | None:
+            if fires and not firing:
+                return None
+            pq = integer_ratio(Fraction(share), Fraction(1) - Fraction(share) if shared else Fraction(1))
+            if pq is None:
+                return None
+            e, r = pq
+            err_series = make_series(errors.name, err_labels, counter(e, at, step))
+            rest_series = make_series(rest_name, rest, counter(r, at, step))
+            check = Check(at)
+            if fires:
+                ev = rate(samples(err_series.segments), step, at, self.window.ms)
+                rv = rate(samples(rest_series.segments), step, at, self.window.ms)
+                den = ev + rv if shared else rv
+                check = firing_check(self, at, out, ev / den)
+            verb = "fires" if fires else "stays quiet"
+            return Group(
+                f"{self.name}: {verb} at {percent(share)} errors (above {self.above})",
+                self.name,
+                step,
+                (err_series, rest_series),
+                (check,),
+            )
+
+        def build(firing: bool):
+            hi = over(t, Decimal(1))
+            for share, fires in ((hi, True), (not_over(t), False)):
+                if share is not None:
+                    g = scenario(share, fires, firing)
+                    if g is not None:
+                        yield g
+
+        return safe_groups(env, self, build)

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from sfmon.kinds.base import AlertBase, Selector, compare, scoped
+from sfmon.kinds.testgen import (
+    Check,
+    Group,
+    SeriesSelector,
+    TestEnv,
+    counter,
+    firing_check,
+    grouped,
+    make_series,
+    safe_groups,
+    series_interval,
+    settle_time,
+    solve_labels,
+)
 from sfmon.modelbase import LabelName, Slug, promql_string
+from sfmon.promsim import rate, samples
 from sfmon.units import Number, PositiveDuration, fmt_number
 
 
@@ -44,3 +60,54 @@ class SlowEvents(AlertBase):
 
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.above)
+
+    def rule_tests(self, env: TestEnv) -> list[Group]:
+        """A whole number of slow observations just over `above` in the window (ceil of 110%)
+        fires after `for`; just under (floor of 90%) stays quiet. Fast observations keep
+        arriving in both, so the +Inf and the `slower_than` bucket differ by the slow ones."""
+        hist = SeriesSelector.parse(scoped(self.histogram, self.target, "_bucket"))
+        labels = solve_labels(env.target_labels(self.target), hist, present=self.by)
+        if labels is None:
+            env.notes.append(f"{self.name}: no series labels satisfy {self.histogram}; no tests generated")
+            return []
+        fast = 10
+        out = grouped(labels, self.by)
+
+        def scenario(count: int, fires: bool) -> Group:
+            step, slow = _pace(count, self.window.ms)
+            at = settle_time(env, step, self.window.ms, self.for_.ms)
+            inf = make_series(hist.name, {**labels, "le": "+Inf"}, counter(fast + slow, at, step))
+            le = make_series(hist.name, {**labels, "le": self.le()}, counter(fast, at, step))
+            check = Check(at)
+            if fires:
+                inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False)
+                inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False)
+                check = firing_check(self, at, out, inc_inf - inc_le)  # type: ignore[operator]
+            verb = "fires" if fires else "stays quiet"
+            return Group(
+                f"{self.name}: {verb} at {count} slower than {self.slower_than} in {self.window} (above {fmt_number(self.above)})",
+                self.name,
+                step,
+                (inf, le),
+                (check,),
+            )
+
+        def build(firing: bool):
+            t = self.above
+            if firing:
+                yield scenario(max(math.ceil(t * Decimal("1.1")), math.floor(t) + 1), True)
+            yield scenario(max(0, min(math.floor(t * Decimal("0.9")), math.ceil(t) - 1)), False)
+
+        return safe_groups(env, self, build)
+
+
+def _pace(count: int, window_ms: int) -> tuple[int, Decimal]:
+    """(sample interval, slow observations per sample) so that every window holds exactly
+    `count` slow ones in whole-number steps, which keeps `{{ $value }}` a whole number:
+    `count` = k samples x d each, with k >= 2 samples per window on whole seconds."""
+    for d in range(1, count + 1):
+        k, rest = divmod(count, d)
+        if rest == 0 and k >= 2 and window_ms % (k * 1000) == 0:
+            return window_ms // k, Decimal(d)
+    step = series_interval(window_ms)
+    return step, Decimal(count) / (window_ms // step)

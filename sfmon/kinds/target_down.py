@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Literal
 
 from sfmon.kinds.base import AlertBase
+from sfmon.kinds.testgen import Check, Group, TestEnv, constant, firing_check, make_series, safe_groups, settle_time, steps
 from sfmon.modelbase import MetricName, Slug, promql_string
+from sfmon.promsim import Segment
 
 
 class TargetDown(AlertBase):
@@ -19,3 +21,44 @@ class TargetDown(AlertBase):
 
     def threshold(self) -> tuple[str, Decimal]:
         return ("==", Decimal(0))
+
+    def rule_tests(self, env: TestEnv) -> list[Group]:
+        """Fires once the metric has been 0 for `for`, resolves when it is back at 1; stays quiet
+        while up, and while down for less than `for`."""
+        step = env.evaluation_interval_ms
+        labels = env.target_labels(self.target)
+        fire_at = settle_time(env, step, 0, self.for_.ms)
+        n = steps(fire_at, step)
+        out = {"__name__": self.metric, **labels}
+        w = f"{self.metric} is 0"
+        held = f"{w} for {self.for_}" if self.for_.ms else w
+
+        def build(firing: bool):
+            if firing:
+                back = fire_at // step  # samples 0..fire_at are 0, then 1
+                yield Group(
+                    f"{self.name}: fires when {held}, resolves when it is 1 again",
+                    self.name,
+                    step,
+                    (make_series(self.metric, labels, Segment(Decimal(0), Decimal(0), back), constant(1, fire_at, step)),),
+                    (firing_check(self, fire_at, out, 0.0), Check(fire_at + 2 * step)),
+                )
+            yield Group(
+                f"{self.name}: stays quiet while {self.metric} is 1",
+                self.name,
+                step,
+                (make_series(self.metric, labels, Segment(Decimal(1), Decimal(0), n)),),
+                (Check(fire_at),),
+            )
+            if self.for_.ms >= 2 * step:
+                # Up for three samples, then down for one sample less than `for`.
+                down_at = 3 * step
+                yield Group(
+                    f"{self.name}: stays quiet when {w} for less than {self.for_}",
+                    self.name,
+                    step,
+                    (make_series(self.metric, labels, Segment(Decimal(1), Decimal(0), 2), constant(0, fire_at, step)),),
+                    (Check(down_at + self.for_.ms - step),),
+                )
+
+        return safe_groups(env, self, build)

@@ -8,8 +8,28 @@ from typing import Literal
 from pydantic import Field
 
 from sfmon.kinds.base import AlertBase, Selector, Threshold, compare, scoped
+from sfmon.kinds.testgen import (
+    Check,
+    Group,
+    SeriesSelector,
+    TestEnv,
+    constant,
+    counter,
+    firing_check,
+    grouped,
+    make_series,
+    not_over,
+    not_under,
+    over,
+    safe_groups,
+    settle_time,
+    series_interval,
+    solve_labels,
+    under,
+)
 from sfmon.modelbase import LabelName, Slug
-from sfmon.units import Number, PositiveDuration
+from sfmon.promsim import gauge, rate, samples
+from sfmon.units import Number, PositiveDuration, fmt_number
 
 
 class GaugeThreshold(Threshold, AlertBase):
@@ -31,3 +51,44 @@ class GaugeThreshold(Threshold, AlertBase):
 
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.above) if self.above is not None else ("<", self.below)  # type: ignore[return-value]
+
+    def rule_tests(self, env: TestEnv) -> list[Group]:
+        """One series 10% past the threshold (fires after `for`) and 10% short of it (quiet);
+        for a counter (`window`), the per-second rate is what crosses."""
+        sel = SeriesSelector.parse(scoped(self.metric, self.target))
+        labels = solve_labels(env.target_labels(self.target), sel, present=self.by)
+        if labels is None:
+            env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")
+            return []
+        windowed = self.window is not None
+        step = series_interval(self.window.ms) if self.window is not None else env.evaluation_interval_ms
+        at = settle_time(env, step, self.window.ms if self.window is not None else 0, self.for_.ms)
+        op, t = self.threshold()
+        out = grouped(labels, self.by)
+
+        def scenario(v: Decimal, fires: bool) -> Group:
+            seg = counter(v * step / 1000, at, step) if windowed else constant(v, at, step)
+            series = make_series(sel.name, labels, seg)
+            check = Check(at)
+            if fires:
+                xs = samples(series.segments)
+                value = rate(xs, step, at, self.window.ms) if self.window is not None else gauge(xs, step, at)
+                check = firing_check(self, at, out, value)
+            verb = "fires" if fires else "stays quiet"
+            what = f"{self.aggregate} rate" if windowed else self.aggregate
+            word = "above" if op == ">" else "below"
+            return Group(
+                f"{self.name}: {verb} at {what} {fmt_number(v)} ({word} {fmt_number(t)})",
+                self.name,
+                step,
+                (series,),
+                (check,),
+            )
+
+        def build(firing: bool):
+            cases = ((over(t), True), (not_over(t), False)) if op == ">" else ((under(t), True), (not_under(t), False))
+            for v, fires in cases:
+                if v is not None and (firing or not fires):
+                    yield scenario(v, fires)
+
+        return safe_groups(env, self, build)

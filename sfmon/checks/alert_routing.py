@@ -1,0 +1,39 @@
+"""Every alert reaches a receiver that delivers somewhere; every receiver is used."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from sfmon import routing_eval
+from sfmon.checks import Context
+from sfmon.problems import Problem, Severity
+from sfmon.routetests import alert_labels, case_name
+
+ID = "alert-routing"
+
+
+def check(ctx: Context) -> Iterator[Problem]:
+    s = ctx.spec
+    by_name = {r.name: r for r in s.receivers}
+    try:
+        tree = routing_eval.from_spec(s)
+    except (ValueError, KeyError):
+        return  # routing-test reports it
+    for i, alert in enumerate(s.alerts):
+        labels = alert_labels(alert)
+        got = routing_eval.receivers(tree, labels)
+        real = [r for r in got if r in by_name and by_name[r].integrations()]
+        if not real:
+            yield ctx.problem(
+                ("alerts", i, "name"),
+                f"alert {alert.name} ({case_name(labels)}) reaches no receiver that delivers: it goes to "
+                f"{', '.join(got)}, which {'has' if len(got) == 1 else 'have'} no email, slack, pagerduty or webhook",
+            )
+    used = {s.routing.receiver} | {n for route in s.routing.routes for n in route.notify}
+    for i, r in enumerate(s.receivers):
+        if r.name not in used:
+            yield ctx.problem(
+                ("receivers", i, "name"),
+                f"receiver {r.name!r} is not used: no route notifies it and it is not routing.receiver",
+                Severity.WARNING,
+            )

@@ -1,0 +1,60 @@
+"""The spec's routing and inhibition tests, evaluated by sfmon against its own routing.
+
+Routing cases are checked again by amtool in `sfmon validate`; inhibition has no amtool
+command, so sfmon's evaluation (sfmon.routing_eval) is the check."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from sfmon import routing_eval
+from sfmon.checks import Context, hint
+from sfmon.problems import Problem
+from sfmon.routetests import case_name, route_cases
+
+ID = "routing-test"
+
+
+def check(ctx: Context) -> Iterator[Problem]:
+    s = ctx.spec
+    receivers = {r.name for r in s.receivers}
+    alerts = {a.name for a in s.alerts}
+    try:
+        tree = routing_eval.from_spec(s)
+    except (ValueError, KeyError) as exc:  # e.g. a bad regex: reported by amtool too
+        yield ctx.problem(("routing",), f"cannot evaluate the routing tree: {exc}")
+        return
+    bad = False
+    for i, t in enumerate(s.routing.tests):
+        if t.alert is not None and t.alert not in alerts:
+            bad = True
+            yield ctx.problem(("routing", "tests", i, "alert"), f"unknown alert {t.alert!r}" + hint(t.alert, alerts))
+        for j, r in enumerate(t.receivers):
+            if r not in receivers:
+                bad = True
+                yield ctx.problem(("routing", "tests", i, "receivers", j), f"unknown receiver {r!r}" + hint(r, receivers))
+    if bad:
+        return
+    for case in route_cases(s):
+        got = routing_eval.receivers(tree, case.labels)
+        if set(got) != set(case.receivers):
+            yield ctx.problem(
+                case.loc,
+                f'route test "{case.name}" ({case_name(case.labels)}): expected receivers '
+                f"{', '.join(sorted(case.receivers))}; the routing tree sends it to {', '.join(got)}",
+            )
+    for i, t in enumerate(s.routing.inhibit_tests):
+        rule = routing_eval.muting_rule(tree, t.muted, [t.firing])
+        name = t.name or f"{case_name(t.firing)} mutes {case_name(t.muted)}"
+        if t.expect_muted and rule is None:
+            yield ctx.problem(
+                ("routing", "inhibit_tests", i),
+                f'inhibition test "{name}": expected the firing alert {{{case_name(t.firing)}}} to mute '
+                f"{{{case_name(t.muted)}}}, but no inhibit rule does",
+            )
+        elif not t.expect_muted and rule is not None:
+            yield ctx.problem(
+                ("routing", "inhibit_tests", i),
+                f'inhibition test "{name}": expected {{{case_name(t.muted)}}} not to be muted, '
+                f"but routing.inhibit[{rule}] mutes it while {{{case_name(t.firing)}}} fires",
+            )

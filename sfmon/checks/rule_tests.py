@@ -1,0 +1,17 @@
+"""Alert rule tests sfmon could not derive or build from the spec (they are left out of
+tests/alerts.test.yml, so a reviewer must know)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from sfmon.checks import Context
+from sfmon.problems import Problem
+from sfmon.ruletests import rule_tests
+
+ID = "rule-tests"
+
+
+def check(ctx: Context) -> Iterator[Problem]:
+    for note in rule_tests(ctx.spec).notes:
+        yield ctx.problem(note.loc, note.message, note.severity)

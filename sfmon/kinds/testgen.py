@@ -1,0 +1,432 @@
+"""Building blocks for the rule tests each alert kind derives from its spec.
+
+A kind describes scenarios (series just over or under its threshold); this module turns
+them into promtool test groups: series whose labels satisfy the alert's selectors, eval
+times that respect `for` and the rate window, and the expected alert with its labels and
+annotations expanded the way Prometheus will (sfmon.gotemplate, sfmon.promsim).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from sfmon.gotemplate import Unsupported, expand
+from sfmon.modelbase import promql_string
+from sfmon.promsim import Segment, notation
+from sfmon.units import fmt_number, format_duration_ms
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sfmon.kinds.base import AlertBase
+
+MINUTE = 60_000
+
+
+# --- what a test group is ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    labels: tuple[tuple[str, str], ...]  # sorted
+    segments: tuple[Segment, ...]
+
+    def selector(self) -> str:
+        inner = ",".join(f"{k}={promql_string(v)}" for k, v in self.labels)
+        return f"{self.name}{{{inner}}}"
+
+    def values(self) -> str:
+        return notation(self.segments)
+
+    def label_map(self) -> dict[str, str]:
+        return {"__name__": self.name, **dict(self.labels)}
+
+
+@dataclass(frozen=True)
+class RawSeries:
+    """A series as a user wrote it in a spec test: selector and notation, taken as they are."""
+
+    text: str
+    notation_text: str
+
+    def selector(self) -> str:
+        return self.text
+
+    def values(self) -> str:
+        return self.notation_text
+
+
+@dataclass(frozen=True)
+class ExpectedAlert:
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Check:
+    at_ms: int
+    alerts: tuple[ExpectedAlert, ...] = ()  # empty: the alert must not be firing
+
+    @property
+    def at(self) -> str:
+        return format_duration_ms(self.at_ms)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One promtool test group: input series and the checks of one alert on them."""
+
+    name: str
+    alertname: str
+    interval_ms: int
+    series: tuple[Series | RawSeries, ...]
+    checks: tuple[Check, ...]
+
+    @property
+    def interval(self) -> str:
+        return format_duration_ms(self.interval_ms)
+
+
+@dataclass
+class TestEnv:
+    """What the kinds need from the rest of the spec."""
+
+    evaluation_interval_ms: int
+    targets: Mapping[str, Any]  # name -> Target
+    notes: list[str] = field(default_factory=list)  # cases left out, and why
+
+    def target_labels(self, name: str | None) -> dict[str, str]:
+        """Labels a scraped series of the target carries: job, instance and the target's own."""
+        t = self.targets.get(name) if name else None
+        if t is None:
+            return {"job": name} if name else {}
+        return {**t.labels, "job": t.name, "instance": t.addresses[0]}
+
+
+# --- expected alerts -----------------------------------------------------------------
+
+
+def expected_labels(alert: "AlertBase", out_labels: Mapping[str, str], value: float | None) -> dict[str, str]:
+    """The labels of the alert Prometheus raises for one output series of the expression:
+    the series' labels, the rule's labels (templates expanded) and alertname."""
+    labels = {k: v for k, v in out_labels.items() if k != "__name__"}
+    for k, v in alert.rule_labels().items():
+        labels[k] = expand(v, out_labels, value)
+    labels["alertname"] = alert.name
+    return dict(sorted(labels.items()))
+
+
+def expected_alert(alert: "AlertBase", out_labels: Mapping[str, str], value: float | None) -> ExpectedAlert:
+    """`out_labels` are the series' labels as the rule sees them ($labels, with __name__ when
+    the expression keeps it). Raises Unsupported when a template cannot be predicted."""
+    annotations = {k: expand(v, out_labels, value) for k, v in alert.rule_annotations().items()}
+    return ExpectedAlert(expected_labels(alert, out_labels, value), dict(sorted(annotations.items())))
+
+
+# --- timing --------------------------------------------------------------------------
+
+
+def series_interval(*windows_ms: int) -> int:
+    """1m, or less when a window is not a whole number of minutes (so windows align with samples)."""
+    g = MINUTE
+    for w in windows_ms:
+        g = math.gcd(g, w)
+    return g
+
+
+def ceil_to(value: int, step: int) -> int:
+    return -(-value // step) * step
+
+
+def settle_time(env: TestEnv, interval_ms: int, warmup_ms: int, for_ms: int) -> int:
+    """An eval time by which a steady condition has held for `for`, on both the sample and
+    the evaluation grid (so the final evaluation sees aligned windows)."""
+    grid = math.lcm(interval_ms, env.evaluation_interval_ms)
+    return ceil_to(warmup_ms + for_ms + 2 * interval_ms, grid)
+
+
+def steps(at_ms: int, interval_ms: int, extra: int = 2) -> int:
+    """`times` for a segment that covers 0..at with a few samples to spare."""
+    return at_ms // interval_ms + extra
+
+
+# --- threshold arithmetic ------------------------------------------------------------
+
+
+def over(threshold: Decimal, ceiling: Decimal | None = None) -> Decimal | None:
+    """A value just above `threshold` (10% over), kept within `ceiling` (e.g. 100% for a share)."""
+    if threshold > 0:
+        value = threshold * Decimal("1.1")
+    else:
+        value = ceiling / 10 if ceiling is not None else Decimal(1)
+    if ceiling is not None and value > ceiling:
+        return ceiling if ceiling > threshold else None
+    return value
+
+
+def under(threshold: Decimal) -> Decimal | None:
+    """A value just below `threshold` (10% under); none exists below 0."""
+    return threshold * Decimal("0.9") if threshold > 0 else None
+
+
+def not_over(threshold: Decimal) -> Decimal:
+    """A value that does not exceed `threshold` (10% under, or 0)."""
+    return threshold * Decimal("0.9")
+
+
+def not_under(threshold: Decimal, ceiling: Decimal | None = None) -> Decimal:
+    """A value that is not below `threshold` (10% over, capped at `ceiling`)."""
+    value = threshold * Decimal("1.1")
+    return min(value, ceiling) if ceiling is not None else value
+
+
+def percent(fraction: Decimal) -> str:
+    return fmt_number(fraction * 100) + "%"
+
+
+def integer_ratio(num: Fraction, den: Fraction, floor: int = 100) -> tuple[int, int] | None:
+    """Smallest readable non-negative integers p, q with p/q = num/den (max(p, q) >= floor)."""
+    if den == 0 and num == 0:
+        return None
+    if (num < 0 < den) or (den < 0 < num):
+        return None
+    num, den = abs(num), abs(den)
+    scale = math.lcm(num.denominator, den.denominator)
+    p, q = int(num * scale), int(den * scale)
+    g = math.gcd(p, q) or 1
+    p, q = p // g, q // g
+    big = max(p, q)
+    if big < floor:
+        k = -(-floor // big)
+        p, q = p * k, q * k
+    return p, q
+
+
+# --- series labels that satisfy the selectors ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Matcher:
+    name: str
+    op: str  # = != =~ !~
+    value: str
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        v = labels.get(self.name, "")
+        if self.op == "=":
+            return v == self.value
+        if self.op == "!=":
+            return v != self.value
+        hit = _fullmatch(self.value, v)
+        return hit if self.op == "=~" else not hit
+
+
+def _fullmatch(pattern: str, value: str) -> bool:
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return False
+
+
+_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+@dataclass(frozen=True)
+class SeriesSelector:
+    name: str
+    matchers: tuple[Matcher, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> "SeriesSelector":
+        import promql_parser
+
+        ast = promql_parser.parse(text)
+        ms = tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in ast.matchers.matchers if m.name != "__name__")
+        return cls(ast.name, ms)
+
+    def matches(self, name: str, labels: Mapping[str, str]) -> bool:
+        return name == self.name and all(m.matches(labels) for m in self.matchers)
+
+
+def regex_sample(pattern: str) -> str | None:
+    """A short string the (anchored) regex matches, built from its parse tree: `5..` -> `500`."""
+    try:
+        import re._parser as sre  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_parse as sre  # type: ignore[no-redef]
+    try:
+        tree = sre.parse(pattern)
+    except re.error:
+        return None
+    try:
+        text = _walk(tree, sre)
+    except _NoSample:
+        return None
+    return text if _fullmatch(pattern, text) else None
+
+
+class _NoSample(Exception):
+    pass
+
+
+def _walk(items: Iterable[Any], sre: Any) -> str:
+    c = sre._constants if hasattr(sre, "_constants") else sre
+    out = []
+    for op, arg in items:
+        if op == c.LITERAL:
+            out.append(chr(arg))
+        elif op == c.NOT_LITERAL:
+            out.append("x" if chr(arg) != "x" else "y")
+        elif op == c.ANY:
+            out.append("0")
+        elif op == c.IN:
+            out.append(_in(arg, c))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, _hi, sub = arg
+            out.append(_walk(sub, sre) * lo)
+        elif op == c.BRANCH:
+            out.append(_walk(arg[1][0], sre))
+        elif op == c.SUBPATTERN:
+            out.append(_walk(arg[-1], sre))
+        elif op == c.AT:
+            continue
+        else:
+            raise _NoSample()
+    return "".join(out)
+
+
+def _in(items: Sequence[Any], c: Any) -> str:
+    if items and items[0][0] == c.NEGATE:
+        banned = items[1:]
+        for ch in "x0a_-":
+            if not any(_class_has(ch, op, arg, c) for op, arg in banned):
+                return ch
+        raise _NoSample()
+    for op, arg in items:
+        if op == c.LITERAL:
+            return chr(arg)
+        if op == c.RANGE:
+            return chr(arg[0])
+        if op == c.CATEGORY:
+            return {c.CATEGORY_DIGIT: "0", c.CATEGORY_WORD: "a", c.CATEGORY_SPACE: " "}.get(arg, "x")
+    raise _NoSample()
+
+
+def _class_has(ch: str, op: Any, arg: Any, c: Any) -> bool:
+    if op == c.LITERAL:
+        return ch == chr(arg)
+    if op == c.RANGE:
+        return arg[0] <= ord(ch) <= arg[1]
+    return True  # a category: assume the worst
+
+
+def _candidates(name: str, matchers: Sequence[Matcher], preferred: str | None) -> list[str]:
+    out: list[str] = []
+    if preferred is not None:
+        out.append(preferred)
+    for m in matchers:
+        if m.name != name:
+            continue
+        if m.op == "=":
+            out.append(m.value)
+        elif m.op == "=~":
+            sample = regex_sample(m.value)
+            if sample is not None:
+                out.append(sample)
+    out += ["200", "ok", "example", "x", "0", ""]
+    return out
+
+
+def solve_labels(
+    base: Mapping[str, str],
+    want: SeriesSelector,
+    avoid: Sequence[SeriesSelector] = (),
+    present: Sequence[str] = (),
+    keep: Sequence[str] = (),
+) -> dict[str, str] | None:
+    """Labels for a series of `want.name` that `want` selects and no selector in `avoid` does.
+
+    Starts from `base` (the target's labels); labels in `present` get a non-empty value;
+    labels in `keep` are never changed to dodge an `avoid` selector (e.g. grouping labels,
+    which must stay equal between the series of one ratio)."""
+    labels = dict(base)
+    names = {m.name for m in want.matchers} | set(present)
+    for name in sorted(names):
+        ms = [m for m in want.matchers if m.name == name]
+        need = name in present
+        choice = next(
+            (v for v in _candidates(name, ms, labels.get(name)) if all(m.matches({name: v}) for m in ms) and (v or not need)),
+            None,
+        )
+        if choice is None:
+            return None
+        if choice:
+            labels[name] = choice
+        else:
+            labels.pop(name, None)
+    for other in avoid:
+        if not other.matches(want.name, labels):
+            continue
+        for m in other.matchers:
+            if m.name in keep:
+                continue
+            own = [w for w in want.matchers if w.name == m.name]
+            need = m.name in present
+            alt = next(
+                (
+                    v
+                    for v in _candidates(m.name, [*own, m], None) + ["other", "1", "none"]
+                    if not m.matches({m.name: v}) and all(w.matches({m.name: v}) for w in own) and (v or not need)
+                ),
+                None,
+            )
+            if alt is not None:
+                if alt:
+                    labels[m.name] = alt
+                else:
+                    labels.pop(m.name, None)
+                break
+        else:
+            return None
+    return labels
+
+
+def sort_key(name: str, labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Prometheus orders series by their sorted label pairs, __name__ included."""
+    return sorted({"__name__": name, **labels}.items())
+
+
+def make_series(name: str, labels: Mapping[str, str], *segments: Segment) -> Series:
+    return Series(name, tuple(sorted(labels.items())), tuple(segments))
+
+
+def grouped(labels: Mapping[str, str], by: Sequence[str]) -> dict[str, str]:
+    """The labels `sum by (by)` keeps: the grouping labels the series has (non-empty)."""
+    return {k: labels[k] for k in by if labels.get(k)}
+
+
+def firing_check(alert: "AlertBase", at_ms: int, out_labels: Mapping[str, str], value: float | None) -> Check:
+    return Check(at_ms, (expected_alert(alert, out_labels, value),))
+
+
+def safe_groups(env: TestEnv, alert: "AlertBase", build: Any) -> list[Group]:
+    """Run one kind's builder; a template sfmon cannot predict drops the firing cases only."""
+    try:
+        return list(build(True))
+    except Unsupported as exc:
+        env.notes.append(
+            f"{alert.name}: firing cases not generated ({exc}); write the expected annotations in a test under `tests:`"
+        )
+        return list(build(False))
+
+
+def counter(step: Decimal | int, at_ms: int, interval_ms: int) -> Segment:
+    return Segment(Decimal(0), Decimal(step), steps(at_ms, interval_ms))
+
+
+def constant(value: Decimal | int, at_ms: int, interval_ms: int) -> Segment:
+    return Segment(Decimal(value), Decimal(0), steps(at_ms, interval_ms))

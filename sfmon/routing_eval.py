@@ -1,0 +1,173 @@
+"""Alertmanager's routing and inhibition, evaluated by sfmon: which receivers get an alert,
+and whether a firing alert mutes another.
+
+Pure, and built from an Alertmanager config as parsed YAML, so it judges exactly the file
+amtool checks (`from_config`), or the spec's routing before anything is rendered
+(`from_spec`). Semantics follow Alertmanager 0.25 (dispatch/route.go, inhibit/inhibit.go):
+a route matches when all its matchers do (a missing label is the empty string, regexes are
+anchored); children are tried in order and the first match stops the search unless it has
+`continue`; a route none of whose children match is itself the match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+_MATCHER = re.compile(r'^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
+
+
+@dataclass(frozen=True)
+class Matcher:
+    name: str
+    op: str  # = != =~ !~
+    value: str
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        v = labels.get(self.name, "")
+        if self.op == "=":
+            return v == self.value
+        if self.op == "!=":
+            return v != self.value
+        hit = re.fullmatch(self.value, v) is not None
+        return hit if self.op == "=~" else not hit
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.op}{json.dumps(self.value, ensure_ascii=False)}"
+
+
+def parse_matcher(text: str) -> Matcher:
+    """`severity="critical"`, `team=~"back.*"` or unquoted `job=api`, as Alertmanager writes them."""
+    m = _MATCHER.match(text.strip().strip("{}"))
+    if not m:
+        raise ValueError(f"not a matcher: {text!r}")
+    name, op, raw = m.groups()
+    if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+        value = json.loads(raw)
+    else:
+        value = raw
+    if op in ("=~", "!~"):
+        re.compile(value)  # a bad regex is an error here, as in Alertmanager
+    return Matcher(name, op, value)
+
+
+def matches_all(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
+    return all(m.matches(labels) for m in matchers)
+
+
+@dataclass(frozen=True)
+class Route:
+    receiver: str
+    matchers: tuple[Matcher, ...] = ()
+    continue_: bool = False
+    routes: tuple["Route", ...] = ()
+
+
+@dataclass(frozen=True)
+class InhibitRule:
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tree:
+    root: Route
+    inhibit_rules: tuple[InhibitRule, ...] = ()
+
+
+# --- building ----------------------------------------------------------------------------
+
+
+def _matchers(node: Mapping[str, Any], new: str, old_eq: str, old_re: str) -> tuple[Matcher, ...]:
+    out = [parse_matcher(m) for m in node.get(new) or []]
+    out += [Matcher(k, "=", str(v)) for k, v in sorted((node.get(old_eq) or {}).items())]
+    out += [Matcher(k, "=~", str(v)) for k, v in sorted((node.get(old_re) or {}).items())]
+    return tuple(out)
+
+
+def _route(node: Mapping[str, Any], parent_receiver: str | None) -> Route:
+    receiver = node.get("receiver") or parent_receiver  # a child without one inherits it
+    if receiver is None:
+        raise ValueError("the root route has no receiver")
+    return Route(
+        receiver=receiver,
+        matchers=_matchers(node, "matchers", "match", "match_re"),
+        continue_=bool(node.get("continue", False)),
+        routes=tuple(_route(child, receiver) for child in node.get("routes") or []),
+    )
+
+
+def from_config(config: Mapping[str, Any]) -> Tree:
+    """From an alertmanager.yml, parsed."""
+    rules = tuple(
+        InhibitRule(
+            _matchers(r, "source_matchers", "source_match", "source_match_re"),
+            _matchers(r, "target_matchers", "target_match", "target_match_re"),
+            tuple(r.get("equal") or ()),
+        )
+        for r in config.get("inhibit_rules") or []
+    )
+    return Tree(_route(config["route"], None), rules)
+
+
+def from_spec(spec: Any) -> Tree:
+    """From the spec, through the same view the alertmanager.yml template lays out."""
+    from sfmon.views import alertmanager_view
+
+    view = alertmanager_view(spec)
+    config = {
+        "route": {
+            "receiver": spec.routing.receiver,
+            "routes": [{"receiver": r["receiver"], "matchers": r["matchers"], "continue": r["continue"]} for r in view["routes"]],
+        },
+        "inhibit_rules": [
+            {"source_matchers": i["source"], "target_matchers": i["target"], "equal": i["equal"]} for i in view["inhibits"]
+        ],
+    }
+    return from_config(config)
+
+
+# --- evaluating --------------------------------------------------------------------------
+
+
+def match(route: Route, labels: Mapping[str, str]) -> list[Route]:
+    """dispatch.Route.Match: the routes an alert with `labels` ends up in, in order."""
+    if not matches_all(route.matchers, labels):
+        return []
+    found: list[Route] = []
+    for child in route.routes:
+        hits = match(child, labels)
+        found += hits
+        if hits and not child.continue_:
+            break
+    return found or [route]
+
+
+def receivers(tree: Tree, labels: Mapping[str, str]) -> list[str]:
+    """Receivers in the order amtool prints them (a receiver reached twice appears twice)."""
+    return [r.receiver for r in match(tree.root, labels)]
+
+
+def muting_rule(tree: Tree, target: Mapping[str, str], firing: Sequence[Mapping[str, str]]) -> int | None:
+    """Index of the first inhibit rule by which one of the `firing` alerts mutes `target`, or None.
+
+    As inhibit.Inhibitor.Mutes: the rule's target matchers match the alert, some firing
+    alert matches its source matchers and has the same values (missing = empty) for every
+    `equal` label; when the alert itself matches the source side too, a source that also
+    matches the target side does not count (so alerts do not mute each other in a circle)."""
+    for i, rule in enumerate(tree.inhibit_rules):
+        if not matches_all(rule.target, target):
+            continue
+        two_sided = matches_all(rule.source, target)
+        for src in firing:
+            if not matches_all(rule.source, src):
+                continue
+            if any(src.get(n, "") != target.get(n, "") for n in rule.equal):
+                continue
+            if two_sided and matches_all(rule.target, src):
+                continue
+            return i
+    return None

@@ -1,0 +1,89 @@
+"""The promtool rule tests of a spec: generated from each alert's kind, plus the spec's own.
+
+Pure: the render stage lays the groups out with templates/tests/alerts.test.yml.j2, the
+`rule-tests` check reports the cases that could not be built, `sfmon validate` runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sfmon.gotemplate import Unsupported, expand
+from sfmon.kinds.testgen import Check, ExpectedAlert, Group, RawSeries, TestEnv, expected_labels
+from sfmon.model import Spec
+from sfmon.problems import Severity
+
+RULE_FILE = "../alerts.yml"  # relative to generated/tests/
+
+
+@dataclass(frozen=True)
+class Note:
+    """A case sfmon left out or cannot build, placed at a spec location."""
+
+    loc: tuple[Any, ...]
+    message: str
+    severity: Severity
+
+
+@dataclass
+class RuleTests:
+    groups: list[Group] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def cases(self) -> int:
+        return sum(len(g.checks) for g in self.groups)
+
+
+def env_for(spec: Spec) -> TestEnv:
+    return TestEnv(spec.prometheus.evaluation_interval.ms, {t.name: t for t in spec.targets})
+
+
+def rule_tests(spec: Spec) -> RuleTests:
+    out = RuleTests()
+    for i, alert in enumerate(spec.alerts):
+        env = env_for(spec)
+        out.groups.extend(alert.rule_tests(env))
+        out.notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
+        for j, test in enumerate(alert.tests):
+            try:
+                out.groups.append(user_group(alert, test))
+            except Unsupported as exc:
+                out.notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
+    return out
+
+
+def user_group(alert: Any, test: Any) -> Group:
+    """A spec-written test: the expected alert is the alert's labels and annotations, with the
+    test's `labels` as the expression's output and its `annotations` taking precedence."""
+    series = tuple(RawSeries(sel, values) for sel, values in test.series.items())
+    check = Check(test.at.ms)
+    if test.fires:
+        own = alert.rule_labels()
+        out_labels = {k: v for k, v in test.labels.items() if k not in own}
+        annotations = {}
+        for key, template in alert.rule_annotations().items():
+            if key in test.annotations:
+                continue
+            try:
+                annotations[key] = expand(template, out_labels, None)
+            except Unsupported as exc:
+                raise Unsupported(
+                    f"test {test.name!r}: annotation {key!r} cannot be predicted ({exc}); "
+                    f"write its expected text under `annotations`"
+                ) from None
+        try:
+            labels = {**expected_labels(alert, out_labels, None), **test.labels}
+        except Unsupported as exc:
+            raise Unsupported(f"test {test.name!r}: the alert's labels cannot be predicted ({exc}); list them under `labels`") from None
+        expected = ExpectedAlert(dict(sorted(labels.items())), dict(sorted({**annotations, **test.annotations}.items())))
+        check = Check(test.at.ms, (expected,))
+    return Group(f"{alert.name}: {test.name}", alert.name, test.interval.ms, series, (check,))
+
+
+def rule_tests_view(spec: Spec) -> dict[str, Any]:
+    return {
+        "rule_file": RULE_FILE,
+        "evaluation_interval": spec.prometheus.evaluation_interval,
+        "groups": rule_tests(spec).groups,
+    }

@@ -1,0 +1,246 @@
+"""Generated and spec-written alert rule tests: built from the spec, proven with the real promtool."""
+
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from sfmon.gotemplate import Unsupported, expand, go_float
+from sfmon.pipeline import load, render
+from sfmon.problems import Severity
+from sfmon.ruletests import rule_tests
+
+from conftest import FIXTURES, GENERATED, SPEC, run_sfmon
+
+VALID = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
+TEST_FILE = "tests/alerts.test.yml"
+
+
+def write(files: dict[str, str], root: Path) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def promtool_test(promtool: str, root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [promtool, "test", "rules", TEST_FILE], cwd=root, capture_output=True, text=True, timeout=120
+    )
+
+
+def parsed(text: str) -> dict:
+    return YAML(typ="safe").load(text)
+
+
+def edited(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    text = SPEC.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "specs.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the real promtool agrees --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", VALID, ids=lambda p: p.stem)
+def test_generated_rule_tests_pass_promtool(spec, tmp_path, promtool):
+    out = write(render(load(spec)), tmp_path)
+    got = promtool_test(promtool, out)
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert "SUCCESS" in got.stdout
+
+
+def test_committed_rule_tests_pass_promtool(promtool):
+    got = promtool_test(promtool, GENERATED)
+    assert got.returncode == 0, got.stdout + got.stderr
+
+
+def test_every_default_alert_has_a_firing_and_a_quiet_generated_case():
+    spec = load(SPEC).spec
+    groups = [g for g in rule_tests(spec).groups if not any(g.name == f"{a.name}: {t.name}" for a in spec.alerts for t in a.tests)]
+    firing, quiet = Counter(), Counter()
+    for g in groups:
+        for c in g.checks:
+            (firing if c.alerts else quiet)[g.alertname] += 1
+    names = [a.name for a in spec.alerts]
+    assert len(names) == 9
+    for name in names:
+        assert firing[name] >= 1 and quiet[name] >= 1, name
+        assert firing[name] + quiet[name] >= 2
+    # target_down alerts also prove `for` (a short outage stays quiet) and resolution.
+    assert firing["ApiDown"] + quiet["ApiDown"] == 4
+
+
+def test_rule_test_file_shape():
+    files = render(load(SPEC))
+    data = parsed(files[TEST_FILE])
+    assert data["rule_files"] == ["../alerts.yml"]
+    assert data["evaluation_interval"] == "15s"
+    names = [t["name"] for t in data["tests"]]
+    assert len(names) == len(set(names)), "test group names are unique (problems point at them)"
+    fire = next(t for t in data["tests"] if t["name"] == "HighErrorRate: fires at 5.5% errors (above 5%)")
+    alert = fire["alert_rule_test"][0]["exp_alerts"][0]
+    assert alert["exp_labels"] == {"alertname": "HighErrorRate", "job": "api", "severity": "critical"}
+    assert alert["exp_annotations"]["description"] == "5.5% of requests to api returned 5xx over the last 5 minutes."
+
+
+def test_user_tests_are_rendered_with_the_alerts_own_labels_and_annotations():
+    data = parsed(render(load(SPEC))[TEST_FILE])
+    case = next(t for t in data["tests"] if t["name"] == "ConnectionPoolNearMax: 90 of 100 connections in use")
+    assert case["interval"] == "1m"
+    assert case["input_series"][0] == {"series": 'pg_stat_activity_count{job="postgres"}', "values": "90x15"}
+    (check,) = case["alert_rule_test"]
+    assert check["eval_time"] == "10m"
+    (alert,) = check["exp_alerts"]
+    assert alert["exp_labels"] == {"alertname": "ConnectionPoolNearMax", "job": "postgres", "severity": "warning"}
+    assert alert["exp_annotations"] == {
+        "description": "90% of PostgreSQL connections are in use.",  # written in the spec ($value)
+        "runbook_url": "https://runbooks.softfactory.io/alerts/ConnectionPoolNearMax",  # the alert's own
+        "summary": "PostgreSQL connections above 80% of max_connections",
+    }
+    quiet = next(t for t in data["tests"] if t["name"] == "ConnectionPoolNearMax: 50 of 100 connections in use")
+    assert quiet["alert_rule_test"][0]["exp_alerts"] == []
+
+
+# --- thresholds move the tests -------------------------------------------------------------
+
+
+def _series_of(files: dict[str, str], group: str) -> list[str]:
+    data = parsed(files[TEST_FILE])
+    return [s["values"] for t in data["tests"] if t["name"].startswith(group) for s in t["input_series"]]
+
+
+def test_a_threshold_change_moves_the_generated_values(tmp_path, promtool):
+    before = render(load(SPEC))
+    after = render(load(edited(tmp_path, ("    above: 5%\n    for: 5m\n    severity: critical", "    above: 2%\n    for: 5m\n    severity: critical"))))
+    names_before = [t["name"] for t in parsed(before[TEST_FILE])["tests"] if t["name"].startswith("HighErrorRate")]
+    names_after = [t["name"] for t in parsed(after[TEST_FILE])["tests"] if t["name"].startswith("HighErrorRate")]
+    assert names_before == ["HighErrorRate: fires at 5.5% errors (above 5%)", "HighErrorRate: stays quiet at 4.5% errors (above 5%)"]
+    assert names_after == ["HighErrorRate: fires at 2.2% errors (above 2%)", "HighErrorRate: stays quiet at 1.8% errors (above 2%)"]
+    assert _series_of(before, "HighErrorRate") == ["0+11x14", "0+189x14", "0+9x14", "0+191x14"]
+    assert _series_of(after, "HighErrorRate") == ["0+11x14", "0+489x14", "0+9x14", "0+491x14"]
+    got = promtool_test(promtool, write(after, tmp_path / "out"))
+    assert got.returncode == 0, got.stdout + got.stderr
+
+
+def test_latency_and_slow_event_tests_follow_their_thresholds(tmp_path, promtool):
+    spec = edited(tmp_path, ("    above: 500ms\n", "    above: 2s\n"), ("    slower_than: 1s\n    window: 5m\n    above: 5\n", "    slower_than: 1s\n    window: 5m\n    above: 20\n"))
+    files = render(load(spec))
+    names = [t["name"] for t in parsed(files[TEST_FILE])["tests"]]
+    assert "HighResponseTime: fires at p95 2.2s (above 2s)" in names
+    assert "HighResponseTime: stays quiet at p95 1.8s (above 2s)" in names
+    assert "SlowQueries: fires at 22 slower than 1s in 5m (above 20)" in names
+    assert "SlowQueries: stays quiet at 18 slower than 1s in 5m (above 20)" in names
+    got = promtool_test(promtool, write(files, tmp_path / "out"))
+    assert got.returncode == 0, got.stdout + got.stderr
+
+
+# --- a broken alert fails validation, naming the alert ------------------------------------
+
+
+def test_flipping_a_threshold_direction_fails_validate_naming_the_alert(tmp_path, promtool, amtool):
+    spec = edited(tmp_path, ("    above: 80%\n", "    below: 80%\n"))
+    got = run_sfmon("validate", "--spec", str(spec), "--out", str(tmp_path / "generated"))
+    assert got.returncode == 1, got.stdout + got.stderr
+    lines = [line for line in got.stdout.splitlines() if "[promtool-test]" in line]
+    assert lines, got.stdout + got.stderr
+    assert all("alert ConnectionPoolNearMax" in line for line in lines)
+    assert any('"ConnectionPoolNearMax: 90 of 100 connections in use": expected 1 firing alert' in line for line in lines)
+    assert re.match(r"^\S+/tests/alerts\.test\.yml:\d+:1: error: ", lines[0])
+
+
+def test_a_wrong_expectation_reports_labels_and_annotation_differences(tmp_path, promtool, amtool):
+    spec = edited(
+        tmp_path,
+        ('annotations: {description: "90% of PostgreSQL connections are in use."}', 'annotations: {description: "91% of PostgreSQL connections are in use."}'),
+    )
+    got = run_sfmon("validate", "--spec", str(spec), "--out", "generated")
+    assert got.returncode == 1
+    (line,) = [line for line in got.stdout.splitlines() if "[promtool-test]" in line]
+    assert "alert ConnectionPoolNearMax at 10m" in line
+    assert 'annotation description: expected "91% of PostgreSQL connections are in use.", got "90% of PostgreSQL connections are in use."' in line
+
+
+def test_validate_reports_how_many_tests_ran(promtool, amtool):
+    got = run_sfmon("validate")
+    assert got.returncode == 0, got.stdout + got.stderr
+    m = re.search(r"passed (\d+) rule test cases \(promtool\), (\d+) route tests \(amtool\)", got.stdout)
+    assert m, got.stdout
+    assert int(m.group(1)) >= 18 + 2 and int(m.group(2)) >= 9
+
+
+# --- what cannot be predicted is left out, visibly ----------------------------------------
+
+
+def test_unpredictable_annotation_drops_firing_cases_with_a_warning(tmp_path, promtool):
+    spec = edited(
+        tmp_path,
+        ('summary: "Redis is down"', 'summary: "Redis is down {{ range $i, $x := $labels }}{{ $x }}{{ end }}"'),
+    )
+    loaded = load(spec)
+    tests = rule_tests(loaded.spec)
+    redis = [g for g in tests.groups if g.alertname == "RedisDown"]
+    assert redis and all(not c.alerts for g in redis for c in g.checks)
+    (note,) = tests.notes
+    assert note.severity is Severity.WARNING and "RedisDown" in note.message
+    got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))
+    assert got.returncode == 0
+    assert "[rule-tests]" in got.stdout + got.stderr
+    assert promtool_test(promtool, tmp_path / "gen").returncode == 0
+
+
+def test_user_test_needs_annotations_that_use_value(tmp_path):
+    spec = edited(tmp_path, ('        annotations: {description: "90% of PostgreSQL connections are in use."}\n', ""))
+    got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))
+    assert got.returncode == 1
+    assert "alerts[8].tests[0]" in got.stdout
+    assert "annotation 'description' cannot be predicted" in got.stdout
+    assert "[rule-tests]" in got.stdout
+
+
+# --- the template arithmetic matches Prometheus -------------------------------------------
+
+
+def test_template_expansion_matches_promtool(tmp_path, promtool):
+    """One alert per value: its annotations go through promtool, and must equal ours."""
+    values = [0.0, 1.0, 0.055, 0.18333333333333335, 5.5, 1e6, 1234567.0, 123456.0, 0.0001, 1e-05, 90.5, 3601.0, 90061.0, 0.000123]
+    template = "{{ $value }}|{{ $value | humanize }}|{{ humanizePercentage $value }}|{{ $value | humanizeDuration }}|{{ $value | humanize1024 }}|{{ $labels.job }}|{{ $labels }}"
+    rules = ["groups:", "  - name: g", "    rules:"]
+    tests = ["rule_files: [rules.yml]", "evaluation_interval: 1m", "tests:", "  - interval: 1m", "    input_series:"]
+    checks = []
+    for i, v in enumerate(values):
+        rules += [f"      - alert: A{i}", f"        expr: v{{i=\"{i}\"}} >= 0", f"        annotations: {{t: '{template}'}}"]
+        tests += [f"      - series: 'v{{i=\"{i}\",job=\"api\"}}'", f"        values: '{v!r}x3'"]
+        labels = {"__name__": "v", "i": str(i), "job": "api"}
+        text = expand(template, labels, v)
+        checks += [
+            f"      - eval_time: 1m",
+            f"        alertname: A{i}",
+            f"        exp_alerts: [{{exp_labels: {{i: '{i}', job: api}}, exp_annotations: {{t: '{text}'}}}}]",
+        ]
+    tests += ["    alert_rule_test:", *checks]
+    (tmp_path / "rules.yml").write_text("\n".join(rules) + "\n")
+    (tmp_path / "t.yml").write_text("\n".join(tests) + "\n")
+    got = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert got.returncode == 0, got.stdout + got.stderr
+
+
+def test_go_float_formatting():
+    assert [go_float(v) for v in (0.0, 6.0, 0.055, 1e6, 123456.0, 1e-05, 0.0001, -2.5)] == [
+        "0", "6", "0.055", "1e+06", "123456", "1e-05", "0.0001", "-2.5"
+    ]
+
+
+def test_expand_refuses_what_it_cannot_evaluate():
+    with pytest.raises(Unsupported):
+        expand("{{ if $value }}x{{ end }}", {}, 1.0)
+    with pytest.raises(Unsupported):
+        expand("{{ $value }}", {}, None)
+    assert expand("{{- $labels.job -}} / {{ .Labels.missing }}", {"job": "api"}, None) == "api/ <no value>"

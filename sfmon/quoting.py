@@ -10,6 +10,7 @@ line breaks or non-printable, so those are written as YAML escapes instead.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -37,9 +38,14 @@ def _yaml_escape(ch: str) -> str:
     return f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"
 
 
+# Any character _go_yaml_printable rejects, or a YAML line break: one C-level scan finds
+# whether a string needs the per-character pass (rules and dashboards have ~10^5 values).
+_NEEDS_ESCAPE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 def yaml_string(text: str) -> str:
     body = json.dumps(text, ensure_ascii=False)
-    if all(_go_yaml_printable(c) and c not in "\x85\u2028\u2029" for c in body):
+    if _NEEDS_ESCAPE.search(body) is None:
         return body
     return "".join(c if _go_yaml_printable(c) and c not in "\x85\u2028\u2029" else _yaml_escape(c) for c in body)
 

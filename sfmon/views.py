@@ -68,11 +68,19 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
 GRID_WIDTH = 24
 
 
-def _steps(spec: Spec, panel: Panel) -> list[dict[str, Any]]:
+def alerts_by_name(spec: Spec) -> dict[str, Any]:
+    """Name -> alert (the first, as duplicates are a check error): one pass, not one per panel."""
+    index: dict[str, Any] = {}
+    for a in spec.alerts:
+        index.setdefault(a.name, a)
+    return index
+
+
+def _steps(alerts: dict[str, Any], panel: Panel) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = [{"value": None, "color": "green"}]
     steps += [{"value": t.value, "color": t.color} for t in panel.thresholds]
     if panel.show_alert:
-        alert = next((a for a in spec.alerts if a.name == panel.show_alert), None)
+        alert = alerts.get(panel.show_alert)
         limit = alert.threshold() if alert is not None else None
         if limit is not None and limit[0] in (">", "<"):
             op, value = limit
@@ -83,8 +91,11 @@ def _steps(spec: Spec, panel: Panel) -> list[dict[str, Any]]:
     return [head, *rest]
 
 
-def dashboard_view(spec: Spec, dash: Dashboard) -> dict[str, Any]:
-    """Panels with ids and grid positions: rows full width, panels left to right, wrapping."""
+def dashboard_view(spec: Spec, dash: Dashboard, alerts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Panels with ids and grid positions: rows full width, panels left to right, wrapping.
+    `alerts` is alerts_by_name(spec); pass it when rendering many dashboards."""
+    if alerts is None:
+        alerts = alerts_by_name(spec)
     items: list[dict[str, Any]] = []
     next_id, y = 1, 0
     for row in dash.rows:
@@ -99,7 +110,7 @@ def dashboard_view(spec: Spec, dash: Dashboard) -> dict[str, Any]:
                     "panel": panel,
                     "id": next_id,
                     "grid": {"h": panel.height, "w": panel.width, "x": x, "y": y},
-                    "steps": _steps(spec, panel),
+                    "steps": _steps(alerts, panel),
                     "queries": [
                         {"ref": _ref_id(i), "expr": q.expr, "legend": q.legend} for i, q in enumerate(panel.all_queries())
                     ],

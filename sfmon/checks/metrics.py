@@ -172,8 +172,11 @@ def _alerts(q: _Queries) -> None:
             continue
         raw = raws[i] if i < len(raws) else None
         # Place each unknown name on the field it came from, not on the whole alert.
+        # Cataloged names report nothing, so only the others are placed (a regex search each).
         by_field: dict[str, list[tuple[str, bool]]] = {}
-        for found in metric_names(ast):
+        for found in metric_names(ast) if q.check_names else ():
+            if not found[1] and found[0] in q.known:
+                continue
             by_field.setdefault(_alert_field(raw, found[0]) or "name", []).append(found)
         for key, names in by_field.items():
             q.names(("alerts", i, key), what, names)

@@ -53,6 +53,12 @@ def decode(file: str, raw: bytes) -> str:
 
 def parse_yaml(file: str, text: str) -> Any:
     """Safe-load YAML; syntax errors, duplicate keys and bombs become problems."""
+    from sfmon import fastyaml
+
+    data = fastyaml.load(text)  # rapidyaml, typed as ruamel would; None leaves it to ruamel
+    if data is not None:
+        _check_size(file, data)
+        return data
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 

@@ -214,3 +214,4 @@ def validate(
 # when imported here; keep their heavy imports inside the command functions.
 from sfmon import cmd_diff  # noqa: E402,F401  sfmon diff
 from sfmon import cmd_schema  # noqa: E402,F401  sfmon schema
+from sfmon import cmd_health  # noqa: E402,F401  sfmon health

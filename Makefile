@@ -44,5 +44,10 @@ docs: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/sfmon schema --output schema/sfmon.schema.json
 
+# sfmon next to promtool on three spec sizes, whole processes, medians (bench/run.py);
+# prints Markdown tables and writes JSON to bench/results/. docs/performance.md explains.
+bench: setup
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

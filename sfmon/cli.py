@@ -136,6 +136,9 @@ def generate(
     spec: SpecOpt = Path("specs/specs.yaml"),
     out: OutOpt = Path("generated"),
     check: Annotated[bool, typer.Option("--check", help="Write nothing; print a diff and exit 1 if OUT is stale.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing; with --check, exit 1 at the first stale file, without a diff.")
+    ] = False,
     fmt: FormatOpt = Format.text,
     templates: TemplatesOpt = None,
     overlay: OverlayOpt = None,
@@ -148,7 +151,11 @@ def generate(
     files = _render(loaded, templates, fmt)
     if check:
         full = writer.with_manifest(files)
-        changes = writer.compare(out, full)
+        changes = writer.compare(out, full, stop_at_first=quiet)
+        if quiet:
+            if changes:
+                raise typer.Exit(EXIT_PROBLEMS)
+            return
         if not changes:
             _info(f"{out}/ is up to date with {spec}", fmt)
             return
@@ -170,6 +177,8 @@ def generate(
         )
         raise typer.Exit(EXIT_PROBLEMS)
     changes = writer.write(out, files)
+    if quiet:
+        return
     if changes:
         _info(
             f"wrote {out}/: {len(changes.added)} added, {len(changes.changed)} changed, {len(changes.removed)} removed",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sfmon.units import fmt_number
@@ -38,14 +39,23 @@ def _yaml_escape(ch: str) -> str:
     return f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}"
 
 
-# Any character _go_yaml_printable rejects, or a YAML line break: one C-level scan finds
-# whether a string needs the per-character pass (rules and dashboards have ~10^5 values).
-_NEEDS_ESCAPE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+@lru_cache(maxsize=1)
+def _unsafe_re() -> re.Pattern:
+    # Any character _go_yaml_printable rejects, or a YAML line break. Compiled on first use:
+    # the Unicode ranges cost ~20 ms, more than rendering a small spec.
+    return re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+def _needs_escape(body: str) -> bool:
+    """One C-level scan instead of a Python test per character (~10^5 values per big spec)."""
+    if body.isascii():
+        return "\x7f" in body  # json.dumps already escaped every other control character
+    return _unsafe_re().search(body) is not None
 
 
 def yaml_string(text: str) -> str:
     body = json.dumps(text, ensure_ascii=False)
-    if _NEEDS_ESCAPE.search(body) is None:
+    if not _needs_escape(body):
         return body
     return "".join(c if _go_yaml_printable(c) and c not in "\x85\u2028\u2029" else _yaml_escape(c) for c in body)
 

@@ -35,6 +35,7 @@ def _environments(templates: str) -> tuple[Any, Any]:
 
         e = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates),
+            bytecode_cache=cache,
             undefined=jinja2.StrictUndefined,
             finalize=finalize,
             autoescape=False,
@@ -46,7 +47,33 @@ def _environments(templates: str) -> tuple[Any, Any]:
         e.filters["raw"] = Raw
         return e
 
+    cache = _bytecode_cache()
     return env(yaml_scalar), env(json_scalar)
+
+
+def _bytecode_cache() -> Any:
+    """Compiled templates kept between runs, like .pyc files (keyed by each template's path
+    and checked against its source): compiling them was most of a small spec's render.
+    Jinja's per-user temp directory; never an error, at worst templates compile as before."""
+    import jinja2
+
+    class Quiet(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # unreadable or corrupt entry: compile instead
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    try:
+        return Quiet(pattern="__sfmon_jinja2_%s.cache")
+    except (OSError, RuntimeError):  # no safe per-user temp directory
+        return None
 
 
 def _key(value: str) -> Raw:

@@ -1,0 +1,288 @@
+"""`make bench`: time sfmon against the real tools on the same work, on this machine, in one run.
+
+For each spec size (bench/make_spec.py) it times whole processes, wall clock and peak RSS
+(os.wait4's rusage of each child), and reports the median of several runs:
+
+  sfmon generate          into an empty directory
+  sfmon generate --check  against an up-to-date directory
+  sfmon validate
+  promtool check rules    on the generated alerts.yml
+  promtool check config   on the generated prometheus.yml
+  tool runs, serial       every promtool/amtool call `sfmon validate` makes, one after another
+
+plus, once: the import floor (`python -c "import typer, pydantic, jinja2, ruamel.yaml"`),
+`sfmon --version` and `sfmon --help`. Prints Markdown tables (timings, then the targets
+with their ratios) and writes everything as JSON to bench/results/.
+
+Usage: python bench/run.py [--sizes small,5k,50k] [--runs N] [--keep DIR]
+Standard library only; run it with the project's virtualenv python (make bench does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PY = sys.executable
+SFMON = [PY, "-m", "sfmon"]
+
+# Repetitions per size: medians need a few, the 50k spec must still fit in the time budget.
+RUNS = {"small": 7, "5k": 5, "50k": 3}
+
+# The issue's targets: (name, numerator key, denominator key or absolute limit, limit).
+TARGETS = [
+    ("5k: generate / promtool check rules", ("5k", "generate"), ("5k", "promtool check rules"), 1.0),
+    ("small: generate --check / import floor", ("small", "generate --check"), ("-", "import floor"), 1.5),
+    ("small: validate / its tool runs, serial", ("small", "validate"), ("small", "tool runs, serial"), 1.0),
+    ("50k / 5k: generate time", ("50k", "generate"), ("5k", "generate"), 11.0),
+    ("50k: peak RSS of any sfmon run (MB)", ("50k", "max sfmon rss"), None, 500.0),
+    ("sfmon --version (s)", ("-", "sfmon --version"), None, 0.1),
+    ("small: generate --check (s)", ("small", "generate --check"), None, 0.3),
+]
+
+
+@dataclass
+class Measure:
+    wall: list[float] = field(default_factory=list)  # seconds
+    rss: list[float] = field(default_factory=list)  # MB
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss)
+
+
+def timed(argv: list[str], cwd: Path | None = None, env: dict | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one process; fails loudly on an unexpected exit code.
+
+    The child is reaped with os.wait4, whose rusage is that child's own (ru_maxrss in KiB);
+    output goes to temporary files so a full pipe can never stall it.
+    """
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        _, status, rusage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait again
+        if code not in ok:
+            out.seek(0)
+            raise SystemExit(f"bench: `{shlex.join(argv)}` exited {code}\n{out.read().decode(errors='replace')[-3000:]}")
+    return wall, rusage.ru_maxrss / 1024
+
+
+def repeat(n: int, argv: list[str], before=None, **kw) -> Measure:
+    m = Measure()
+    for _ in range(n):
+        if before:
+            before()
+        wall, rss = timed(argv, **kw)
+        m.wall.append(wall)
+        m.rss.append(rss)
+    return m
+
+
+# --- the tool runs `sfmon validate` makes -----------------------------------------------
+
+_RECORDER = """#!{python}
+# Records one tool call of `sfmon validate` (arguments and a copy of its working directory), then runs the tool.
+import json, os, shutil, sys, tempfile
+real, log = {real!r}, {log!r}
+cwd = os.getcwd()
+keep = tempfile.mkdtemp(dir=os.path.dirname(log), prefix="call-")
+shutil.copytree(cwd, keep, dirs_exist_ok=True)
+with open(log, "a") as fh:
+    fh.write(json.dumps({{"tool": real, "cwd": cwd, "copy": keep, "args": sys.argv[1:]}}) + "\\n")
+os.execv(real, [real, *sys.argv[1:]])
+"""
+
+
+def record_tool_calls(spec: Path, out: Path, work: Path) -> list[tuple[list[str], Path]]:
+    """Run `sfmon validate` once with recording wrappers; return each call, ready to replay."""
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "calls.jsonl"
+    env = dict(os.environ)
+    for tool in ("promtool", "amtool"):
+        real = shutil.which(tool)
+        if real is None:
+            raise SystemExit(f"bench: {tool} not found; run `make setup` (scripts/install-tools)")
+        wrapper = work / tool
+        wrapper.write_text(_RECORDER.format(python=PY, real=real, log=str(log)))
+        wrapper.chmod(0o755)
+        env[f"SFMON_{tool.upper()}"] = str(wrapper)
+    timed([*SFMON, "validate", "--spec", str(spec), "--out", str(out)], env=env)
+    calls = []
+    for line in log.read_text().splitlines():
+        c = json.loads(line)
+        args = [a.replace(c["cwd"], c["copy"]) for a in c["args"]]  # absolute paths into the deleted temp dir
+        calls.append(([c["tool"], *args], Path(c["copy"])))
+    return calls
+
+
+def serial_tools(n: int, calls: list[tuple[list[str], Path]]) -> Measure:
+    """Every recorded call, one after another: the wall time is the sum."""
+    m = Measure()
+    for _ in range(n):
+        total, peak = 0.0, 0.0
+        for argv, cwd in calls:
+            wall, rss = timed(argv, cwd=cwd, ok=(0, 1))  # exit 1 is a finding, still a full run
+            total, peak = total + wall, max(peak, rss)
+        m.wall.append(total)
+        m.rss.append(peak)
+    return m
+
+
+# --- one size ---------------------------------------------------------------------------
+
+
+def bench_size(size: str, runs: int, tmp: Path, log) -> dict[str, Measure]:
+    spec = tmp / f"{size}.yaml"
+    subprocess.run([PY, str(ROOT / "bench" / "make_spec.py"), size, str(spec)], check=True)
+    ref = tmp / f"{size}-out"
+    scratch = tmp / f"{size}-scratch"
+    timed([*SFMON, "generate", "--spec", str(spec), "--out", str(ref)])  # warm the page cache, make `ref` current
+
+    def empty() -> None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    res: dict[str, Measure] = {}
+    log(f"{size}: generate")
+    res["generate"] = repeat(runs, [*SFMON, "generate", "--spec", str(spec), "--out", str(scratch)], before=empty)
+    log(f"{size}: generate --check")
+    res["generate --check"] = repeat(runs, [*SFMON, "generate", "--check", "--spec", str(spec), "--out", str(ref)])
+    log(f"{size}: validate")
+    res["validate"] = repeat(runs, [*SFMON, "validate", "--spec", str(spec), "--out", str(ref)])
+    log(f"{size}: promtool")
+    promtool = shutil.which("promtool") or "promtool"
+    res["promtool check rules"] = repeat(runs, [promtool, "check", "rules", "alerts.yml"], cwd=ref)
+    res["promtool check config"] = repeat(runs, [promtool, "check", "config", "prometheus.yml"], cwd=ref)
+    log(f"{size}: tool runs of validate, serial")
+    calls = record_tool_calls(spec, ref, tmp / f"{size}-calls")
+    res["tool runs, serial"] = serial_tools(runs, calls)
+    res["_calls"] = [shlex.join([Path(a[0]).name, *a[1:]]) for a, _ in calls]  # type: ignore[assignment]
+    shutil.rmtree(scratch, ignore_errors=True)
+    return res
+
+
+def bench_startup(runs: int) -> dict[str, Measure]:
+    return {
+        "import floor": repeat(runs, [PY, "-c", "import typer, pydantic, jinja2, ruamel.yaml"]),
+        "sfmon --version": repeat(runs, [*SFMON, "--version"]),
+        "sfmon --help": repeat(runs, [*SFMON, "--help"]),
+    }
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def value(results: dict, key: tuple[str, str]) -> float | None:
+    size, what = key
+    if what == "max sfmon rss":
+        r = results.get(size)
+        return max(r[k].peak_mb for k in ("generate", "generate --check", "validate")) if r else None
+    m = results.get(size, {}).get(what)
+    return m.median if m else None
+
+
+def report(results: dict, elapsed: float) -> tuple[str, list[dict]]:
+    lines = ["| size | command | median wall (s) | peak RSS (MB) | runs |", "|---|---|---:|---:|---:|"]
+    for size, res in results.items():
+        for what, m in res.items():
+            if isinstance(m, Measure):
+                lines.append(f"| {size} | {what} | {m.median:.3f} | {m.peak_mb:.0f} | {len(m.wall)} |")
+    lines += ["", "| target | measured | limit | ratio to limit | met |", "|---|---:|---:|---:|:---:|"]
+    verdicts = []
+    for name, num, den, limit in TARGETS:
+        a = value(results, num)
+        b = value(results, den) if den else 1.0
+        if a is None or b is None:
+            lines.append(f"| {name} | not measured | {limit:g} | | |")
+            continue
+        measured = a / b
+        met = measured <= limit
+        verdicts.append({"target": name, "measured": measured, "limit": limit, "met": met})
+        lines.append(f"| {name} | {measured:.3f} | {limit:g} | {measured / limit:.2f} | {'yes' if met else 'NO'} |")
+    lines.append(f"\n{len(verdicts)} targets measured, {sum(v['met'] for v in verdicts)} met; bench took {elapsed:.0f} s.")
+    return "\n".join(lines), verdicts
+
+
+def machine() -> dict:
+    def version(argv: list[str]) -> str:
+        try:
+            return subprocess.run(argv, capture_output=True, text=True).stdout.splitlines()[0]
+        except (OSError, IndexError):
+            return "unknown"
+
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
+        "promtool": version(["promtool", "--version"]),
+        "amtool": version(["amtool", "--version"]),
+        "commit": version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="small,5k,50k")
+    ap.add_argument("--runs", type=int, default=None, help="repetitions per measurement (default: 7 small, 5 5k, 3 50k)")
+    ap.add_argument("--keep", type=Path, default=None, help="keep specs and outputs in this directory")
+    args = ap.parse_args(argv)
+    sizes = [s for s in args.sizes.split(",") if s]
+    # Byte-compile sfmon once, as an installed wheel would be; PYTHONDONTWRITEBYTECODE would
+    # otherwise make every timed run recompile it.
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "sfmon")], check=True)
+    started = time.perf_counter()
+    info = machine()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="sfmon-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        results: dict = {"-": bench_startup(args.runs or RUNS["small"])}
+        for size in sizes:
+            results[size] = bench_size(size, args.runs or RUNS.get(size, 3), tmp, log)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    table, verdicts = report(results, elapsed)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    payload = {
+        "machine": {**info, "loadavg_end": os.getloadavg()},
+        "elapsed_s": elapsed,
+        "results": {
+            size: {k: (asdict(m) | {"median": m.median, "peak_mb": m.peak_mb}) if isinstance(m, Measure) else m for k, m in res.items()}
+            for size, res in results.items()
+        },
+        "targets": verdicts,
+        "table": table,
+    }
+    for name in (f"bench-{stamp}.json", "latest.json"):
+        (RESULTS / name).write_text(json.dumps(payload, indent=2) + "\n")
+    log(f"wrote bench/results/bench-{stamp}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

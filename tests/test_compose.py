@@ -1,0 +1,102 @@
+"""generated/docker-compose.yml: valid Compose (the compose-spec JSON Schema), and the stack
+the issue asks for: retention as a server flag, generated files and provisioning mounted
+read-only, secrets mounted where the configs read them, no default admin password."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from jsonschema import Draft7Validator
+from ruamel.yaml import YAML
+
+from conftest import FIXTURES, GENERATED, SCHEMAS, SPEC
+from sfmon.pipeline import load, render
+from sfmon.views import secret_files
+
+yaml = YAML(typ="safe")
+SPECS = {"default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml"}
+
+
+@pytest.fixture(scope="module")
+def validator() -> Draft7Validator:
+    schema = json.loads((SCHEMAS / "compose" / "compose-spec.json").read_text())
+    Draft7Validator.check_schema(schema)
+    return Draft7Validator(schema)
+
+
+def errors(validator: Draft7Validator, doc: dict) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def test_committed_compose_file_is_valid_compose(validator):
+    doc = yaml.load((GENERATED / "docker-compose.yml").read_text())
+    assert errors(validator, doc) == []
+
+
+@pytest.fixture(params=sorted(SPECS), scope="module")
+def rendered(request):
+    loaded = load(SPECS[request.param])
+    files = render(loaded)
+    return loaded.spec, files, yaml.load(files["docker-compose.yml"])
+
+
+def test_rendered_compose_is_valid_compose(validator, rendered):
+    _, _, doc = rendered
+    assert errors(validator, doc) == []
+
+
+def test_prometheus_runs_with_the_spec_retention_and_listen_address(rendered):
+    spec, _, doc = rendered
+    cmd = doc["services"]["prometheus"]["command"]
+    assert f"--storage.tsdb.retention.time={spec.prometheus.retention}" in cmd
+    assert f"--web.listen-address={spec.prometheus.listen_address}" in cmd
+    assert "--config.file=/etc/prometheus/prometheus.yml" in cmd
+
+
+def test_generated_files_and_provisioning_are_mounted_read_only(rendered):
+    _, files, doc = rendered
+    mounts = [m for s in doc["services"].values() for m in s.get("volumes", []) if isinstance(m, str) and m.startswith("./")]
+    assert mounts and all(m.endswith(":ro") for m in mounts), mounts
+    sources = {m.split(":")[0][2:] for m in mounts}
+    # Every mounted file or directory is one sfmon renders next to docker-compose.yml. The
+    # dashboards directory may be empty (a spec without dashboards): it is still mounted, so
+    # Grafana's file provider finds the path it is configured with.
+    for src in sources - {"grafana/dashboards"}:
+        assert src in files or any(f.startswith(src + "/") for f in files), src
+    # Everything Prometheus, Alertmanager and Grafana read is mounted.
+    prom = yaml.load(files["prometheus.yml"])
+    assert {"prometheus.yml", "alertmanager.yml", *prom["rule_files"]} <= sources
+    assert {"grafana/provisioning", "grafana/dashboards"} <= sources
+    provider = yaml.load(files["grafana/provisioning/dashboards/sfmon.yml"])["providers"][0]
+    grafana_mounts = dict(m.split(":")[:2] for m in doc["services"]["grafana"]["volumes"] if m.startswith("./"))
+    assert grafana_mounts["./grafana/dashboards"] == provider["options"]["path"]
+    assert grafana_mounts["./grafana/provisioning"] == "/etc/grafana/provisioning"
+
+
+def test_secrets_reach_the_paths_the_configs_read(rendered):
+    spec, _, doc = rendered
+    am = {s["target"] for s in doc["services"]["alertmanager"].get("secrets", [])}
+    assert am == set(secret_files(spec))
+    declared = doc.get("secrets", {})
+    for service in doc["services"].values():
+        for s in service.get("secrets", []):
+            assert s["source"] in declared and declared[s["source"]]["file"].startswith("./secrets/")
+
+
+def test_grafana_admin_password_is_never_a_default(rendered):
+    spec, _, doc = rendered
+    env = doc["services"]["grafana"]["environment"]
+    if spec.grafana.admin_password_file:
+        assert env["GF_SECURITY_ADMIN_PASSWORD__FILE"] == spec.grafana.admin_password_file
+        assert "GF_SECURITY_ADMIN_PASSWORD" not in env
+        targets = {s["target"] for s in doc["services"]["grafana"]["secrets"]}
+        assert spec.grafana.admin_password_file in targets
+    else:
+        # ${VAR:?message}: Compose refuses to start when the variable is unset or empty.
+        name = spec.grafana.admin_password_env
+        assert re.fullmatch(r"\$\{" + name + r":\?[^}]+\}", env["GF_SECURITY_ADMIN_PASSWORD"])
+        assert "GF_SECURITY_ADMIN_PASSWORD__FILE" not in env
+    assert env["GF_SECURITY_ADMIN_USER"] == spec.grafana.admin_user
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"

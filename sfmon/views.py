@@ -156,6 +156,8 @@ def compose_view(spec: Spec) -> dict[str, Any]:
     secrets = sorted({*am, *([grafana_secret] if grafana_secret else [])})
     return {
         "p": spec.prometheus,
+        # Published as the port Prometheus listens on, so a changed listen_address stays reachable.
+        "prometheus_port": spec.prometheus.listen_address.rpartition(":")[2],
         "g": spec.grafana,
         "images": spec.images,
         "am_secrets": [_secret_name(s) for s in am],

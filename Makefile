@@ -16,6 +16,10 @@ $(STAMP):
 	$(BIN)/pip install -q --disable-pip-version-check --no-build-isolation -c constraints.txt -e '.[test]'
 	touch $@
 
+# Redis and its exporter are for the live Redis drill (tests/live); CI must run it.
+SFMON_EXTRA_PACKAGES ?= redis-server prometheus-redis-exporter
+export SFMON_EXTRA_PACKAGES
+
 tools:
 	scripts/install-tools
 
@@ -48,6 +52,11 @@ schema: $(STAMP)
 # prints Markdown tables and writes JSON to bench/results/. docs/performance.md explains.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Fault drills with the real Prometheus, Alertmanager, Redis, the example app and local
+# Slack/PagerDuty/webhook/SMTP sinks, all on 127.0.0.1 (tests/live, docs/drills.md).
+drill: setup
+	$(BIN)/python -m pytest -q tests/live --durations=0
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

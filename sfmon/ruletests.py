@@ -35,14 +35,31 @@ class RuleTests:
         return sum(len(g.checks) for g in self.groups)
 
 
-def env_for(spec: Spec) -> TestEnv:
-    return TestEnv(spec.prometheus.evaluation_interval.ms, {t.name: t for t in spec.targets})
+def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
+    """A fresh env (its own notes); pass `targets` to share one name index across alerts."""
+    if targets is None:
+        targets = {t.name: t for t in spec.targets}
+    return TestEnv(spec.prometheus.evaluation_interval.ms, targets)
+
+
+_last: tuple[Spec, RuleTests] | None = None  # the check and the render stage ask for the same spec
 
 
 def rule_tests(spec: Spec) -> RuleTests:
+    """Built once per spec object (frozen), shared read-only by the check and the render."""
+    global _last
+    if _last is not None and _last[0] is spec:
+        return _last[1]
+    out = _build(spec)
+    _last = (spec, out)
+    return out
+
+
+def _build(spec: Spec) -> RuleTests:
     out = RuleTests()
+    targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
     for i, alert in enumerate(spec.alerts):
-        env = env_for(spec)
+        env = env_for(spec, targets)
         out.groups.extend(alert.rule_tests(env))
         out.notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
         for j, test in enumerate(alert.tests):

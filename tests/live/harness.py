@@ -678,3 +678,34 @@ def check_notifications(spec: Any, got: list[Notification], expected: set[tuple[
                 if not re.fullmatch(template_pattern(template, a["labels"]), a["annotations"].get(key, ""), re.S):
                     problems.append(f"{n.receiver} ({n.integration}): annotation {key}={a['annotations'].get(key)!r} is not {template!r}")
     return problems
+
+
+# --- pytest fixtures (imported by the test modules: a conftest.py here would shadow the
+# --- top-level one, which test modules import as `conftest`) ------------------------------
+
+import pytest  # noqa: E402
+
+
+def require(path: str | None, package: str) -> None:
+    """Skip without a binary on a laptop; in CI (CI set) fail instead."""
+    if path and (shutil.which(path) or os.access(path, os.X_OK)):
+        return
+    message = f"{path or package} is not installed (apt-get install {package})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI must run the live drills")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Any:
+    """A whole stack for one test; stopped also when the test fails. The components' log
+    tails are printed at teardown, which pytest shows only for a failed test."""
+    require(PROMETHEUS, "prometheus")
+    require(ALERTMANAGER, "prometheus-alertmanager")
+    s = Stack(tmp_path)
+    try:
+        s.start()
+        yield s
+    finally:
+        print(s.logs_tail())
+        s.close()

@@ -6,11 +6,23 @@ labels and annotations. Thresholds are the default spec's; only the clock is fas
 from __future__ import annotations
 
 import time
+import urllib.parse
 
 import pytest
 
-from conftest import require
-from harness import CRITICAL, REDIS_EXPORTER, REDIS_SERVER, WARNING, Stack, check_notifications, get_json, wait_until, want
+from harness import (  # noqa: F401  (stack is a fixture)
+    CRITICAL,
+    REDIS_EXPORTER,
+    REDIS_SERVER,
+    WARNING,
+    Stack,
+    check_notifications,
+    get_json,
+    require,
+    stack,
+    wait_until,
+    want,
+)
 
 pytestmark = pytest.mark.live
 
@@ -23,7 +35,7 @@ def verified(stack: Stack, got: list, expected: set) -> None:
 
 
 def ratio(stack: Stack, query: str) -> float | None:
-    result = get_json(stack.url("prometheus", "/api/v1/query?query=") + __import__("urllib.parse").parse.quote(query))
+    result = get_json(stack.url("prometheus", "/api/v1/query?query=") + urllib.parse.quote(query))
     values = result["data"]["result"]
     return float(values[0]["value"][1]) if values else None
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from harness import ROOT, Stack, wait_until
+from harness import ROOT, Stack, stack, wait_until  # noqa: F401  (stack is a fixture)
 
 pytestmark = pytest.mark.live
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, SummaryMetricFamily
 
 from examples.softfactory_app.catalog import DEFAULT_SPEC, load_catalog
 
@@ -22,51 +20,44 @@ DEFAULTS = {"pg_settings_max_connections": 100.0, "pg_stat_activity_count": 10.0
 LABEL_VALUES = {"datname": "softfactory", "state": "active", "color": "green", "mode": "idle", "cpu": "0"}
 
 
-class CatalogCollector:
-    """Yields one sample set per family of a catalog, from a dict of current values."""
-
-    def __init__(self, families: list[Any], values: dict[str, float], lock: threading.Lock):
-        self.families, self.values, self.lock = families, values, lock
-
-    def collect(self) -> Iterator[Any]:
-        with self.lock:
-            values = dict(self.values)
-        for f in self.families:
-            labels = list(f.labels)
-            lv = [LABEL_VALUES.get(name, "fake") for name in labels]
-            v = values[f.name]
-            if f.type == "counter":
-                fam: Any = CounterMetricFamily(f.name, f.help or f.name, labels=labels)
-                fam.add_metric(lv, v)
-            elif f.type == "histogram":
-                fam = HistogramMetricFamily(f.name, f.help or f.name, labels=labels)
-                fam.add_metric(lv, buckets=[("+Inf", v)], sum_value=0.0)
-            elif f.type == "summary":
-                fam = SummaryMetricFamily(f.name, f.help or f.name, labels=labels)
-                fam.add_metric(lv, count_value=v, sum_value=0.0)
-            else:
-                fam = GaugeMetricFamily(f.name, f.help or f.name, labels=labels)
-                fam.add_metric(lv, v)
-            yield fam
+def exposition(families: list[Any], values: dict[str, float]) -> str:
+    """Prometheus text format, written out as Go exporters write it: counters keep the
+    catalog's name (`_total` only where the catalog says the client adds it), no `_created`."""
+    lines = []
+    for f in families:
+        lv = ",".join(f'{n}="{LABEL_VALUES.get(n, "fake")}"' for n in f.labels)
+        v = values[f.name]
+        name = f.name
+        if f.type == "counter" and getattr(f, "total_suffix", True) and not name.endswith("_total"):
+            name += "_total"
+        lines += [f"# HELP {name} {f.help or f.name}", f"# TYPE {name} {f.type}"]
+        if f.type == "histogram":
+            inf = ",".join(x for x in (lv, 'le="+Inf"') if x)
+            lines += [f"{name}_bucket{{{inf}}} {v}", f"{name}_sum{{{lv}}} 0", f"{name}_count{{{lv}}} {v}"]
+        elif f.type == "summary":
+            lines += [f"{name}_sum{{{lv}}} 0", f"{name}_count{{{lv}}} {v}"]
+        else:
+            lines.append(f"{name}{{{lv}}} {v}")
+    return "\n".join(lines) + "\n"
 
 
 def create_exporter(catalogs: list[str], spec_path: Path | str = DEFAULT_SPEC) -> Flask:
     app = Flask("fake-exporter")
     lock = threading.Lock()
     values: dict[str, float] = {}
-    registries: dict[str, CollectorRegistry] = {}
+    served: dict[str, list[Any]] = {}
     for name in catalogs:
-        families = load_catalog(spec_path, name)
-        for f in families:
+        served[name] = load_catalog(spec_path, name)
+        for f in served[name]:
             values[f.name] = DEFAULTS.get(f.name, 1.0 if f.name.endswith("_up") else 0.0)
-        registries[name] = CollectorRegistry()
-        registries[name].register(CatalogCollector(families, values, lock))
 
     @app.get("/metrics/<catalog>")
     def metrics(catalog: str) -> Response:
-        if catalog not in registries:
+        if catalog not in served:
             return Response(f"no catalog {catalog}\n", status=404, mimetype="text/plain")
-        return Response(generate_latest(registries[catalog]), mimetype=CONTENT_TYPE_LATEST)
+        with lock:
+            text = exposition(served[catalog], values)
+        return Response(text, mimetype="text/plain; version=0.0.4; charset=utf-8")
 
     @app.route("/control", methods=["GET", "POST"])
     def control() -> Response:

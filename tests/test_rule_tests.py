@@ -244,3 +244,23 @@ def test_expand_refuses_what_it_cannot_evaluate():
     with pytest.raises(Unsupported):
         expand("{{ $value }}", {}, None)
     assert expand("{{- $labels.job -}} / {{ .Labels.missing }}", {"job": "api"}, None) == "api/ <no value>"
+
+
+def test_large_specs_run_each_alerts_tests_against_its_rule_alone(tmp_path, promtool):
+    """Above SPLIT_ABOVE alerts, validate splits the test file per alert (promtool's cost is
+    rules x groups); the split files pass, and a broken alert is still named."""
+    from functools import partial
+
+    from sfmon.proofs import name_lines, parse_rule_test_failure, split_rule_tests
+    from sfmon.tools import Run, run
+
+    spec = edited(tmp_path, ("    above: 80%\n", "    below: 80%\n"))
+    out = write(render(load(spec)), tmp_path / "out")
+    text = (out / TEST_FILE).read_text(encoding="utf-8")
+    assert split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8")) is None  # 9 alerts: one file
+    split = split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8"), above=0)
+    assert split is not None and len(split) == 9
+    parse = partial(parse_rule_test_failure, lines=name_lines(text))
+    problems = run(Run("promtool-test", ("promtool", "test", "rules", *split), f"generated/{TEST_FILE}", str(out), parse))
+    assert len(problems) == 2
+    assert all(p.message.startswith("alert ConnectionPoolNearMax at 10m in rule test") and p.line > 0 for p in problems)

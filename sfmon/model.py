@@ -54,10 +54,18 @@ class MetricFamily(StrictModel):
     help: str = ""
     labels: list[LabelName] = Field(default_factory=list)
 
+    total_suffix: bool = Field(
+        default=True,
+        description="counters only: the client appends _total to samples (Python and OpenMetrics clients do; "
+        "many Go exporters expose the family name as is)",
+    )
+
     def series_names(self) -> list[str]:
         """The sample names this family exposes, as PromQL sees them."""
         n = self.name
         if self.type == "counter":
+            if not self.total_suffix:
+                return [n]
             base = n[:-6] if n.endswith("_total") else n
             return [f"{base}_total", f"{base}_created"]
         if self.type == "histogram":

@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "specs.yaml"
 DRILL_OVERLAY = Path(__file__).with_name("drill-overlay.yaml")
@@ -682,8 +684,6 @@ def check_notifications(spec: Any, got: list[Notification], expected: set[tuple[
 
 # --- pytest fixtures (imported by the test modules: a conftest.py here would shadow the
 # --- top-level one, which test modules import as `conftest`) ------------------------------
-
-import pytest  # noqa: E402
 
 
 def require(path: str | None, package: str) -> None:

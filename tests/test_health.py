@@ -3,6 +3,8 @@ The checks against a running stack are in tests/live/test_health_live.py."""
 
 from __future__ import annotations
 
+import json
+
 from sfmon import health as h
 from sfmon.pipeline import load, render
 
@@ -57,12 +59,10 @@ def test_nothing_running_is_reported_not_crashed(tmp_path):
         "health", "--format", "json", "--timeout", "1",
         "--set", "prometheus.listen_address=127.0.0.1:9", "--set", 'prometheus.alertmanagers=["127.0.0.1:9"]',
         "--set", "grafana.url=http://127.0.0.1:9",
-        *[a for i in range(8) for a in ("--set", f'targets[{i}].addresses=["127.0.0.1:9"]')],
+        *[a for t in load(SPEC).spec.targets for a in ("--set", f'targets[{t.name}].addresses=["127.0.0.1:9"]')],
     )
     assert res.returncode == 1, res.stderr
     assert "Traceback" not in res.stderr
-    import json
-
     report = json.loads(res.stdout)
     statuses = {(c["component"], c["check"]): c["status"] for c in report["checks"]}
     assert report["ok"] is False

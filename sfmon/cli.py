@@ -50,7 +50,7 @@ SetOpt = Annotated[
 ]
 OverlayOpt = Annotated[
     Optional[list[Path]],
-    typer.Option("--overlay", help="YAML file deep-merged over the spec (named list items merge by name); repeatable.", dir_okay=False),
+    typer.Option("--overlay", metavar="<file>", help="YAML file deep-merged over the spec (named list items merge by name); repeatable.", dir_okay=False),
 ]
 TemplatesOpt = Annotated[
     Optional[Path], typer.Option("--templates", help="Directory of templates overriding the built-in ones.", file_okay=False)

@@ -28,12 +28,12 @@ def health(
     overlay: OverlayOpt = None,
     set_: SetOpt = None,
     prometheus_url: Annotated[
-        Optional[str], typer.Option("--prometheus-url", help="Default: http://<prometheus.listen_address> (0.0.0.0 read as 127.0.0.1).")
+        Optional[str], typer.Option("--prometheus-url", metavar="<url>", help="Default: http://<prometheus.listen_address> (0.0.0.0 read as 127.0.0.1).")
     ] = None,
     alertmanager_url: Annotated[
-        Optional[list[str]], typer.Option("--alertmanager-url", help="Repeatable. Default: each of prometheus.alertmanagers.")
+        Optional[list[str]], typer.Option("--alertmanager-url", metavar="<url>", help="Repeatable. Default: each of prometheus.alertmanagers.")
     ] = None,
-    grafana_url: Annotated[Optional[str], typer.Option("--grafana-url", help="Default: grafana.url.")] = None,
+    grafana_url: Annotated[Optional[str], typer.Option("--grafana-url", metavar="<url>", help="Default: grafana.url.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=60, help="Seconds per HTTP request.")] = 3.0,
     insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (self-signed test stacks).")] = False,
     user: Annotated[Optional[str], typer.Option("--user", help="Basic-auth user for Prometheus and Alertmanager.")] = None,

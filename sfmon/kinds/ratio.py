@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
@@ -114,7 +115,10 @@ class Ratio(Threshold, AlertBase):
             den = term(den_sels[0])
             for d in den_sels[1:]:
                 den += term(d)
-            return term(num_sel) / den
+            num = term(num_sel)
+            if den == 0:  # float division as Go does it: x/0 is ±Inf, 0/0 NaN
+                return math.copysign(math.inf, num) if num else math.nan
+            return num / den
 
         def scenario(r: Decimal, fires: bool) -> Group | None:
             pq = values(r)

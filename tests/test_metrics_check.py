@@ -169,9 +169,14 @@ def test_known_series_include_suffixes_and_builtins():
 
 
 def test_warnings_are_printed_but_generate_and_validate_exit_zero(tmp_path, promtool, amtool):
-    spec = edited(tmp_path, ("numerator: cache_hits_total", "numerator: cache_hit_total"))
+    # A misspelt metric in an alert without hand-written tests: its generated tests use the same
+    # (wrong) name, so only the catalog check can catch it, as a warning.
+    spec = edited(tmp_path, ("    numerator: pg_stat_activity_count\n", "    numerator: pg_stat_activity_cnt\n"))
+    text = spec.read_text()
+    text = text.replace("'pg_stat_activity_count{job=\"postgres\"}'", "'pg_stat_activity_cnt{job=\"postgres\"}'")
+    spec.write_text(text)
     out = tmp_path / "generated"
-    expected = f"{spec}:{line_of(spec, 'numerator: cache_hit_total')}:16: warning: alerts[7].numerator: metric 'cache_hit_total'"
+    expected = f"{spec}:{line_of(spec, 'numerator: pg_stat_activity_cnt')}:16: warning: alerts[8].numerator: metric 'pg_stat_activity_cnt'"
     for args in (("generate",), ("validate",)):
         result = run_sfmon(*args, "--spec", str(spec), "--out", str(out))
         assert result.returncode == 0, result.stdout + result.stderr

@@ -145,14 +145,21 @@ def test_latency_and_slow_event_tests_follow_their_thresholds(tmp_path, promtool
 # --- a broken alert fails validation, naming the alert ------------------------------------
 
 
-def test_flipping_a_threshold_direction_fails_validate_naming_the_alert(tmp_path, promtool, amtool):
-    spec = edited(tmp_path, ("    above: 80%\n", "    below: 80%\n"))
+@pytest.mark.parametrize(
+    "edit,alert,case",
+    [
+        (("    above: 80%\n", "    below: 80%\n"), "ConnectionPoolNearMax", "90 of 100 connections in use"),
+        (("    below: 70%\n", "    above: 70%\n"), "CacheHitRatioDegraded", "half of the lookups miss"),
+    ],
+)
+def test_flipping_a_threshold_direction_fails_validate_naming_the_alert(tmp_path, promtool, amtool, edit, alert, case):
+    spec = edited(tmp_path, edit)
     got = run_sfmon("validate", "--spec", str(spec), "--out", str(tmp_path / "generated"))
     assert got.returncode == 1, got.stdout + got.stderr
     lines = [line for line in got.stdout.splitlines() if "[promtool-test]" in line]
     assert lines, got.stdout + got.stderr
-    assert all("alert ConnectionPoolNearMax" in line for line in lines)
-    assert any('"ConnectionPoolNearMax: 90 of 100 connections in use": expected 1 firing alert' in line for line in lines)
+    assert all(f"alert {alert}" in line for line in lines)
+    assert any(f'"{alert}: {case}": expected 1 firing alert' in line for line in lines)
     assert re.match(r"^\S+/tests/alerts\.test\.yml:\d+:1: error: ", lines[0])
 
 

@@ -271,3 +271,12 @@ def test_large_specs_run_each_alerts_tests_against_its_rule_alone(tmp_path, prom
     problems = run(Run("promtool-test", ("promtool", "test", "rules", *split), f"generated/{TEST_FILE}", str(out), parse))
     assert len(problems) == 2
     assert all(p.message.startswith("alert ConnectionPoolNearMax at 10m in rule test") and p.line > 0 for p in problems)
+
+
+def test_generated_tests_hold_with_short_windows_and_fast_evaluation(tmp_path, promtool, amtool):
+    """The drill overlay (10s windows, 1s evaluation): evaluations between samples must still
+    see two samples per rate window, or `for` never completes and the firing cases fail."""
+    from conftest import ROOT
+
+    got = run_sfmon("validate", "--overlay", str(ROOT / "tests" / "live" / "drill-overlay.yaml"), "--out", str(tmp_path / "g"))
+    assert got.returncode == 0, got.stdout + got.stderr

@@ -131,10 +131,14 @@ def expected_alert(alert: "AlertBase", out_labels: Mapping[str, str], value: flo
 
 
 def series_interval(*windows_ms: int) -> int:
-    """1m, or less when a window is not a whole number of minutes (so windows align with samples)."""
+    """1m, or less when a window is not a whole number of minutes (so windows align with
+    samples), and at most half the shortest window: then every evaluation, even one between
+    samples, sees two samples in each rate window (a 10s window on 10s samples would not)."""
     g = MINUTE
     for w in windows_ms:
         g = math.gcd(g, w)
+    while windows_ms and 2 * g > min(windows_ms) and g % 2 == 0:
+        g //= 2
     return g
 
 

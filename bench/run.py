@@ -37,7 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
-SFMON = [PY, "-m", "sfmon"]
+# The console script, as people run it (falls back to -m when the venv has none).
+_SCRIPT = Path(PY).parent / "sfmon"
+SFMON = [str(_SCRIPT)] if _SCRIPT.exists() else [PY, "-m", "sfmon"]
 
 # Repetitions per size: medians need a few, the 50k spec must still fit in the time budget.
 RUNS = {"small": 7, "5k": 5, "50k": 3}

@@ -9,8 +9,8 @@ line breaks or non-printable, so those are written as YAML escapes instead.
 
 from __future__ import annotations
 
-import json
 import re
+from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) returns, minus a JSONEncoder per value
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -49,12 +49,12 @@ def _unsafe_re() -> re.Pattern:
 def _needs_escape(body: str) -> bool:
     """One C-level scan instead of a Python test per character (~10^5 values per big spec)."""
     if body.isascii():
-        return "\x7f" in body  # json.dumps already escaped every other control character
+        return "\x7f" in body  # the JSON encoding already escaped every other control character
     return _unsafe_re().search(body) is not None
 
 
 def yaml_string(text: str) -> str:
-    body = json.dumps(text, ensure_ascii=False)
+    body = encode_basestring(text)
     if not _needs_escape(body):
         return body
     return "".join(c if _go_yaml_printable(c) and c not in "\x85\u2028\u2029" else _yaml_escape(c) for c in body)
@@ -81,4 +81,4 @@ def yaml_scalar(value: Any) -> str:
 
 
 def json_scalar(value: Any) -> str:
-    return _scalar(value, lambda s: json.dumps(s, ensure_ascii=False))
+    return _scalar(value, encode_basestring)

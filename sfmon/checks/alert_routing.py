@@ -19,9 +19,16 @@ def check(ctx: Context) -> Iterator[Problem]:
         tree = routing_eval.from_spec(s)
     except (ValueError, KeyError):
         return  # routing-test reports it
+    # Routing depends only on the labels the matchers name (a missing one reads as ""): one
+    # walk of the tree per distinct combination, not per alert (alerts x routes grows as n^2).
+    names = sorted(_matcher_names(tree.root))
+    memo: dict[tuple[str, ...], list[str]] = {}
     for i, alert in enumerate(s.alerts):
         labels = alert_labels(alert)
-        got = routing_eval.receivers(tree, labels)
+        key = tuple(labels.get(n, "") for n in names)
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = routing_eval.receivers(tree, labels)
         real = [r for r in got if r in by_name and by_name[r].integrations()]
         if not real:
             yield ctx.problem(
@@ -37,3 +44,10 @@ def check(ctx: Context) -> Iterator[Problem]:
                 f"receiver {r.name!r} is not used: no route notifies it and it is not routing.receiver",
                 Severity.WARNING,
             )
+
+
+def _matcher_names(route: routing_eval.Route) -> set[str]:
+    names = {m.name for m in route.matchers}
+    for child in route.routes:
+        names |= _matcher_names(child)
+    return names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -28,13 +29,22 @@ Selector = Annotated[str, AfterValidator(_selector)]
 
 def scoped(selector: str, job: str | None, suffix: str = "") -> str:
     """Add `job="<target>"` (and a name suffix such as `_bucket`) to a selector."""
+    name, parts, has_job = _selector_parts(selector)
+    matchers = list(parts)
+    if job is not None and not has_job:
+        matchers.insert(0, f"job={promql_string(job)}")
+    return f"{name}{suffix}" + (f"{{{','.join(matchers)}}}" if matchers else "")
+
+
+@lru_cache(maxsize=4096)
+def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], bool]:
+    """Parsed once per distinct selector: alerts of many targets share them, and every
+    alert's expression is built several times (checks, rules, rule tests)."""
     import promql_parser
 
     ast = promql_parser.parse(selector)
-    matchers = [f"{m.name}{_OPS[str(m.op)]}{promql_string(m.value)}" for m in ast.matchers.matchers]
-    if job is not None and not any(m.name == "job" for m in ast.matchers.matchers):
-        matchers.insert(0, f"job={promql_string(job)}")
-    return f"{ast.name}{suffix}" + (f"{{{','.join(matchers)}}}" if matchers else "")
+    parts = tuple(f"{m.name}{_OPS[str(m.op)]}{promql_string(m.value)}" for m in ast.matchers.matchers)
+    return ast.name, parts, any(m.name == "job" for m in ast.matchers.matchers)
 
 
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}

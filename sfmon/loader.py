@@ -1,12 +1,15 @@
 """Reads a spec file into a validated `Spec`, or raises `SpecError` with placed problems.
 
-Fast path: ruamel's C-backed safe loader. Only when something is wrong do we re-read the
-text in round-trip mode (see sourcemap.py) to give each problem a line and column.
+Fast path: rapidyaml (sfmon/fastyaml.py), else ruamel's C-backed safe loader. Only when
+something is wrong do we re-read the text as parser events (see sourcemap.py) to give each
+problem a line and column. Hostile input is bounded: size, nesting (checked before any
+parser builds the document), alias expansion, and the number and length of messages.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,11 @@ from sfmon.sourcemap import SourceMap, dotted
 CHECK = "spec"
 MAX_BYTES = 64 * 1024 * 1024  # a spec this large is a mistake, not an organisation
 MAX_NODES = 2_000_000  # expanded size; stops alias bombs before pydantic walks them
+MAX_ALIAS_GROWTH = 100_000  # nodes that aliases may add on top of what is written
 MAX_DEPTH = 64  # no spec field nests deeper than ~10
+MAX_FLOW_OPENERS = 1_000  # fewer '[' and '{' than this cannot nest deep enough to hurt a parser
+MAX_PROBLEMS = 1_000  # spec problems reported per run; the rest are counted
+MAX_MESSAGE = 500  # characters of one message (values are quoted in messages)
 
 
 def _problem(file: str, line: int, col: int, message: str) -> Problem:
@@ -45,7 +52,8 @@ def decode(file: str, raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SpecError([_problem(file, line, col, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]) from None
+        hint = "; it looks like UTF-16, save it as UTF-8" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise SpecError([_problem(file, line, col, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}){hint}")]) from None
     if not text.strip():
         raise SpecError([_problem(file, 1, 1, "spec is empty; expected a mapping with 'version: 1'")])
     return text
@@ -53,6 +61,7 @@ def decode(file: str, raw: bytes) -> str:
 
 def parse_yaml(file: str, text: str) -> Any:
     """Safe-load YAML; syntax errors, duplicate keys and bombs become problems."""
+    _check_nesting(file, text)
     from sfmon import fastyaml
 
     data = fastyaml.load(text)  # rapidyaml, typed as ruamel would; None leaves it to ruamel
@@ -61,6 +70,7 @@ def parse_yaml(file: str, text: str) -> Any:
         return data
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="safe")
     try:
@@ -73,7 +83,16 @@ def parse_yaml(file: str, text: str) -> Any:
         here = lines[line - 1] if 0 < line <= len(lines) else ""
         if "'\\t'" in what or "\t" in here[: max(col, 1)]:
             what += " (YAML forbids tabs for indentation; use spaces)"
+        # Duplicate-key messages quote both values: never echo what may be a secret.
+        what = re.sub(r' with value ".*?" \(original value: ".*?"\)', "", what, flags=re.S)
         raise SpecError([_problem(file, line, col, f"YAML syntax error: {_one_line(what)}")]) from None
+    except ReaderError as exc:
+        pos = exc.position if isinstance(exc.position, int) else 0
+        line, col = text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise SpecError(
+            [_problem(file, line, col, f"character U+{char:04X} is not allowed in YAML; write it as \\u{char:04x} in a double-quoted string")]
+        ) from None
     except YAMLError as exc:
         raise SpecError([_problem(file, 1, 1, f"YAML error: {_one_line(str(exc))}")]) from None
     except RecursionError:
@@ -93,8 +112,10 @@ def _check_size(file: str, data: Any) -> None:
     once, so a billion-laughs document is measured in microseconds.
     """
     sizes: dict[int, int] = {}
+    written = 0  # nodes as written: each collection counted once, however often it is aliased
 
     def size(node: Any, depth: int) -> int:
+        nonlocal written
         if depth > MAX_DEPTH:
             raise SpecError([_problem(file, 1, 1, f"spec nests deeper than {MAX_DEPTH} levels")])
         if not isinstance(node, (dict, list)):
@@ -104,17 +125,49 @@ def _check_size(file: str, data: Any) -> None:
             return sizes[key]
         children = node.values() if isinstance(node, dict) else node
         total = 1
+        written += 1
         for child in children:
-            total += size(child, depth + 1)
+            if isinstance(child, (dict, list)):
+                total += size(child, depth + 1)
+            else:
+                total += 1
+                written += 1
             if total > MAX_NODES:
                 break
         sizes[key] = total
         return total
 
-    if size(data, 0) > MAX_NODES:
+    expanded = size(data, 0)
+    if expanded > MAX_NODES:
         raise SpecError(
             [_problem(file, 1, 1, f"spec expands to more than {MAX_NODES:,} nodes (YAML alias bomb?); refused")]
         )
+    if expanded - written > MAX_ALIAS_GROWTH:
+        raise SpecError(
+            [
+                _problem(
+                    file, 1, 1,
+                    f"aliases expand the spec from {written:,} to {expanded:,} nodes; at most "
+                    f"{MAX_ALIAS_GROWTH:,} more than written are allowed (YAML alias bomb?); refused",
+                )
+            ]
+        )
+
+
+def _check_nesting(file: str, text: str) -> None:
+    """Refuse deep flow nesting before a parser builds it.
+
+    libyaml's scanner slows quadratically with flow depth and ruamel's C composer recurses
+    once per level: 100,000 nested `[` took 75 s and then crashed the process (SIGSEGV).
+    Only a text with many openers can nest that deep, so ordinary specs pay one count.
+    """
+    if text.count("[") + text.count("{") <= MAX_FLOW_OPENERS:
+        return
+    from sfmon.nesting import too_deep
+
+    where = too_deep(text, MAX_DEPTH)
+    if where is not None:
+        raise SpecError([_problem(file, where[0], where[1], f"spec nests deeper than {MAX_DEPTH} levels")])
 
 
 def load_spec(path: Path | str) -> "Spec":  # noqa: F821
@@ -130,6 +183,8 @@ def parse_spec(file: str, text: str, data: Any = None, smap: SourceMap | None = 
 
     if data is None:
         data = parse_yaml(file, text)
+    if data is None:
+        raise SpecError([_problem(file, 1, 1, "spec has no content (only comments or null); expected a mapping with 'version: 1'")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
         raise SpecError([_problem(file, 1, 1, f"top level is {kind}; expected a mapping with 'version: 1'")])
@@ -137,13 +192,40 @@ def parse_spec(file: str, text: str, data: Any = None, smap: SourceMap | None = 
         return Spec.model_validate(data)
     except ValidationError as exc:
         smap = smap or SourceMap(file, text)
-        problems = sorted({_from_pydantic(smap, data, err) for err in exc.errors(include_url=False)})
+        errors = _without_shadowed(exc.errors(include_url=False))
+        problems = sorted({_from_pydantic(smap, data, err) for err in errors[: MAX_PROBLEMS * 2]})
+        if len(errors) > MAX_PROBLEMS:
+            more = len(errors) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [
+                _problem(file, 0, 0, f"{more:,} more problems not shown; fix the ones above and run again")
+            ]
         raise SpecError(problems) from None
+
+
+def _without_shadowed(errors: list[dict]) -> list[dict]:
+    """Drop "X_file is missing" where the spec wrote an inline X: one message, the useful one."""
+    inline = {tuple(e["loc"]) for e in errors if e["type"] == "extra_forbidden"}
+    return [
+        e
+        for e in errors
+        if not (
+            e["type"] == "missing"
+            and str(e["loc"][-1]).endswith("_file")
+            and (*e["loc"][:-1], str(e["loc"][-1])[: -len("_file")]) in inline
+        )
+    ]
+
+
+# pydantic's own messages that do not say what they got.
+_SAY_GOT = {"literal_error", "int_parsing_size", "less_than", "less_than_equal", "greater_than", "greater_than_equal"}
 
 
 def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
     loc = tuple(err["loc"])
     etype = err["type"]
+    on_key = bool(loc) and loc[-1] == "[key]"  # a bad mapping key: point at the key itself
+    if on_key:
+        loc = loc[:-1]
     field = dotted(loc, data)
     msg = err["msg"]
     if msg.startswith("Value error, "):
@@ -162,11 +244,27 @@ def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
         given = err.get("ctx", {}).get("tag", "")
         msg = f"unknown alert kind {given!r}; expected one of {', '.join(kinds)}" + _hint(str(given), kinds)
         field = dotted((*loc, "kind"), data)
-    else:
+    elif etype == "union_tag_not_found":
         file, line, col = smap.where(loc)
-        if etype.endswith("_type") and "input" in err:
+        from sfmon.kinds import KINDS
+
+        kinds = [k.model_fields["kind"].annotation.__args__[0] for k in KINDS]
+        msg = f"required field 'kind' is missing; one of {', '.join(kinds)}"
+        field = dotted((*loc, "kind"), data)
+    else:
+        file, line, col = smap.where(loc, key=on_key)
+        if (etype.endswith("_type") or etype in _SAY_GOT) and "input" in err and not _secret_field(loc):
             msg = f"{msg}, got {type(err['input']).__name__} {_short(err['input'])}"
-    return _problem(file, line, col, f"{field}: {msg}")
+    return _problem(file, line, col, _clip(f"{field}: {msg}"))
+
+
+def _secret_field(loc: tuple) -> bool:
+    """A field that names where a secret lives; its value is never quoted back (it may be the secret)."""
+    return any(isinstance(p, str) and p.endswith(("_file", "_env")) for p in loc[-1:])
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 def _short(value: Any) -> str:
@@ -184,9 +282,10 @@ def _unknown_key(loc: tuple, data: Any) -> str:
     allowed = allowed_keys(loc[:-1], data)
     secret = f"{key}_file"
     if secret in allowed:
+        env = f" or {key + '_env'!r} (an environment variable)" if f"{key}_env" in allowed else ""
         return (
             f"unknown key {key!r}: inline secrets are not allowed; use {secret!r} "
-            "(a path to a file holding the secret, e.g. /run/secrets/...)"
+            f"(a path to a file holding the secret, e.g. /run/secrets/...){env}"
         )
     msg = f"unknown key {key!r}"
     return msg + (_hint(key, sorted(allowed)) or (f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from sfmon.model import Spec
 from sfmon.quoting import Raw, json_scalar, yaml_scalar
@@ -76,6 +77,15 @@ def _bytecode_cache() -> Any:
         return None
 
 
+def _joined(pieces: Iterator[str], batch: int = 4096) -> str:
+    """Template.render() joins a list of every piece at once; for the rules and rule tests of
+    a 50k-alert spec that list held ~3 bytes per byte of output. Joined in blocks instead."""
+    chunks: list[str] = []
+    while block := list(islice(pieces, batch)):
+        chunks.append("".join(block))
+    return "".join(chunks)
+
+
 def _key(value: str) -> Raw:
     """A mapping key: bare when it is a plain identifier, else quoted like any value."""
     import re
@@ -91,7 +101,7 @@ def render(spec: Spec, templates: Path | None = None) -> dict[str, str]:
     header = HEADER.format(project=spec.project)
 
     def yml(template: str, **ctx: Any) -> str:
-        return yaml_env.get_template(template).render(header=header, spec=spec, **ctx)
+        return _joined(yaml_env.get_template(template).generate(header=header, spec=spec, **ctx))
 
     out: dict[str, str] = {
         "prometheus.yml": yml("prometheus.yml.j2", **prometheus_view(spec)),
@@ -103,6 +113,9 @@ def render(spec: Spec, templates: Path | None = None) -> dict[str, str]:
         "tests/alerts.test.yml": yml("tests/alerts.test.yml.j2", **rule_tests_view(spec)),
         "tests/routes.test.yml": yml("tests/routes.test.yml.j2", **route_tests_view(spec)),
     }
+    for server, web in (("prometheus", spec.prometheus.web), ("alertmanager", spec.alertmanager.web)):
+        if web is not None:  # its --web.config.file: TLS and basic auth (docs/hardening.md)
+            out[f"{server}-web.yml"] = yml("web-config.yml.j2", server=server, web=web)
     template = json_env.get_template("grafana/dashboard.json.j2")
     alerts = alerts_by_name(spec)
     for dash in spec.dashboards:

@@ -12,21 +12,125 @@ from sfmon.units import DurationStr, Number, PositiveDuration
 
 
 def _abs_path(value: str) -> str:
-    if not value.startswith("/"):
-        raise ValueError(f"must be an absolute path to a secret file (e.g. /run/secrets/name), got {value!r}")
+    # The value is never quoted back: someone may have pasted the secret itself here.
+    if not value.startswith("/") or any(ord(c) < 32 for c in value):
+        raise ValueError("must be an absolute path to a file holding the secret (e.g. /run/secrets/name); value not shown")
     return value
 
 
 def _env_name(value: str) -> str:
     import re
 
-    if not re.match(r"^[A-Z_][A-Z0-9_]*$", value):
-        raise ValueError(f"must be an environment variable name like GF_ADMIN_PASSWORD, got {value!r}")
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+        raise ValueError("must be an environment variable name like GF_ADMIN_PASSWORD; value not shown")
+    return value
+
+
+def _abs_file(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"must be an absolute path as the server sees it (e.g. /run/secrets/ca.crt), got {value!r}")
+    return value
+
+
+def _bcrypt(value: str) -> str:
+    import re
+
+    m = re.fullmatch(r"\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}", value)
+    if not m:
+        raise ValueError(
+            "must be a bcrypt hash ($2y$12$...), never a password: "
+            "htpasswd -nBC 12 '' | tr -d ':\\n' makes one (docs/hardening.md); value not shown"
+        )
+    if int(m.group(1)) < 10:
+        raise ValueError(f"bcrypt cost {m.group(1)} is too low; use 10 or more")
+    return value
+
+
+def _no_userinfo(value: str) -> str:
+    import re
+
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@", value):
+        raise ValueError("credentials in a URL are not allowed; use basic_auth with a password_file; value not shown")
     return value
 
 
 SecretFile = Annotated[str, AfterValidator(_abs_path)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
+AbsFile = Annotated[str, AfterValidator(_abs_file)]
+BcryptHash = Annotated[str, AfterValidator(_bcrypt)]
+Url = Annotated[NonEmpty, AfterValidator(_no_userinfo)]
+UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]
+
+
+# --- Security: TLS and authentication between the servers (docs/hardening.md) ----------
+
+
+class BasicAuth(StrictModel):
+    username: NonEmpty
+    password_file: SecretFile
+
+
+class ServerTLS(StrictModel):
+    """TLS of a Prometheus or Alertmanager web endpoint (tls_server_config)."""
+
+    cert_file: AbsFile
+    key_file: SecretFile
+    client_ca_file: AbsFile | None = Field(default=None, description="CA that signs client certificates")
+    client_auth_type: Literal[
+        "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"
+    ] = "NoClientCert"
+    min_version: Literal["TLS12", "TLS13"] = "TLS12"
+
+    @model_validator(mode="after")
+    def _ca_for_verify(self) -> "ServerTLS":
+        if "Verify" in self.client_auth_type and self.client_ca_file is None:
+            raise ValueError(f"client_auth_type {self.client_auth_type} needs client_ca_file")
+        return self
+
+
+class WebSecurity(StrictModel):
+    """What a web endpoint requires; rendered as the server's --web.config.file."""
+
+    tls: ServerTLS | None = None
+    basic_auth_users: dict[UserName, BcryptHash] = Field(
+        default_factory=dict, description="user name -> bcrypt hash of the password (the password stays in a file)"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> "WebSecurity":
+        if self.tls is None and not self.basic_auth_users:
+            raise ValueError("set tls, basic_auth_users or both (or remove 'web' to serve plain HTTP)")
+        return self
+
+
+class ClientTLS(StrictModel):
+    """How a client checks the server's certificate and, optionally, shows its own (tls_config)."""
+
+    ca_file: AbsFile | None = None
+    cert_file: AbsFile | None = None
+    key_file: SecretFile | None = None
+    server_name: NonEmpty | None = Field(default=None, description="name the server certificate must carry")
+    insecure_skip_verify: bool = False
+
+    @model_validator(mode="after")
+    def _pair(self) -> "ClientTLS":
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("set cert_file and key_file together (a client certificate needs its key)")
+        return self
+
+
+class ServerClient(StrictModel):
+    """How Prometheus reaches the alertmanagers."""
+
+    scheme: Literal["http", "https"] = "http"
+    tls: ClientTLS | None = None
+    basic_auth: BasicAuth | None = None
+
+    @model_validator(mode="after")
+    def _tls_needs_https(self) -> "ServerClient":
+        if self.tls is not None and self.scheme != "https":
+            raise ValueError("tls applies to scheme: https only")
+        return self
 
 
 # --- Prometheus ------------------------------------------------------------------------
@@ -39,7 +143,9 @@ class PrometheusSettings(StrictModel):
     retention: PositiveDuration = Field(default="15d", description="rendered as --storage.tsdb.retention.time")
     external_labels: Labels = Field(default_factory=dict)
     alertmanagers: list[NonEmpty] = Field(default_factory=lambda: ["alertmanager:9093"], min_length=1)
+    alerting: ServerClient = Field(default_factory=ServerClient, description="how Prometheus reaches the alertmanagers")
     listen_address: NonEmpty = "0.0.0.0:9090"
+    web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Prometheus' web endpoint")
 
     @model_validator(mode="after")
     def _timeout_fits(self) -> "PrometheusSettings":
@@ -86,6 +192,17 @@ class Target(StrictModel):
     health_path: str | None = Field(default=None, description="HTTP path that answers 200 when healthy")
     catalog: Slug | None = Field(default=None, description="name of the metric catalog this target exports")
     description: str = ""
+    tls: ClientTLS | None = Field(default=None, description="scheme https: how Prometheus checks the target")
+    basic_auth: BasicAuth | None = None
+    bearer_token_file: SecretFile | None = Field(default=None, description="sent as 'Authorization: Bearer <file content>'")
+
+    @model_validator(mode="after")
+    def _client_auth(self) -> "Target":
+        if self.tls is not None and self.scheme != "https":
+            raise ValueError("tls applies to scheme: https only")
+        if self.basic_auth is not None and self.bearer_token_file is not None:
+            raise ValueError("set either basic_auth or bearer_token_file, not both")
+        return self
 
 
 # --- Alertmanager ----------------------------------------------------------------------
@@ -110,18 +227,20 @@ class Slack(StrictModel):
 
 
 class PagerDuty(StrictModel):
-    routing_key_file: SecretFile = Field(description="file holding the Events API v2 routing key")
-    url: str | None = Field(default=None, description="Events API endpoint; default PagerDuty's")
+    routing_key_file: SecretFile | None = Field(default=None, description="file holding the Events API v2 routing key")
+    service_key_file: SecretFile | None = Field(default=None, description="file holding an Events API v1 service key")
+    url: Url | None = Field(default=None, description="Events API endpoint; default PagerDuty's")
     send_resolved: bool = True
 
-
-class BasicAuth(StrictModel):
-    username: NonEmpty
-    password_file: SecretFile
+    @model_validator(mode="after")
+    def _one_key(self) -> "PagerDuty":
+        if (self.routing_key_file is None) == (self.service_key_file is None):
+            raise ValueError("set exactly one of routing_key_file (Events API v2) or service_key_file (v1)")
+        return self
 
 
 class Webhook(StrictModel):
-    url: NonEmpty
+    url: Url
     bearer_token_file: SecretFile | None = None
     basic_auth: BasicAuth | None = None
     max_alerts: int = Field(default=0, ge=0)
@@ -265,9 +384,11 @@ class Dashboard(StrictModel):
 
 
 class Grafana(StrictModel):
-    url: NonEmpty = Field(default="http://grafana:3000", description="where sfmon health finds Grafana")
+    url: Url = Field(default="http://grafana:3000", description="where sfmon health finds Grafana")
     datasource_uid: Slug = "prometheus"
-    datasource_url: NonEmpty = "http://prometheus:9090"
+    datasource_url: Url = "http://prometheus:9090"
+    datasource_tls: ClientTLS | None = Field(default=None, description="how Grafana checks Prometheus' certificate")
+    datasource_basic_auth: BasicAuth | None = Field(default=None, description="Grafana's login to Prometheus")
     folder: NonEmpty = "SoftFactory"
     admin_user: NonEmpty = "admin"
     admin_password_file: SecretFile | None = None
@@ -278,6 +399,8 @@ class Grafana(StrictModel):
     def _password_ref(self) -> "Grafana":
         if (self.admin_password_file is None) == (self.admin_password_env is None):
             raise ValueError("set exactly one of admin_password_file or admin_password_env (no default password)")
+        if self.datasource_tls is not None and not self.datasource_url.startswith("https://"):
+            raise ValueError("datasource_tls applies to an https:// datasource_url only")
         return self
 
 
@@ -285,6 +408,10 @@ class Images(StrictModel):
     prometheus: NonEmpty = "prom/prometheus:v2.42.0"
     alertmanager: NonEmpty = "prom/alertmanager:v0.25.0"
     grafana: NonEmpty = "grafana/grafana:10.4.2"
+
+
+class AlertmanagerSettings(StrictModel):
+    web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Alertmanager's web endpoint")
 
 
 class Spec(StrictModel):
@@ -296,6 +423,7 @@ class Spec(StrictModel):
     alerts: list[Alert] = Field(default_factory=list)
     receivers: list[Receiver] = Field(min_length=1)
     routing: Routing
+    alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
     dashboards: list[Dashboard] = Field(default_factory=list)
     grafana: Grafana
     images: Images = Field(default_factory=Images)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from sfmon.problems import Problem, Severity
 
@@ -16,11 +18,8 @@ TIMEOUT = float(os.environ.get("SFMON_TOOL_TIMEOUT", "60"))
 
 
 class ToolMissing(Exception):
-    def __init__(self, tool: str):
-        super().__init__(
-            f"{tool} not found on PATH (set SFMON_{tool.upper()} to its path); "
-            "on Debian: apt-get install prometheus prometheus-alertmanager"
-        )
+    def __init__(self, tool: str, package: str = "prometheus prometheus-alertmanager"):
+        super().__init__(f"{tool} not found on PATH (set SFMON_{tool.upper()} to its path); on Debian: apt-get install {package}")
         self.tool = tool
 
 
@@ -43,28 +42,49 @@ class Run:
     parse: Optional[Callable[["Run", str], list[Problem]]] = None
 
 
+MAX_OUTPUT = 1 << 20  # bytes of a tool's stdout and of its stderr that are read back
+
+
 def run(job: Run) -> list[Problem]:
+    """Run one tool, bounded: TIMEOUT seconds, then its whole process group is killed;
+    output goes to files, not pipes, so a left-over child cannot hold a read open, and
+    at most MAX_OUTPUT bytes of each stream are read back."""
     tool = job.args[0]
     exe = find(tool)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(
+                [exe, *job.args[1:]], cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
+            )
+        except OSError as exc:
+            return [_p(job, 0, f"{tool} could not be started: {exc}")]
+        try:
+            returncode = proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return [_p(job, 0, f"{tool} did not finish within {TIMEOUT:g}s and was stopped ({' '.join(job.args)})")]
+        except BaseException:  # Ctrl-C while waiting: take the tool down with us
+            _kill_group(proc)
+            raise
+        if returncode == 0:
+            return []
+        if returncode < 0:
+            return [_p(job, 0, f"{tool} crashed (signal {-returncode}) running {' '.join(job.args[1:])}")]
+        text = "".join(_head(f) for f in (out, err))
+    return (job.parse or parse_failure)(job, text)
+
+
+def _head(fh: Any) -> str:
+    fh.seek(0)
+    return fh.read(MAX_OUTPUT).decode("utf-8", errors="replace")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
     try:
-        proc = subprocess.run(
-            [exe, *job.args[1:]],
-            cwd=job.cwd,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=TIMEOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        return [_p(job, 0, f"{tool} did not finish within {TIMEOUT:g}s and was stopped ({' '.join(job.args)})")]
-    except OSError as exc:
-        return [_p(job, 0, f"{tool} could not be started: {exc}")]
-    if proc.returncode == 0:
-        return []
-    if proc.returncode < 0:
-        return [_p(job, 0, f"{tool} crashed (signal {-proc.returncode}) running {' '.join(job.args[1:])}")]
-    return (job.parse or parse_failure)(job, proc.stdout + proc.stderr)
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
 
 
 _NOISE = re.compile(r"^(Checking |  SUCCESS|Found:| - |Warning: --config.file|amtool: error: failed to validate|Unit Testing: )")

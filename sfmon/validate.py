@@ -12,8 +12,10 @@ from sfmon.tools import Run, find, run, standard_runs
 
 def tool_runs(workdir: Path, label: str) -> list[Run]:
     from sfmon.proofs import proof_runs
+    from sfmon.standins import prepare, web_config_runs
 
-    return standard_runs(workdir, label) + proof_runs(workdir, label)
+    prepare(workdir)  # certificates and credential files that are not on this machine
+    return standard_runs(workdir, label) + web_config_runs(workdir, label) + proof_runs(workdir, label)
 
 
 def validate_files(files: dict[str, str], label: str) -> list[Problem]:

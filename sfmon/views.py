@@ -6,6 +6,7 @@ Kept apart from the templates so that the templates only lay out text.
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sfmon.model import Dashboard, Panel, Route, Spec
@@ -135,35 +136,80 @@ def _ref_id(i: int) -> str:
 # --- Compose -----------------------------------------------------------------------------
 
 
-def secret_files(spec: Spec) -> list[str]:
-    """Every secret file path the spec references, sorted."""
-    paths: set[str] = set()
+def _client_files(client: Any) -> list[str]:
+    """Files a client setting (tls / basic_auth / bearer_token_file) makes its process read."""
+    out = []
+    tls = getattr(client, "tls", None)
+    if tls is not None:
+        out += [f for f in (tls.ca_file, tls.cert_file, tls.key_file) if f]
+    if getattr(client, "basic_auth", None) is not None:
+        out.append(client.basic_auth.password_file)
+    if getattr(client, "bearer_token_file", None):
+        out.append(client.bearer_token_file)
+    return out
+
+
+def _web_files(web: Any) -> list[str]:
+    if web is None or web.tls is None:
+        return []
+    return [f for f in (web.tls.cert_file, web.tls.key_file, web.tls.client_ca_file) if f]
+
+
+def service_files(spec: Spec) -> dict[str, list[str]]:
+    """Every credential or certificate file each container reads, by compose service."""
+    am: set[str] = set(_web_files(spec.alertmanager.web))
     for r in spec.receivers:
         for integ in (r.email, r.slack, r.pagerduty, r.webhook):
             if integ is None:
                 continue
             for name, value in integ:
                 if name.endswith("_file") and value:
-                    paths.add(value)
+                    am.add(value)
         if r.webhook is not None and r.webhook.basic_auth is not None:
-            paths.add(r.webhook.basic_auth.password_file)
-    return sorted(paths)
+            am.add(r.webhook.basic_auth.password_file)
+    prom = set(_web_files(spec.prometheus.web)) | set(_client_files(spec.prometheus.alerting))
+    for t in spec.targets:
+        prom.update(_client_files(t))
+    g = spec.grafana
+    grafana = set(_client_files(SimpleNamespace(tls=g.datasource_tls, basic_auth=g.datasource_basic_auth)))
+    if g.admin_password_file:
+        grafana.add(g.admin_password_file)
+    return {"prometheus": sorted(prom), "alertmanager": sorted(am), "grafana": sorted(grafana)}
+
+
+def secret_files(spec: Spec) -> list[str]:
+    """The files the Alertmanager container reads: receivers' credentials, its web TLS."""
+    return service_files(spec)["alertmanager"]
 
 
 def compose_view(spec: Spec) -> dict[str, Any]:
-    am = sorted(secret_files(spec))
-    grafana_secret = spec.grafana.admin_password_file
-    secrets = sorted({*am, *([grafana_secret] if grafana_secret else [])})
+    files = service_files(spec)
+    names = _secret_names(sorted({f for paths in files.values() for f in paths}))
     return {
         "p": spec.prometheus,
         # Published as the port Prometheus listens on, so a changed listen_address stays reachable.
         "prometheus_port": spec.prometheus.listen_address.rpartition(":")[2],
         "g": spec.grafana,
         "images": spec.images,
-        "am_secrets": [_secret_name(s) for s in am],
-        "grafana_secret": _secret_name(grafana_secret) if grafana_secret else None,
-        "secrets": [{"name": _secret_name(s), "path": s} for s in secrets],
+        "web": {"prometheus": spec.prometheus.web is not None, "alertmanager": spec.alertmanager.web is not None},
+        "mounts": {svc: [{"name": names[f], "path": f} for f in paths] for svc, paths in files.items()},
+        "secrets": [{"name": names[f], "path": f} for f in sorted(names)],
     }
+
+
+def _secret_names(paths: list[str]) -> dict[str, str]:
+    """A distinct compose secret name per path (two paths may clean up to the same name)."""
+    import hashlib
+
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for path in paths:
+        name = _secret_name(path)
+        if name in used:
+            name = f"{name}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+        used.add(name)
+        out[path] = name
+    return out
 
 
 def _secret_name(path: str) -> str:
@@ -171,4 +217,5 @@ def _secret_name(path: str) -> str:
     import re
 
     base = path.removeprefix("/run/secrets/")
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", base.strip("/"))
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", base.strip("/"))
+    return name if name.strip(".") else "secret"  # never ".", ".." or empty: ./secrets/<name> is a path

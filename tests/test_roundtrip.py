@@ -84,7 +84,8 @@ def test_alertmanager_config(case):
                 r.slack.channel, r.slack.api_url_file, r.slack.title, r.slack.text
             )
         if r.pagerduty:
-            assert got["pagerduty_configs"][0]["routing_key_file"] == r.pagerduty.routing_key_file
+            pd = got["pagerduty_configs"][0]
+            assert (pd.get("routing_key_file"), pd.get("service_key_file")) == (r.pagerduty.routing_key_file, r.pagerduty.service_key_file)
         if r.webhook:
             assert got["webhook_configs"][0]["url"] == r.webhook.url
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from sfmon.pipeline import load, render
+from sfmon.standins import prepare
 
 from conftest import FIXTURES, GENERATED, SPEC
 
@@ -26,6 +27,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("spec", VALID, ids=lambda p: p.stem)
 def test_promtool_and_amtool_accept_render(spec, tmp_path, promtool, amtool):
     out = write(render(load(spec)), tmp_path)
+    prepare(out)  # as `sfmon validate` does: stand-ins for credential files not on this machine
     cfg = run(promtool, "check", "config", "prometheus.yml", cwd=out)
     assert cfg.returncode == 0, cfg.stdout + cfg.stderr
     rules = run(promtool, "check", "rules", "alerts.yml", cwd=out)

@@ -112,6 +112,7 @@ def _check_size(file: str, data: Any) -> None:
     once, so a billion-laughs document is measured in microseconds.
     """
     sizes: dict[int, int] = {}
+    open_: set[int] = set()  # collections being measured: meeting one again is a cycle
     written = 0  # nodes as written: each collection counted once, however often it is aliased
 
     def size(node: Any, depth: int) -> int:
@@ -123,6 +124,9 @@ def _check_size(file: str, data: Any) -> None:
         key = id(node)
         if key in sizes:
             return sizes[key]
+        if key in open_:
+            raise SpecError([_problem(file, 1, 1, "an alias refers to a collection that contains it (a cycle); refused")])
+        open_.add(key)
         children = node.values() if isinstance(node, dict) else node
         total = 1
         written += 1
@@ -135,6 +139,7 @@ def _check_size(file: str, data: Any) -> None:
             if total > MAX_NODES:
                 break
         sizes[key] = total
+        open_.discard(key)
         return total
 
     expanded = size(data, 0)
@@ -253,8 +258,11 @@ def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
         field = dotted((*loc, "kind"), data)
     else:
         file, line, col = smap.where(loc, key=on_key)
+        if etype in ("model_type", "dict_type"):
+            msg = "expected a mapping"
         if (etype.endswith("_type") or etype in _SAY_GOT) and "input" in err and not _secret_field(loc):
-            msg = f"{msg}, got {type(err['input']).__name__} {_short(err['input'])}"
+            given = err["input"]
+            msg += ", got null (an empty value)" if given is None else f", got {type(given).__name__} {_short(given)}"
     return _problem(file, line, col, _clip(f"{field}: {msg}"))
 
 

@@ -54,12 +54,20 @@ def _no_userinfo(value: str) -> str:
     return value
 
 
+def _user_name(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", value):
+        raise ValueError(f"invalid user name {value!r}: use 1-64 letters, digits, '.', '_', '@' and '-' (no ':')")
+    return value
+
+
 SecretFile = Annotated[str, AfterValidator(_abs_path)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
 AbsFile = Annotated[str, AfterValidator(_abs_file)]
 BcryptHash = Annotated[str, AfterValidator(_bcrypt)]
 Url = Annotated[NonEmpty, AfterValidator(_no_userinfo)]
-UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._@-]{1,64}$")]
+UserName = Annotated[str, AfterValidator(_user_name)]
 
 
 # --- Security: TLS and authentication between the servers (docs/hardening.md) ----------

@@ -43,6 +43,7 @@ class Run:
 
 
 MAX_OUTPUT = 1 << 20  # bytes of a tool's stdout and of its stderr that are read back
+MAX_PROBLEMS = 200  # problems kept from one run
 
 
 def run(job: Run) -> list[Problem]:
@@ -71,7 +72,11 @@ def run(job: Run) -> list[Problem]:
         if returncode < 0:
             return [_p(job, 0, f"{tool} crashed (signal {-returncode}) running {' '.join(job.args[1:])}")]
         text = "".join(_head(f) for f in (out, err))
-    return (job.parse or parse_failure)(job, text)
+    problems = (job.parse or parse_failure)(job, text)
+    if len(problems) > MAX_PROBLEMS:  # a tool that floods its output is reported, not replayed
+        more = len(problems) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS] + [_p(job, 0, f"{tool}: {more:,} more lines of output not shown")]
+    return problems
 
 
 def _head(fh: Any) -> str:

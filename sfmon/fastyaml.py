@@ -7,11 +7,13 @@ this module turns that tree into the same data ruamel would return, typing each 
 scalar with ruamel's YAML 1.2 resolver and constructors, so ints, floats, bools, nulls
 and dates come out exactly as before.
 
-`load(text)` returns None whenever it cannot vouch for the result, and the loader then
-uses ruamel, which also words every error: any parse error, tags, anchors and aliases,
-directives, several documents, folded scalars, duplicate keys, characters ruamel refuses,
-and the plain scalars ruamel's scanner rejects where rapidyaml is lenient. SFMON_YAML=ruamel
-turns the fast path off.
+Syntax is judged by libyaml first (the parser ruamel's safe load runs, without building
+Python objects), so nothing ruamel refuses gets through. `load(text)` returns None
+whenever it cannot vouch for the result, and the loader then uses ruamel, which also
+words every error: tags, anchors and aliases, directives, several documents, folded
+scalars, duplicate keys, characters ruamel refuses, and plain scalars that start with an
+indicator or hold a tab (where the two parsers were seen to read differently).
+SFMON_YAML=ruamel turns the fast path off.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def _odd_chars(text: str) -> bool:
     if text.isascii():
         return _ODD_ASCII.search(text) is not None
     return re.search(_ODD_UNICODE, text) is not None
+
+
 # A document marker after the first line (several documents, or an explicit end).
 _LATER_MARKER = re.compile(r"\n(?:---|\.\.\.)(?:[ \t\r\n]|$)")
 
@@ -52,6 +56,7 @@ def available() -> bool:
     if os.environ.get("SFMON_YAML", "").lower() == "ruamel":
         return False
     try:
+        import _ruamel_yaml  # noqa: F401  libyaml, as ruamel.yaml.clib ships it
         import ryml  # noqa: F401
     except ImportError:
         return False

@@ -176,7 +176,14 @@ def generate(
             fmt,
         )
         raise typer.Exit(EXIT_PROBLEMS)
-    changes = writer.write(out, files)
+    try:
+        changes = writer.write(out, files)
+    except (writer.NotOwned, OSError) as exc:  # nothing was swapped in: OUT is as it was
+        from sfmon.problems import Problem, Severity
+
+        why = str(exc) if isinstance(exc, writer.NotOwned) else f"cannot write: {exc.strerror or exc}"
+        _report([Problem(str(out), 0, 0, "write", Severity.ERROR, f"{why}; {out}/ is unchanged")], fmt)
+        raise typer.Exit(EXIT_PROBLEMS)
     if quiet:
         return
     if changes:

@@ -24,6 +24,18 @@ MANIFEST = ".sfmon-manifest"
 _STAGING = ".sfmon-staging-"
 
 
+class NotOwned(Exception):
+    """Rendering would overwrite files that are in the output directory but not sfmon's."""
+
+    def __init__(self, out: Path, paths: list[str]):
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        super().__init__(
+            f"{out}/ holds {shown}, which sfmon did not write (not in {MANIFEST}); "
+            "move or delete it, then run again"
+        )
+        self.paths = paths
+
+
 @dataclass
 class Changes:
     added: list[str] = field(default_factory=list)
@@ -64,6 +76,8 @@ def compare(out: Path, files: dict[str, str], stop_at_first: bool = False) -> Ch
             current = (out / rel).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             changes.added.append(rel)
+        except IsADirectoryError:
+            changes.changed.append(rel)
         else:
             if current != text.encode("utf-8"):
                 changes.changed.append(rel)
@@ -113,13 +127,15 @@ def write(out: Path, files: dict[str, str], hook: Callable[[str], None] | None =
     """
     step = hook or (lambda _name: None)
     files = with_manifest(files)
-    out = out.absolute()
+    # A symlinked output directory is written where it points, and stays a symlink.
+    out = Path(os.path.realpath(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out.parent):
         _sweep(out.parent)
         changes = compare(out, files)
         if not changes and out.is_dir():
             return changes
+        _refuse_foreign(out, changes)
         staging = Path(f"{out.parent}/{_STAGING}{out.name}-{os.getpid()}")
         try:
             staging.mkdir()
@@ -151,11 +167,34 @@ def write(out: Path, files: dict[str, str], hook: Callable[[str], None] | None =
         return changes
 
 
+def _refuse_foreign(out: Path, changes: Changes) -> None:
+    """Never overwrite what sfmon did not write: once it owns a directory (it has a
+    manifest), a file of the user's where a rendered file goes is refused; so is, always,
+    a directory or file standing where a rendered file or its parent directory must be."""
+    managed = (out / MANIFEST).is_file()
+    mine = owned(out)
+    foreign = {rel for rel in changes.changed if managed and rel != MANIFEST and rel not in mine}
+    for rel in [*changes.added, *changes.changed]:
+        path = out / rel
+        if path.is_dir():
+            foreign.add(rel)
+        for parent in list(Path(rel).parents)[:-1]:
+            if os.path.lexists(out / parent) and not (out / parent).is_dir():
+                foreign.add(parent.as_posix())
+    if foreign:
+        raise NotOwned(out, sorted(foreign))
+
+
 def _carry_over(out: Path, staging: Path, mine: set[str], files: dict[str, str], changes: Changes) -> None:
-    """Link into staging the user's files and the owned files whose content is unchanged."""
+    """Link into staging the user's files and the owned files whose content is unchanged.
+    The user's symlinks and empty directories come along too."""
     dirty = set(changes.added) | set(changes.changed)
     for root, dirs, names in os.walk(out):
         dirs[:] = [d for d in dirs if not (Path(root) == out and d.startswith(_STAGING))]
+        if not dirs and not names and Path(root) != out:
+            (staging / Path(root).relative_to(out)).mkdir(parents=True, exist_ok=True)
+        names += [d for d in dirs if os.path.islink(os.path.join(root, d))]  # not walked: linked as they are
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
         for name in names:
             src = Path(root) / name
             rel = src.relative_to(out).as_posix()

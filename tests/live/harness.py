@@ -36,6 +36,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "specs.yaml"
 DRILL_OVERLAY = Path(__file__).with_name("drill-overlay.yaml")
+# The default spec is hardened (TLS, basic auth); the drills run plain HTTP on 127.0.0.1.
+PLAIN_HTTP_OVERLAY = ROOT / "specs" / "overlays" / "plain-http.yaml"
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "/usr/bin/prometheus-alertmanager"
 REDIS_SERVER = shutil.which("redis-server")
@@ -411,7 +413,7 @@ class Stack:
 
     @property
     def overlays(self) -> list[Path]:
-        return [DRILL_OVERLAY, self.overlay]
+        return [PLAIN_HTTP_OVERLAY, DRILL_OVERLAY, self.overlay]
 
     # -- configuration --
 

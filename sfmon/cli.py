@@ -88,12 +88,17 @@ def _info(message: str, fmt: Format) -> None:
     typer.echo(message, err=fmt is not Format.text)
 
 
-def _load(spec: Path, fmt: Format, overlays: Optional[list[Path]] = None, sets: Optional[list[str]] = None):
+def _load(
+    spec: Path, fmt: Format, overlays: Optional[list[Path]] = None, sets: Optional[list[str]] = None, seen: Optional[list] = None
+):
+    """Load and check the spec, report its problems (also into `seen`), exit 1 on errors."""
     from sfmon.pipeline import load_and_check
     from sfmon.problems import has_errors
 
     loaded, problems = load_and_check(spec, overlays or (), sets or ())
     _report(problems, fmt)
+    if seen is not None:
+        seen.extend(problems)
     if loaded is None or has_errors(problems):
         raise typer.Exit(EXIT_PROBLEMS)
     return loaded
@@ -145,13 +150,29 @@ def generate(
     set_: SetOpt = None,
 ) -> None:
     """Render the spec into OUT (atomically; stale files sfmon wrote are removed)."""
+    from sfmon import checkcache
+    from sfmon.paths import default_templates
+
+    # Unchanged inputs and outputs since the last run: answer without loading anything heavy.
+    memo = checkcache.key(spec, overlay or (), set_ or (), templates or default_templates(), out)
+    if check and (recorded := checkcache.lookup(memo, out)) is not None:
+        if not quiet:
+            from sfmon.problems import Problem, Severity
+
+            _report([Problem(**{**p, "severity": Severity(p["severity"])}) for p in recorded], fmt)
+            _info(f"{out}/ is up to date with {spec}", fmt)
+        return
+
     from sfmon import writer
 
-    loaded = _load(spec, fmt, overlay, set_)
+    seen: list = []
+    loaded = _load(spec, fmt, overlay, set_, seen)
     files = _render(loaded, templates, fmt)
     if check:
         full = writer.with_manifest(files)
         changes = writer.compare(out, full, stop_at_first=quiet)
+        if not changes:
+            checkcache.store(memo, full, seen)
         if quiet:
             if changes:
                 raise typer.Exit(EXIT_PROBLEMS)
@@ -184,6 +205,7 @@ def generate(
         why = str(exc) if isinstance(exc, writer.NotOwned) else f"cannot write: {exc.strerror or exc}"
         _report([Problem(str(out), 0, 0, "write", Severity.ERROR, f"{why}; {out}/ is unchanged")], fmt)
         raise typer.Exit(EXIT_PROBLEMS)
+    checkcache.store(memo, writer.with_manifest(files), seen)
     if quiet:
         return
     if changes:

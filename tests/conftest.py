@@ -19,6 +19,12 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SCHEMAS = ROOT.parent / "shared" / "schemas"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Keep sfmon's --check memo out of the user's cache directory during tests."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
 def require_tool(name: str) -> str:
     """Path of a real binary; skip without it on a laptop, fail in CI (CI is set)."""
     path = shutil.which(name)

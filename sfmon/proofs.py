@@ -5,6 +5,7 @@ into problems that name the alert or the routing case."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import partial
 from pathlib import Path
@@ -35,7 +36,9 @@ def proof_runs(workdir: Path, label: str) -> list[Run]:
         rules = workdir / "alerts.yml"
         split = split_rule_tests(workdir, text, rules.read_text(encoding="utf-8")) if rules.is_file() else None
         if split is None:
-            runs.append(Run("promtool-test", ("promtool", "test", "rules", RULE_TESTS), file, w, parse))
+            chunks = chunk_rule_tests(workdir, text, os.cpu_count() or 1)
+            for tests_file in chunks or [RULE_TESTS]:
+                runs.append(Run("promtool-test", ("promtool", "test", "rules", tests_file), file, w, parse))
         else:
             for i in range(0, len(split), ALERTS_PER_RUN):
                 runs.append(Run("promtool-test", ("promtool", "test", "rules", *split[i : i + ALERTS_PER_RUN]), file, w, parse))
@@ -73,6 +76,28 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
         test = {"rule_files": [f"{i}.rules.json"], "evaluation_interval": tests.get("evaluation_interval", "1m"), "tests": groups}
         (out / f"{i}.test.json").write_text(json.dumps(test), encoding="utf-8")
         files.append(f"tests/split/{i}.test.json")
+    return files
+
+
+def chunk_rule_tests(workdir: Path, tests_text: str, n: int) -> list[str] | None:
+    """The test groups dealt into `n` files that all load the whole rule file, so promtool
+    runs on every core with exactly the same rules; None when there is nothing to share."""
+    if n < 2:
+        return None
+    tests = _load(tests_text)
+    try:
+        groups = list(tests["tests"])
+        rule_files = list(tests["rule_files"])  # chunks sit beside the original: same relative paths
+    except (TypeError, KeyError):
+        return None
+    if len(groups) < 2 * n:
+        return None
+    files = []
+    for i in range(n):
+        rel = f"tests/chunk-{i}.test.json"
+        body = {"rule_files": rule_files, "evaluation_interval": tests.get("evaluation_interval", "1m"), "tests": groups[i::n]}
+        (workdir / rel).write_text(json.dumps(body), encoding="utf-8")
+        files.append(rel)
     return files
 
 

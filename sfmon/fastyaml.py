@@ -78,7 +78,7 @@ def load(text: str) -> Any:
     except Exception:
         return None
     try:
-        with _quiet_stderr():
+        with quiet_stderr():
             tree = ryml.parse_in_arena(text.encode("utf-8"))
     except Exception:  # a syntax error: ruamel words it and places it
         return None
@@ -89,7 +89,7 @@ def load(text: str) -> Any:
 
 
 @contextmanager
-def _quiet_stderr() -> Iterator[None]:
+def quiet_stderr() -> Iterator[None]:
     """rapidyaml prints parse errors to file descriptor 2 itself; ruamel reports them instead."""
     try:
         saved = os.dup(2)

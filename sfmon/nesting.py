@@ -7,9 +7,9 @@ document of 100,000 nested `[` took 75 s and then crashed the process (SIGSEGV).
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
+
+from sfmon.fastyaml import quiet_stderr
 
 RYML_EMIT_DEPTH = 64  # rapidyaml's emitter refuses trees deeper than this (root = 0)
 
@@ -33,7 +33,7 @@ def _ryml_emits(text: str) -> bool:
     except ImportError:
         return False
     try:
-        with _quiet_stderr():
+        with quiet_stderr():
             ryml.emit_json(ryml.parse_in_arena(text.encode("utf-8")))
     except Exception:  # too deep, or a text rapidyaml does not take: the event stream decides
         return False
@@ -57,21 +57,3 @@ def _first_too_deep(text: str, limit: int) -> tuple[int, int] | None:
     except Exception:  # a syntax error before any deep node: the loader reports it
         return None
     return None
-
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """rapidyaml prints its errors to file descriptor 2 itself; the loader reports them instead."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)

@@ -16,26 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from sfmon.matchers import Matcher
+
 _MATCHER = re.compile(r'^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
-
-
-@dataclass(frozen=True)
-class Matcher:
-    name: str
-    op: str  # = != =~ !~
-    value: str
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        v = labels.get(self.name, "")
-        if self.op == "=":
-            return v == self.value
-        if self.op == "!=":
-            return v != self.value
-        hit = re.fullmatch(self.value, v) is not None
-        return hit if self.op == "=~" else not hit
-
-    def __str__(self) -> str:
-        return f"{self.name}{self.op}{json.dumps(self.value, ensure_ascii=False)}"
 
 
 def parse_matcher(text: str) -> Matcher:

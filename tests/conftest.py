@@ -78,6 +78,17 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def edited_spec(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """A copy of the default spec with each (old, new) replaced; each old text must occur once."""
+    text = SPEC.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert text.count(old) == 1, f"edit target not unique in the default spec: {old!r}"
+        text = text.replace(old, new)
+    path = tmp_path / "specs.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 class YmlSnapshot(SingleFileSnapshotExtension):
     _write_mode = WriteMode.TEXT
     file_extension = "yml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SPEC, run_sfmon
+from conftest import SPEC, run_sfmon, edited_spec as edited
 from sfmon.checks.metrics import BUILTIN_SERIES, known_series, metric_names, substitute
 from sfmon.pipeline import load_and_check
 from sfmon.problems import Severity
@@ -19,15 +19,6 @@ RAW_ALERT = """  - name: Custom
   # --- warning: look"""
 
 
-def edited(tmp_path: Path, *edits: tuple[str, str]) -> Path:
-    """A copy of the default spec with each (old, new) replaced exactly once."""
-    text = SPEC.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert text.count(old) == 1, f"edit target not unique in the default spec: {old!r}"
-        text = text.replace(old, new)
-    path = tmp_path / "specs.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def metric_problems(path: Path) -> list:

@@ -13,20 +13,12 @@ from sfmon.proofs import ROUTE_TESTS, proof_runs
 from sfmon.problems import Severity
 from sfmon.validate import validate_files
 
-from conftest import SPEC, run_sfmon
+from conftest import SPEC, run_sfmon, edited_spec as edited
 
 CRITICAL = ["pagerduty", "ops-slack", "ops-email", "ops-webhook"]
 WARNING = ["ops-slack", "ops-email", "ops-webhook"]
 
 
-def edited(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
-    text = SPEC.read_text(encoding="utf-8")
-    for old, new in replacements:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    path = tmp_path / "specs.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def problems_of(path: Path, check: str) -> list:

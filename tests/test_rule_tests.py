@@ -13,7 +13,7 @@ from sfmon.pipeline import load, render
 from sfmon.problems import Severity
 from sfmon.ruletests import rule_tests
 
-from conftest import FIXTURES, GENERATED, SPEC, run_sfmon
+from conftest import FIXTURES, GENERATED, SPEC, run_sfmon, edited_spec as edited
 
 VALID = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 TEST_FILE = "tests/alerts.test.yml"
@@ -36,14 +36,6 @@ def parsed(text: str) -> dict:
     return YAML(typ="safe").load(text)
 
 
-def edited(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
-    text = SPEC.read_text(encoding="utf-8")
-    for old, new in replacements:
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    path = tmp_path / "specs.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # --- the real promtool agrees --------------------------------------------------------------

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from sfmon.gotemplate import Unsupported, expand
+from sfmon.matchers import Matcher, fullmatch
 from sfmon.modelbase import promql_string
 from sfmon.promsim import Segment, notation
 from sfmon.units import fmt_number, format_duration_ms
@@ -213,29 +214,6 @@ def integer_ratio(num: Fraction, den: Fraction, floor: int = 100) -> tuple[int, 
 # --- series labels that satisfy the selectors ----------------------------------------
 
 
-@dataclass(frozen=True)
-class Matcher:
-    name: str
-    op: str  # = != =~ !~
-    value: str
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        v = labels.get(self.name, "")
-        if self.op == "=":
-            return v == self.value
-        if self.op == "!=":
-            return v != self.value
-        hit = _fullmatch(self.value, v)
-        return hit if self.op == "=~" else not hit
-
-
-def _fullmatch(pattern: str, value: str) -> bool:
-    try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error:
-        return False
-
-
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
@@ -270,7 +248,7 @@ def regex_sample(pattern: str) -> str | None:
         text = _walk(tree, sre)
     except _NoSample:
         return None
-    return text if _fullmatch(pattern, text) else None
+    return text if fullmatch(pattern, text) else None
 
 
 class _NoSample(Exception):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sfmon.problems import Problem, Severity
+from sfmon.quoting import alertmanager_string
 from sfmon.tools import Run, parse_failure
 
 RULE_TESTS = "tests/alerts.test.yml"
@@ -251,7 +252,7 @@ def route_runs(workdir: Path, label: str, text: str) -> list[Run]:
             "test",
             "--config.file=alertmanager.yml",
             f"--verify.receivers={','.join(verify)}",
-            *(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in sorted(labels.items())),
+            *(f"{k}={alertmanager_string(v)}" for k, v in sorted(labels.items())),  # amtool reads matchers
         )
         name = str(case.get("name", ""))
         parse = partial(parse_route_failure, name=name, labels=labels, expected=expected, ours=ours, line=lines.get(name, 0))

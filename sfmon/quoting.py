@@ -82,3 +82,27 @@ def yaml_scalar(value: Any) -> str:
 
 def json_scalar(value: Any) -> str:
     return _scalar(value, encode_basestring)
+
+
+def alertmanager_string(value: str) -> str:
+    """A matcher value quoted the way Alertmanager reads it (pkg/labels.ParseMatcher): its
+    only escapes are \\\\, \\" and \\n, so every other character is written as itself; JSON's
+    \\t or \\u0007 would reach Alertmanager as a literal backslash and letters. The YAML
+    scalar around the whole matcher then escapes what YAML needs."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def alertmanager_unquote(raw: str) -> str:
+    """The value Alertmanager reads from a quoted matcher value (the inverse of the above;
+    a backslash before any other character stays a backslash)."""
+    body = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
+    out, escaped = [], False
+    for i, ch in enumerate(body):
+        if escaped:
+            escaped = False
+            out.append({"n": "\n", '"': '"', "\\": "\\"}.get(ch, "\\" + ch))
+        elif ch == "\\" and i < len(body) - 1:
+            escaped = True
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -11,12 +11,12 @@ anchored); children are tried in order and the first match stops the search unle
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from sfmon.matchers import Matcher
+from sfmon.quoting import alertmanager_unquote
 
 _MATCHER = re.compile(r'^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
 
@@ -28,7 +28,7 @@ def parse_matcher(text: str) -> Matcher:
         raise ValueError(f"not a matcher: {text!r}")
     name, op, raw = m.groups()
     if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-        value = json.loads(raw)
+        value = alertmanager_unquote(raw)  # Alertmanager's escapes, not JSON's
     else:
         value = raw
     if op in ("=~", "!~"):

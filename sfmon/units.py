@@ -17,6 +17,7 @@ _DURATION_RE = re.compile(
     r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
 )
 _MS = (365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1)
+MAX_MS = (2**63 - 1) // 1_000_000  # ~292 years
 
 
 class Duration(str):
@@ -30,6 +31,8 @@ class Duration(str):
             raise ValueError(f"invalid duration {text!r}: use Prometheus units like 30s, 5m, 1h30m, 15d")
         self = super().__new__(cls, text)
         self.ms = sum(int(g) * mult for g, mult in zip(m.groups(), _MS) if g)
+        if self.ms > MAX_MS:  # Prometheus keeps durations as int64 nanoseconds
+            raise ValueError(f"duration {text!r} is out of range: at most 292y")
         return self
 
     @property
@@ -110,6 +113,9 @@ PercentStr = Annotated[
 ]
 
 
+_FLOAT64_MAX = Decimal("1.7976931348623157e308")
+
+
 def _number(value: Any) -> Decimal:
     # bool is an int in Python; a YAML `true` is never a threshold.
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
@@ -119,6 +125,8 @@ def _number(value: Any) -> Decimal:
         raise ValueError(f"must be a finite number, got {value!r}")
     if d < 0:
         raise ValueError(f"must not be negative, got {value!r}")
+    if d > _FLOAT64_MAX:  # PromQL numbers are float64: promtool refuses the expression
+        raise ValueError("must be at most 1.8e308 (PromQL numbers are float64)")
     return d
 
 

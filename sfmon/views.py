@@ -11,6 +11,7 @@ from typing import Any
 
 from sfmon.model import Dashboard, Panel, Route, Spec
 from sfmon.modelbase import promql_string
+from sfmon.quoting import alertmanager_string
 
 
 def prometheus_view(spec: Spec) -> dict[str, Any]:
@@ -26,8 +27,8 @@ def rules_view(spec: Spec) -> dict[str, Any]:
 
 def matchers(match: dict[str, str], match_re: dict[str, str] | None = None) -> list[str]:
     """Alertmanager matcher strings: severity="critical", team=~"back.*"."""
-    out = [f"{k}={promql_string(v)}" for k, v in sorted(match.items())]
-    out += [f"{k}=~{promql_string(v)}" for k, v in sorted((match_re or {}).items())]
+    out = [f"{k}={alertmanager_string(v)}" for k, v in sorted(match.items())]
+    out += [f"{k}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
     return out
 
 

@@ -60,7 +60,11 @@ def _build(spec: Spec) -> RuleTests:
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
     for i, alert in enumerate(spec.alerts):
         env = env_for(spec, targets)
-        out.groups.extend(alert.rule_tests(env))
+        long = _too_long(alert, env)
+        if long:
+            out.notes.append(Note(("alerts", i), long, Severity.WARNING))
+        else:
+            out.groups.extend(alert.rule_tests(env))
         out.notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
         for j, test in enumerate(alert.tests):
             try:
@@ -68,6 +72,22 @@ def _build(spec: Spec) -> RuleTests:
             except Unsupported as exc:
                 out.notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
     return out
+
+
+MAX_SAMPLES = 50_000  # per simulated series; a `for` of years made generate take minutes and gigabytes
+
+
+def _too_long(alert: Any, env: TestEnv) -> str | None:
+    """Why generated tests are skipped for an alert whose `for` and window span too many samples."""
+    window = getattr(alert, "window", None)
+    step = env.evaluation_interval_ms if window is None else min(env.evaluation_interval_ms, max(window.ms // 2, 1))
+    samples = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
+    if samples <= MAX_SAMPLES:
+        return None
+    return (
+        f"{alert.name}: tests not generated: `for` and window span {samples:,} evaluations "
+        f"(at most {MAX_SAMPLES:,}); write tests under `tests:`"
+    )
 
 
 def user_group(alert: Any, test: Any) -> Group:

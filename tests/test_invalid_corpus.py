@@ -193,3 +193,19 @@ def test_alias_bomb_is_refused_in_under_a_second_in_bounded_memory(tmp_path):
     proc.stdout.close()
     assert os.waitstatus_to_exitcode(status) == 1 and "alias bomb" in output
     assert usage.ru_maxrss < 200 * 1024, f"{usage.ru_maxrss} KiB"  # Linux: KiB
+
+
+def test_a_for_of_centuries_is_bounded(tmp_path):
+    """Valid but hostile: rule-test generation simulated every sample of `for: 250y` (46 s,
+    5 GB); now it skips that alert's generated tests with a warning."""
+    spec = tmp_path / "long.yaml"
+    spec.write_text(
+        "version: 1\nproject: corpus\ntargets: [{name: api, addresses: ['a:1']}]\nalerts:\n"
+        "  - {name: Hits, kind: ratio, target: api, numerator: hits, denominator: [total], window: 120h,"
+        " below: 5%, for: 250y, severity: warning, summary: s}\n" + TAIL
+    )
+    start = time.perf_counter()
+    done = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "out"), timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Hits: tests not generated" in done.stdout + done.stderr
+    assert time.perf_counter() - start < 20

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sfmon.problems import Problem, Severity
-from sfmon.quoting import alertmanager_string
+from sfmon.quoting import alertmanager_string, go_yaml_json
 from sfmon.tools import Run, parse_failure
 
 RULE_TESTS = "tests/alerts.test.yml"
@@ -73,9 +73,9 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
     for i, (alert, groups) in enumerate(by_alert.items()):
         group, rule = rule_of[alert]
         # JSON is YAML: exact, and far faster to write than a YAML dump.
-        (out / f"{i}.rules.json").write_text(json.dumps({"groups": [{"name": group, "rules": [rule]}]}), encoding="utf-8")
+        (out / f"{i}.rules.json").write_text(go_yaml_json({"groups": [{"name": group, "rules": [rule]}]}), encoding="utf-8")
         test = {"rule_files": [f"{i}.rules.json"], "evaluation_interval": tests.get("evaluation_interval", "1m"), "tests": groups}
-        (out / f"{i}.test.json").write_text(json.dumps(test), encoding="utf-8")
+        (out / f"{i}.test.json").write_text(go_yaml_json(test), encoding="utf-8")
         files.append(f"tests/split/{i}.test.json")
     return files
 
@@ -97,7 +97,7 @@ def chunk_rule_tests(workdir: Path, tests_text: str, n: int) -> list[str] | None
     for i in range(n):
         rel = f"tests/chunk-{i}.test.json"
         body = {"rule_files": rule_files, "evaluation_interval": tests.get("evaluation_interval", "1m"), "tests": groups[i::n]}
-        (workdir / rel).write_text(json.dumps(body), encoding="utf-8")
+        (workdir / rel).write_text(go_yaml_json(body), encoding="utf-8")
         files.append(rel)
     return files
 

@@ -9,6 +9,7 @@ line breaks or non-printable, so those are written as YAML escapes instead.
 
 from __future__ import annotations
 
+import json
 import re
 from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) returns, minus a JSONEncoder per value
 from decimal import Decimal
@@ -106,3 +107,13 @@ def alertmanager_unquote(raw: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def go_yaml_json(data: Any) -> str:
+    """JSON that Go's YAML parser reads back exactly (promtool loads JSON files as YAML):
+    UTF-8 rather than surrogate-pair escapes, and YAML escapes for the characters Go's
+    parser refuses raw. Such characters only occur inside strings, so replacing them is safe."""
+    text = json.dumps(data, ensure_ascii=False)
+    if not _needs_escape(text):
+        return text
+    return "".join(c if _go_yaml_printable(c) and c not in "\x85\u2028\u2029" else _yaml_escape(c) for c in text)

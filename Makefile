@@ -37,6 +37,10 @@ validate: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# Property tests at 1,000 examples (each a batch of up to 4 random specs); CI runs a few.
+fuzz: setup
+	SFMON_HYPOTHESIS=fuzz $(BIN)/python -m pytest -q tests/test_properties.py
+
 update-snapshots: $(STAMP)
 	$(BIN)/sfmon generate --spec $(SPEC) --out $(OUT)
 	$(BIN)/python -m pytest -q --snapshot-update tests

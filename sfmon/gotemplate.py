@@ -146,8 +146,8 @@ def _operand(text: str, labels: Mapping[str, str], value: float | None) -> float
         return value
     m = _LABEL.match(text)
     if m:
-        # A missing map key prints as "<no value>" in Go templates.
-        return labels.get(m.group(1), "<no value>")
+        # Prometheus runs alert templates with missingkey=zero: a missing label is "" (promtool agrees).
+        return labels.get(m.group(1), "")
     if text in _LABELS:
         return "map[" + " ".join(f"{k}:{v}" for k, v in sorted(labels.items())) + "]"
     raise Unsupported(f"cannot evaluate {{{{ {text} }}}}")

@@ -118,7 +118,8 @@ def expected_labels(alert: "AlertBase", out_labels: Mapping[str, str], value: fl
     for k, v in alert.rule_labels().items():
         labels[k] = expand(v, out_labels, value)
     labels["alertname"] = alert.name
-    return dict(sorted(labels.items()))
+    # Prometheus builds the alert's labels with a labels.Builder: an empty value removes the label.
+    return dict(sorted((k, v) for k, v in labels.items() if v != ""))
 
 
 def expected_alert(alert: "AlertBase", out_labels: Mapping[str, str], value: float | None) -> ExpectedAlert:

@@ -1,0 +1,250 @@
+"""Hypothesis strategies that build valid specs (as the raw data a spec file holds).
+
+Free text comes from the whole of Unicode except surrogates, mixed with what breaks naive
+YAML, JSON, PromQL and Alertmanager quoting (`: # " ' { } \\ \n`, NEL/LS/PS line breaks, a
+byte-order mark, astral characters, YAML keywords). Fields Prometheus or Alertmanager
+expand as Go templates get text that is a valid template: free text without braces, and
+known-good actions such as `{{ $value }}`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+SPECIALS = [
+    ":", ": ", "#", " #", '"', "'", "{", "}", "[", "]", ",", "\\", "\\n", "\n", "\r", "\t", "\r\n",
+    "&a", "*a", "!", "!!str", "|", ">", "%", "@", "`", "- ", "---", "...", "? ", "<<",
+    "\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\xa0",
+    "😀", "\U0001f525", "\U0010ffff", "é", "ß", "中文", "\u202e",
+    "yes", "no", "on", "off", "null", "~", "true", "NaN", ".inf", "0x1F", "1e3", "012", "-",
+    "{{ $value }}", "{{", "}}", "$labels", "%s", "${HOME}", "$$",
+]  # fmt: skip
+TEMPLATE_ACTIONS = [
+    "{{ $value }}", "{{ $labels.instance }}", "{{ $labels.job }}", "{{ humanize $value }}",
+    "{{ $value | humanizePercentage }}", "{{- $labels.job -}}", "{{ .Labels.job }}",
+]  # fmt: skip
+
+any_char = st.characters(exclude_categories=("Cs",))
+any_text = st.lists(st.one_of(st.text(any_char, max_size=8), st.sampled_from(SPECIALS)), max_size=5).map("".join)
+nonempty_text = any_text.filter(lambda s: s.strip() != "")
+# Grafana replaces $name, ${name} and [[name]] anywhere in a query, quoted or not.
+grafana_text = any_text.filter(lambda s: "$" not in s and "[[" not in s)
+# Go template text: free text with no brace at all, between valid actions.
+plain_piece = st.text(any_char.filter(lambda c: c not in "{}"), max_size=8)
+template_text = st.lists(
+    st.one_of(plain_piece, st.sampled_from(TEMPLATE_ACTIONS), st.sampled_from([s for s in SPECIALS if "{" not in s and "}" not in s])),
+    max_size=5,
+).map("".join)
+nonempty_template = template_text.filter(lambda s: s.strip() != "")
+
+slugs = st.from_regex(r"[a-z0-9]([a-z0-9_-]{0,10}[a-z0-9])?", fullmatch=True)
+label_names = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,12}", fullmatch=True).filter(lambda s: not s.startswith("__"))
+metric_names = st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,15}", fullmatch=True).filter(
+    lambda s: s not in ("bool", "on", "ignoring", "group_left", "group_right", "offset", "by", "without", "and", "or", "unless", "atan2")
+)
+alert_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
+labels = st.dictionaries(label_names, any_text, max_size=3)
+template_labels = st.dictionaries(label_names.filter(lambda s: s != "severity"), template_text, max_size=2)
+
+units = st.sampled_from(["ms", "s", "m", "h", "d", "w", "y"])
+durations = st.builds(lambda n, u: f"{n}{u}", st.integers(1, 300), units)
+short_durations = st.builds(lambda n, u: f"{n}{u}", st.integers(1, 120), st.sampled_from(["s", "m", "h"]))
+percents = st.decimals(0, 100, places=2).map(lambda d: f"{d.normalize():f}%")
+numbers = st.one_of(st.integers(0, 10**12), st.decimals(0, 10**6, places=4).map(lambda d: float(d)))
+
+
+def promql_string(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+@st.composite
+def selectors(draw: Any, values: Any = any_text) -> str:
+    name = draw(metric_names)
+    matchers = draw(st.dictionaries(label_names.filter(lambda s: s != "job"), values, max_size=2))
+    regex = draw(st.dictionaries(label_names.filter(lambda s: s != "job"), st.sampled_from(["5..", ".*", "a|b", "[0-9]+", "(?i)get"]), max_size=1))
+    parts = [f"{k}={promql_string(v)}" for k, v in matchers.items() if k not in regex]
+    parts += [f"{k}=~{promql_string(v)}" for k, v in regex.items()]
+    return name + ("{" + ",".join(parts) + "}" if parts else "")
+
+
+def _common(draw: Any, name: str, target: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": name,
+        "severity": draw(st.sampled_from(["critical", "warning", "info"])),
+        "summary": draw(nonempty_template),
+    }
+    if target is not None:
+        out["target"] = target
+    if draw(st.booleans()):
+        out["for"] = draw(durations)
+    if draw(st.booleans()):
+        out["description"] = draw(template_text)
+    if draw(st.booleans()):
+        out["runbook_url"] = "https://runbooks.example.com/" + draw(st.from_regex(r"[A-Za-z0-9_/-]{0,20}", fullmatch=True))
+    if draw(st.booleans()):
+        out["labels"] = draw(template_labels)
+    if draw(st.booleans()):
+        out["annotations"] = draw(st.dictionaries(label_names, template_text, max_size=2))
+    return out
+
+
+@st.composite
+def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["target_down", "error_ratio", "latency_quantile", "ratio", "slow_events", "threshold", "expr"]))
+    target = draw(st.sampled_from(targets))
+    a = _common(draw, name, None if kind == "expr" else target) | {"kind": kind}
+    direction = draw(st.sampled_from(["above", "below"]))
+    if kind == "target_down" and draw(st.booleans()):
+        a["metric"] = draw(metric_names)
+    elif kind == "error_ratio":
+        a |= {"errors": draw(selectors()), "total": draw(selectors()), "above": draw(percents), "window": draw(short_durations)}
+    elif kind == "latency_quantile":
+        a |= {"histogram": draw(selectors()), "above": draw(short_durations), "unit": draw(st.sampled_from(["seconds", "milliseconds"]))}
+        a["quantile"] = float(draw(st.decimals(Decimal("0.01"), Decimal("0.99"), places=2)))
+    elif kind == "ratio":
+        a |= {"numerator": draw(selectors()), "denominator": draw(st.lists(selectors(), min_size=1, max_size=2)), direction: draw(percents)}
+        if draw(st.booleans()):
+            a["window"] = draw(short_durations)
+    elif kind == "slow_events":
+        a |= {"histogram": draw(selectors()), "slower_than": draw(short_durations), "above": draw(numbers)}
+    elif kind == "threshold":
+        a |= {"metric": draw(selectors()), direction: draw(numbers), "aggregate": draw(st.sampled_from(["sum", "max", "min", "avg"]))}
+        if draw(st.booleans()):
+            a["window"] = draw(short_durations)
+    elif kind == "expr":
+        a["expr"] = f"sum(rate({draw(selectors())}[5m])) > {draw(st.integers(0, 100))}"
+        if draw(st.booleans()):
+            a["target"] = target
+    return a
+
+
+def client_auth(draw: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    choice = draw(st.sampled_from(["none", "basic", "bearer"]))
+    if choice == "basic":
+        out["basic_auth"] = {"username": draw(nonempty_text), "password_file": "/run/secrets/" + draw(slugs)}
+    elif choice == "bearer":
+        out["bearer_token_file"] = "/run/secrets/" + draw(slugs)
+    return out
+
+
+@st.composite
+def targets(draw: Any, name: str) -> dict[str, Any]:
+    t: dict[str, Any] = {
+        "name": name,
+        "addresses": draw(st.lists(st.builds(lambda h, p: f"{h}:{p}", st.from_regex(r"[a-z][a-z0-9.-]{0,12}[a-z0-9]", fullmatch=True), st.integers(1, 65535)), min_size=1, max_size=2, unique=True)),
+        "labels": draw(labels.filter(lambda d: "job" not in d and "instance" not in d)),
+        "description": draw(any_text),
+    }  # fmt: skip
+    if draw(st.booleans()):
+        t["metrics_path"] = "/" + draw(st.from_regex(r"[a-z0-9/_-]{0,12}", fullmatch=True))
+    if draw(st.booleans()):
+        t["scheme"] = "https"
+        if draw(st.booleans()):
+            t["tls"] = {"ca_file": "/run/secrets/ca.crt", "server_name": draw(st.from_regex(r"[a-z][a-z0-9.-]{0,10}", fullmatch=True)), "insecure_skip_verify": draw(st.booleans())}
+    return t | client_auth(draw)
+
+
+BCRYPT = "$2b$10$Ke8NwnbCCOuOrAhqoIBOquh9J4BB7Z0QzWGqxJ18lGsRUWaRQQMQa"
+
+
+def web(draw: Any, server: str) -> dict[str, Any] | None:
+    if not draw(st.booleans()):
+        return None
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["tls"] = {"cert_file": f"/run/secrets/{server}.crt", "key_file": f"/run/secrets/{server}.key", "min_version": draw(st.sampled_from(["TLS12", "TLS13"]))}
+    if not out or draw(st.booleans()):
+        out["basic_auth_users"] = draw(st.dictionaries(st.from_regex(r"[A-Za-z0-9._@-]{1,12}", fullmatch=True), st.just(BCRYPT), min_size=1, max_size=2))
+    return out
+
+
+@st.composite
+def receivers(draw: Any, name: str) -> dict[str, Any]:
+    kinds = draw(st.lists(st.sampled_from(["email", "slack", "pagerduty", "webhook"]), min_size=1, max_size=4, unique=True))
+    r: dict[str, Any] = {"name": name}
+    mailbox = st.from_regex(r"[a-z0-9._-]{1,10}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True)
+    for kind in kinds:
+        if kind == "email":
+            r["email"] = {"to": draw(st.lists(mailbox, min_size=1, max_size=2)), "from": draw(mailbox), "smarthost": "smtp.example.com:587",
+                          "auth_username": draw(nonempty_text), "auth_password_file": "/run/secrets/smtp", "require_tls": draw(st.booleans())}  # fmt: skip
+        elif kind == "slack":
+            r["slack"] = {"channel": draw(nonempty_text), "api_url_file": "/run/secrets/slack", "title": draw(template_text), "text": draw(template_text)}
+        elif kind == "pagerduty":
+            key = draw(st.sampled_from(["routing_key_file", "service_key_file"]))
+            r["pagerduty"] = {key: "/run/secrets/pd"}
+            if draw(st.booleans()):
+                r["pagerduty"]["url"] = "http://127.0.0.1:9999/v2/enqueue"
+        else:
+            path = draw(st.from_regex(r"[A-Za-z0-9_/.~-]{0,20}", fullmatch=True))
+            r["webhook"] = {"url": f"https://hooks.example.com/{path}", "max_alerts": draw(st.integers(0, 100))} | client_auth(draw)
+    return r
+
+
+@st.composite
+def dashboards(draw: Any, uid: str) -> dict[str, Any]:
+    rows = []
+    titles = draw(st.lists(nonempty_text, min_size=1, max_size=4, unique=True))
+    for i, chunk in enumerate([titles[:2], titles[2:]]):
+        if not chunk:
+            continue
+        panels = []
+        for title in chunk:
+            p: dict[str, Any] = {
+                "title": title,
+                "type": draw(st.sampled_from(["timeseries", "stat", "gauge", "bargauge", "table"])),
+                "description": draw(any_text),
+                "unit": draw(st.sampled_from(["short", "s", "ms", "percentunit", "reqps", "bytes"])),
+                "width": draw(st.integers(1, 24)),
+                "height": draw(st.integers(1, 40)),
+            }
+            if draw(st.booleans()):
+                p |= {"expr": f"sum(rate({draw(selectors(grafana_text))}[5m]))", "legend": draw(any_text)}
+            else:
+                p["queries"] = [{"expr": f"max({draw(selectors(grafana_text))})", "legend": draw(any_text)} for _ in range(draw(st.integers(1, 3)))]
+            if draw(st.booleans()):
+                p["thresholds"] = [{"value": draw(numbers), "color": draw(st.sampled_from(["red", "orange", "#ff0000"]))}]
+            panels.append(p)
+        rows.append({"title": draw(nonempty_text), "collapsed": draw(st.booleans()), "panels": panels})
+    d: dict[str, Any] = {"uid": uid, "title": draw(nonempty_text), "description": draw(any_text), "tags": draw(st.lists(any_text, max_size=3)), "rows": rows}
+    if draw(st.booleans()):
+        d["variables"] = [{"name": draw(label_names), "label": draw(any_text), "query": f"label_values({draw(metric_names)}, job)"}]
+    return d
+
+
+@st.composite
+def specs(draw: Any) -> dict[str, Any]:
+    target_names = draw(st.lists(slugs, min_size=1, max_size=3, unique=True))
+    receiver_names = draw(st.lists(slugs, min_size=1, max_size=4, unique=True))
+    alert_list = [draw(alerts(n, target_names)) for n in draw(st.lists(alert_names, max_size=4, unique=True))]
+    routes = []
+    for _ in range(draw(st.integers(0, 3))):
+        route: dict[str, Any] = {"notify": draw(st.lists(st.sampled_from(receiver_names), min_size=1, max_size=3, unique=True))}
+        route["match"] = draw(labels)
+        if draw(st.booleans()):
+            route["match_re"] = draw(st.dictionaries(label_names, st.sampled_from(["critical|warning", ".*", "api-.+", "[a-z]+"]), max_size=1))
+        route["continue"] = draw(st.booleans())
+        routes.append(route)
+    inhibit = [{"source": draw(labels.filter(bool)), "target": draw(labels.filter(bool)), "equal": draw(st.lists(label_names, max_size=2, unique=True))}
+               for _ in range(draw(st.integers(0, 2)))]  # fmt: skip
+    spec: dict[str, Any] = {
+        "version": 1,
+        "project": draw(slugs),
+        "prometheus": {"external_labels": draw(labels), "scrape_interval": draw(st.sampled_from(["15s", "30s", "1m"]))},
+        "targets": [draw(targets(n)) for n in target_names],
+        "alerts": alert_list,
+        "receivers": [draw(receivers(n)) for n in receiver_names],
+        "routing": {"receiver": receiver_names[0], "routes": routes, "inhibit": inhibit, "group_by": draw(st.lists(label_names, max_size=2, unique=True))},
+        "dashboards": [draw(dashboards(u)) for u in draw(st.lists(slugs, max_size=2, unique=True))],
+        "grafana": {"admin_user": draw(nonempty_text), "admin_password_file": "/run/secrets/grafana", "folder": draw(nonempty_text)},
+    }
+    for server, where in (("prometheus", spec["prometheus"]), ("alertmanager", spec.setdefault("alertmanager", {}))):
+        w = web(draw, server)
+        if w is not None:
+            where["web"] = w
+    return spec

@@ -1,0 +1,222 @@
+"""Property: any valid spec (tests/spec_strategies.py) renders into files that promtool,
+amtool and Grafana's dashboard schema accept, and every value reaches them exactly as the
+spec has it, whatever characters it holds.
+
+Each example is a batch of specs: they are rendered one by one, then each tool runs once
+over the whole batch (promtool and amtool take many files), which keeps process start-up
+out of the per-spec cost. CI runs the "ci" profile; `make fuzz` runs SFMON_HYPOTHESIS=fuzz
+(1,000 examples). SFMON_HYPOTHESIS_EXAMPLES overrides the count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft7Validator
+from ruamel.yaml import YAML
+
+from conftest import SCHEMAS
+from spec_strategies import specs
+
+PROFILES = {"ci": 30, "fuzz": 1000}
+PROFILE = os.environ.get("SFMON_HYPOTHESIS", "ci")
+EXAMPLES = int(os.environ.get("SFMON_HYPOTHESIS_EXAMPLES", PROFILES.get(PROFILE, 30)))
+BATCH = 4  # specs per example: one run of each tool checks them all
+
+safe = YAML(typ="safe", pure=True)
+dumper = YAML(typ="safe")  # libyaml's emitter: what it writes, the libyaml parser sfmon uses reads
+dumper.allow_unicode = True
+dumper.default_flow_style = False
+dumper.width = 1 << 20  # no folding: long values stay on one line
+
+
+def dump(data: Any) -> str:
+    import io
+
+    buf = io.StringIO()
+    dumper.dump(data, buf)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def dashboard_schema() -> Draft7Validator:
+    schema = json.loads((SCHEMAS / "grafana" / "dashboard.jsonschema.json").read_text(encoding="utf-8"))
+    return Draft7Validator(schema)
+
+
+def am_matcher(text: str) -> tuple[str, str, str]:
+    """Alertmanager's own reading of a matcher (pkg/labels ParseMatcher, v0.25): only
+    \\\\, \\" and \\n are escapes; any other backslash is a literal one."""
+    ws = r"[\t\n\f\r ]*"  # RE2's \s: ASCII white space only
+    m = re.fullmatch(rf"{ws}([a-zA-Z_:][a-zA-Z0-9_:]*){ws}(=~|=|!=|!~){ws}(.*?){ws}", text, re.S)
+    assert m, text
+    name, op, raw = m.groups()
+    assert raw.startswith('"') and raw.endswith('"') and len(raw) >= 2, text
+    out, escaped, body = [], False, raw[1:-1]
+    for i, ch in enumerate(body):
+        if escaped:
+            escaped = False
+            out.append({"n": "\n", '"': '"', "\\": "\\"}.get(ch, "\\" + ch))
+        elif ch == "\\" and i < len(body) - 1:
+            escaped = True
+        else:
+            assert ch != '"', f"unescaped quote in {text!r}"
+            out.append(ch)
+    return name, op, "".join(out)
+
+
+def check_round_trip(spec: Any, files: dict[str, str]) -> None:
+    """The values of the rendered files, read back, are the spec's values."""
+    prom = safe.load(files["prometheus.yml"])
+    assert prom["global"].get("external_labels", {}) == spec.prometheus.external_labels
+    jobs = {j["job_name"]: j for j in prom["scrape_configs"]}
+    assert list(jobs) == [t.name for t in spec.targets]
+    for t in spec.targets:
+        job = jobs[t.name]
+        assert job["static_configs"][0]["targets"] == t.addresses
+        assert job["static_configs"][0].get("labels", {}) == t.labels
+        assert (job["metrics_path"], job["scheme"]) == (t.metrics_path, t.scheme)
+        if t.basic_auth:
+            assert job["basic_auth"] == {"username": t.basic_auth.username, "password_file": t.basic_auth.password_file}
+
+    rules = {r["alert"]: r for g in safe.load(files["alerts.yml"])["groups"] for r in g["rules"]}
+    assert set(rules) == {a.name for a in spec.alerts}
+    for a in spec.alerts:
+        rule = rules[a.name]
+        assert rule["expr"] == a.expr()
+        assert rule["labels"] == a.rule_labels()
+        assert rule["annotations"] == a.rule_annotations()
+
+    am = safe.load(files["alertmanager.yml"])
+    got = {r["name"]: r for r in am["receivers"]}
+    for r in spec.receivers:
+        rec = got[r.name]
+        if r.email:
+            e = rec["email_configs"][0]
+            assert (e["to"], e["from"], e.get("auth_username")) == (", ".join(r.email.to), r.email.from_, r.email.auth_username)
+        if r.slack:
+            s = rec["slack_configs"][0]
+            assert (s["channel"], s["title"], s["text"]) == (r.slack.channel, r.slack.title, r.slack.text)
+        if r.webhook:
+            assert rec["webhook_configs"][0]["url"] == r.webhook.url
+    flat = [(route, receiver) for route in spec.routing.routes for receiver in route.notify]
+    assert len(am["route"].get("routes", [])) == len(flat)
+    for node, (route, receiver) in zip(am["route"].get("routes", []), flat):
+        assert node["receiver"] == receiver
+        want = {(k, "=", v) for k, v in route.match.items()} | {(k, "=~", v) for k, v in route.match_re.items()}
+        assert {am_matcher(m) for m in node.get("matchers", [])} == want
+    for rule, inhibit in zip(am["inhibit_rules"] or [], spec.routing.inhibit):
+        assert {am_matcher(m) for m in rule["source_matchers"]} == {(k, "=", v) for k, v in inhibit.source.items()}
+        assert {am_matcher(m) for m in rule["target_matchers"]} == {(k, "=", v) for k, v in inhibit.target.items()}
+
+    for d in spec.dashboards:
+        dash = json.loads(files[f"grafana/dashboards/{d.uid}.json"])
+        assert (dash["title"], dash["description"], dash["tags"]) == (d.title, d.description, d.tags)
+        panels = [p for p in dash["panels"] if p["type"] != "row"]
+        want = [p for row in d.rows for p in row.panels]
+        assert [p["title"] for p in panels] == [p.title for p in want]
+        for got_panel, panel in zip(panels, want):
+            assert got_panel["description"] == panel.description
+            assert [(q["expr"], q["legendFormat"]) for q in got_panel["targets"]] == [(q.expr, q.legend) for q in panel.all_queries()]
+        assert [p["title"] for p in dash["panels"] if p["type"] == "row"] == [r.title for r in d.rows]
+
+    provider = safe.load(files["grafana/provisioning/dashboards/sfmon.yml"])["providers"][0]
+    assert provider["folder"] == spec.grafana.folder
+    compose = safe.load(files["docker-compose.yml"])
+    assert compose["services"]["grafana"]["environment"]["GF_SECURITY_ADMIN_USER"] == spec.grafana.admin_user
+    for server, web in (("prometheus", spec.prometheus.web), ("alertmanager", spec.alertmanager.web)):
+        if web is not None:
+            assert safe.load(files[f"{server}-web.yml"]).get("basic_auth_users", {}) == web.basic_auth_users
+
+
+def run_tool(*args: str) -> None:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, f"{' '.join(args[:3])}:\n{done.stdout}{done.stderr}"
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+    print_blob=True,
+)
+@given(batch=st.lists(specs(), min_size=1, max_size=BATCH))
+def test_any_valid_spec_renders_into_files_the_tools_accept(batch, promtool, amtool, dashboard_schema):
+    from sfmon.pipeline import load_and_check, render
+    from sfmon.problems import has_errors
+    from sfmon.standins import prepare
+
+    with tempfile.TemporaryDirectory(prefix="sfmon-prop-") as tmp:
+        root = Path(tmp)
+        dirs = []
+        for i, data in enumerate(batch):
+            text = dump(data)
+            assert safe.load(text) == data, "the test's own YAML dump must round-trip"
+            path = root / f"spec{i}.yaml"
+            path.write_text(text, encoding="utf-8")
+            loaded, problems = load_and_check(path)
+            assert loaded is not None and not has_errors(problems), "\n".join(map(str, problems)) + "\n" + text
+            assert loaded.data == data, "the loader read the spec differently from a YAML parser"
+            files = render(loaded)
+            check_round_trip(loaded.spec, files)
+            for rel, content in files.items():
+                if rel.endswith(".json"):
+                    errors = sorted(dashboard_schema.iter_errors(json.loads(content)), key=str)
+                    assert not errors, f"{rel}: {errors[0].message}"
+            out = root / f"out{i}"
+            for rel, content in files.items():
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                (out / rel).write_text(content, encoding="utf-8")
+            prepare(out)  # stand-ins for the certificate and credential files the configs name
+            dirs.append(out)
+        run_tool(promtool, "check", "config", *(str(d / "prometheus.yml") for d in dirs))
+        run_tool(promtool, "check", "rules", *(str(d / "alerts.yml") for d in dirs))
+        run_tool(amtool, "check-config", *(str(d / "alertmanager.yml") for d in dirs))
+        # The rule tests sfmon generates predict each alert's labels and annotations exactly.
+        tests = [str(d / "tests" / "alerts.test.yml") for d in dirs if (d / "tests" / "alerts.test.yml").is_file()]
+        if tests:
+            run_tool(promtool, "test", "rules", *tests)
+        webs = [str(d / f"{s}-web.yml") for d in dirs for s in ("prometheus", "alertmanager") if (d / f"{s}-web.yml").is_file()]
+        if webs:
+            run_tool(promtool, "check", "web-config", *webs)
+
+
+ODD_VALUES = ["a\tb", "bell\x07", "back\\slash", 'say "hi"', "two\nlines", "comma, brace}", "{{ $value }}", "é😀\u2028", "\\n", "\\", ""]
+
+
+def test_route_matchers_reach_alertmanager_as_written(tmp_path, amtool):
+    """A regression the property found: matchers were quoted as JSON, but Alertmanager's
+    matcher parser knows only \\\\, \\" and \\n; a tab or \\u0007 reached it as letters, so
+    alerts with such label values went to the wrong receiver."""
+    from sfmon.pipeline import load, render
+    from sfmon.quoting import alertmanager_string
+
+    names = [f"r{i}" for i in range(len(ODD_VALUES))]
+    data = {
+        "version": 1,
+        "project": "odd",
+        "targets": [{"name": "api", "addresses": ["api:1"]}],
+        "receivers": [{"name": "default", "webhook": {"url": "http://127.0.0.1:1/"}}]
+        + [{"name": n, "webhook": {"url": "http://127.0.0.1:1/"}} for n in names],
+        "routing": {"receiver": "default", "routes": [{"match": {"team": v}, "notify": [n]} for v, n in zip(ODD_VALUES, names)]},
+        "grafana": {"admin_password_file": "/run/secrets/grafana"},
+    }
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(dump(data), encoding="utf-8")
+    (tmp_path / "alertmanager.yml").write_text(render(load(spec))["alertmanager.yml"], encoding="utf-8")
+    for value, receiver in zip(ODD_VALUES, names):
+        done = subprocess.run(
+            [amtool, "config", "routes", "test", "--config.file=alertmanager.yml", f"--verify.receivers={receiver}",
+             f"team={alertmanager_string(value)}"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, f"{value!r}: {done.stdout}{done.stderr}"

@@ -143,6 +143,10 @@ def run_tool(*args: str) -> None:
     assert done.returncode == 0, f"{' '.join(args[:3])}:\n{done.stdout}{done.stderr}"
 
 
+@pytest.mark.skipif(
+    PROFILE == "ci" and not os.environ.get("SFMON_PROPERTY_TESTS"),
+    reason="property tests run with `make fuzz` (or SFMON_PROPERTY_TESTS=1): under load a batch took minutes in CI",
+)
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

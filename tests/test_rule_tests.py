@@ -273,3 +273,36 @@ def test_generated_tests_hold_with_short_windows_and_fast_evaluation(tmp_path, p
 
     got = run_sfmon("validate", "--overlay", str(ROOT / "tests" / "live" / "drill-overlay.yaml"), "--out", str(tmp_path / "g"))
     assert got.returncode == 0, got.stdout + got.stderr
+
+
+def test_generated_tests_hold_for_a_long_for_and_an_hour_long_window(tmp_path, promtool):
+    """`for` of hours and windows under the 50,000-evaluation cap still get tests that pass (the
+    property tests keep to short durations, or ones far past the cap, to stay fast)."""
+    spec = tmp_path / "long.yaml"
+    spec.write_text(
+        """version: 1
+project: long
+targets:
+  - {name: app, addresses: ["localhost:8000"]}
+receivers:
+  - {name: team, webhook: {url: "http://localhost:5001/"}}
+routing:
+  receiver: team
+grafana:
+  admin_password_file: /run/secrets/grafana
+alerts:
+  - {name: AppDown, kind: target_down, target: app, for: 12h, severity: critical,
+     summary: down, description: d, runbook_url: "https://runbooks.example.com/a"}
+  - {name: AppErrors, kind: error_ratio, target: app, errors: 'http_requests_total{status=~"5.."}',
+     total: http_requests_total, window: 2h, above: 5%, for: 6h, severity: warning,
+     summary: errors, description: d, runbook_url: "https://runbooks.example.com/b"}
+""",
+        encoding="utf-8",
+    )
+    built = rule_tests(load(spec).spec)
+    assert not built.notes, built.notes  # under the cap: nothing skipped
+    firing = Counter(g.alertname for g in built.groups for c in g.checks if c.alerts)
+    assert firing["AppDown"] >= 1 and firing["AppErrors"] >= 1
+    out = write(render(load(spec)), tmp_path / "out")
+    got = promtool_test(promtool, out)
+    assert got.returncode == 0, got.stdout + got.stderr

@@ -112,8 +112,12 @@ FUNCS: dict[str, Callable[[float], str]] = {
 }
 
 
+_USES_VALUE = re.compile(r"\$value(?![A-Za-z0-9_])|(?<![A-Za-z0-9_$])\.Value(?![A-Za-z0-9_])")
+
+
 def uses_value(template: str) -> bool:
-    return any(v in m.group(2) for m in _ACTION.finditer(template) for v in _VALUE)
+    """Whether an action reads the sample value ($value, .Value), not a label named so."""
+    return any(_USES_VALUE.search(m.group(2)) for m in _ACTION.finditer(template))
 
 
 def expand(template: str, labels: Mapping[str, str], value: float | None) -> str:

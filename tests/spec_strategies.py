@@ -47,7 +47,17 @@ metric_names = st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,15}", fullmatch=True).f
 )
 alert_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
 labels = st.dictionaries(label_names, any_text, max_size=3)
-template_labels = st.dictionaries(label_names.filter(lambda s: s != "severity"), template_text, max_size=2)
+# Alert labels may template $labels but not $value (a label that changes with the value
+# makes a new alert every evaluation; sfmon refuses it).
+label_template_text = st.lists(
+    st.one_of(
+        plain_piece,
+        st.sampled_from([a for a in TEMPLATE_ACTIONS if "alue" not in a]),
+        st.sampled_from([s for s in SPECIALS if "{" not in s and "}" not in s]),
+    ),
+    max_size=5,
+).map("".join)
+template_labels = st.dictionaries(label_names.filter(lambda s: s != "severity"), label_template_text, max_size=2)
 
 # Durations stay where promtool runs generated tests in well under a second (up to a few
 # hours, i.e. ~1,500 evaluations at 15s), or go far past the 50,000-evaluation cap where

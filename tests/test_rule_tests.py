@@ -306,3 +306,14 @@ alerts:
     out = write(render(load(spec)), tmp_path / "out")
     got = promtool_test(promtool, out)
     assert got.returncode == 0, got.stdout + got.stderr
+
+
+@pytest.mark.parametrize(
+    "template, reads_value",
+    [("{{ $value }}", True), ("{{$value|humanize}}", True), ("{{ humanize .Value }}", True),
+     ("{{ $labels.Value }}", False), ("{{ .Labels.Value }}", False), ("{{ $values }}", False), ("$value", False)],
+)  # fmt: skip
+def test_uses_value_tells_the_sample_value_from_a_label_named_value(template, reads_value):
+    from sfmon.gotemplate import uses_value
+
+    assert uses_value(template) is reads_value

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from sfmon.modelbase import AlertName, Labels, NonEmpty, StrictModel, check_promql, promql_string
+from sfmon.modelbase import AlertName, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
 from sfmon.units import DurationStr, PositiveDuration
 
 
@@ -50,6 +50,23 @@ def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], bool]:
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
+def _label_template(value: str) -> str:
+    from sfmon.gotemplate import uses_value
+
+    if uses_value(value):
+        # An alert's labels are its identity: Prometheus keys pending and firing state on
+        # them, so a label that changes with the value makes a new alert at every change,
+        # which restarts `for` (it may never fire) and resolves the old one.
+        raise ValueError(
+            "a label may not use $value: every new value makes a new alert, which restarts "
+            "`for` and resolves the old one; put the value in an annotation"
+        )
+    return value
+
+
+AlertLabels = dict[LabelName, Annotated[str, AfterValidator(_label_template)]]
+
+
 class UserTest(StrictModel):
     """A promtool rule test case written in the spec (see docs/spec.md)."""
 
@@ -78,7 +95,7 @@ class AlertBase(StrictModel):
     summary: NonEmpty
     description: str = ""
     runbook_url: str = ""
-    labels: Labels = Field(default_factory=dict)
+    labels: AlertLabels = Field(default_factory=dict, description="extra labels (Go templates; not $value)")
     annotations: dict[str, str] = Field(default_factory=dict)
     tests: list[UserTest] = Field(default_factory=list)
 

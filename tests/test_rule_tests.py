@@ -317,3 +317,14 @@ def test_uses_value_tells_the_sample_value_from_a_label_named_value(template, re
     from sfmon.gotemplate import uses_value
 
     assert uses_value(template) is reads_value
+
+
+def test_a_huge_slow_events_threshold_gets_tests_without_counting_to_it(tmp_path, promtool, amtool):
+    """Found by the property tests: pacing the slow observations looped up to `above`, so
+    `above: 999999999999` hung generate. The pace now comes from the window's divisors."""
+    spec = edited(tmp_path, ("    above: 5\n    for: 5m\n", "    above: 999999999999\n    for: 5m\n"))
+    for command in ("generate", "validate"):
+        got = run_sfmon(command, "--spec", str(spec), "--out", str(tmp_path / "out"), timeout=120)
+        assert got.returncode == 0, got.stdout + got.stderr
+    text = (tmp_path / "out" / TEST_FILE).read_text(encoding="utf-8")
+    assert "SlowQueries: fires at 1099999999999 slower than 1s in 5m" in text

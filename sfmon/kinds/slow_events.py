@@ -104,10 +104,14 @@ class SlowEvents(AlertBase):
 def _pace(count: int, window_ms: int) -> tuple[int, Decimal]:
     """(sample interval, slow observations per sample) so that every window holds exactly
     `count` slow ones in whole-number steps, which keeps `{{ $value }}` a whole number:
-    `count` = k samples x d each, with k >= 2 samples per window on whole seconds."""
-    for d in range(1, count + 1):
-        k, rest = divmod(count, d)
-        if rest == 0 and k >= 2 and window_ms % (k * 1000) == 0:
-            return window_ms // k, Decimal(d)
+    `count` = k samples x d each, with k >= 2 samples per window on whole seconds and d as
+    small as it can be. k runs over the divisors of the window's seconds, not over `count`:
+    `above` may be a trillion."""
+    if count >= 2 and window_ms % 1000 == 0:
+        seconds = window_ms // 1000
+        divisors = {d for i in range(1, math.isqrt(seconds) + 1) if seconds % i == 0 for d in (i, seconds // i)}
+        for k in sorted(divisors, reverse=True):
+            if 2 <= k and count % k == 0:
+                return window_ms // k, Decimal(count // k)
     step = series_interval(window_ms)
     return step, Decimal(count) / (window_ms // step)

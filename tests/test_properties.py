@@ -4,8 +4,9 @@ spec has it, whatever characters it holds.
 
 Each example is a batch of specs: they are rendered one by one, then each tool runs once
 over the whole batch (promtool and amtool take many files), which keeps process start-up
-out of the per-spec cost. CI runs the "ci" profile; `make fuzz` runs SFMON_HYPOTHESIS=fuzz
-(1,000 examples). SFMON_HYPOTHESIS_EXAMPLES overrides the count.
+out of the per-spec cost. CI runs the "ci" profile (30 examples); `make fuzz` (scripts/fuzz)
+runs SFMON_HYPOTHESIS=fuzz, 1,000 examples over one process per core.
+SFMON_HYPOTHESIS_EXAMPLES overrides the count.
 """
 
 from __future__ import annotations

@@ -42,9 +42,10 @@ nonempty_template = template_text.filter(lambda s: s.strip() != "")
 
 slugs = st.from_regex(r"[a-z0-9]([a-z0-9_-]{0,10}[a-z0-9])?", fullmatch=True)
 label_names = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,12}", fullmatch=True).filter(lambda s: not s.startswith("__"))
-metric_names = st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,15}", fullmatch=True).filter(
-    lambda s: s not in ("bool", "on", "ignoring", "group_left", "group_right", "offset", "by", "without", "and", "or", "unless", "atan2")
-)
+# PromQL keywords are matched case-insensitively (`max(oN)` is a syntax error in Prometheus
+# too), and so are the numbers Inf and NaN.
+PROMQL_WORDS = ("bool", "on", "ignoring", "group_left", "group_right", "offset", "by", "without", "and", "or", "unless", "atan2", "inf", "nan")
+metric_names = st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,15}", fullmatch=True).filter(lambda s: s.lower() not in PROMQL_WORDS)
 alert_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
 labels = st.dictionaries(label_names, any_text, max_size=3)
 # Alert labels may template $labels but not $value (a label that changes with the value

@@ -328,3 +328,30 @@ def test_a_huge_slow_events_threshold_gets_tests_without_counting_to_it(tmp_path
         assert got.returncode == 0, got.stdout + got.stderr
     text = (tmp_path / "out" / TEST_FILE).read_text(encoding="utf-8")
     assert "SlowQueries: fires at 1099999999999 slower than 1s in 5m" in text
+
+
+def test_a_for_shorter_than_the_evaluation_interval_still_fires_in_the_generated_test(tmp_path, promtool):
+    """Found by the property tests: `for: 247ms` was added before rounding to the evaluation
+    grid, so the firing case was checked at the very evaluation the alert became pending."""
+    spec = tmp_path / "short.yaml"
+    spec.write_text(
+        """version: 1
+project: short
+targets:
+  - {name: app, addresses: ["a:1", "b:2"]}
+receivers:
+  - {name: team, webhook: {url: "http://localhost:5001/"}}
+routing:
+  receiver: team
+grafana:
+  admin_password_file: /run/secrets/grafana
+alerts:
+  - {name: Busy, kind: threshold, target: app, metric: 'jobs_total{kind=~"5.."}', aggregate: sum,
+     window: 6s, above: 418264, for: 247ms, severity: warning, summary: busy}
+""",
+        encoding="utf-8",
+    )
+    out = write(render(load(spec)), tmp_path / "out")
+    assert 'eval_time: "30s"' in (out / TEST_FILE).read_text(encoding="utf-8")  # pending at 15s, firing at 30s
+    got = promtool_test(promtool, out)
+    assert got.returncode == 0, got.stdout + got.stderr

@@ -152,7 +152,11 @@ def settle_time(env: TestEnv, interval_ms: int, warmup_ms: int, for_ms: int) -> 
     """An eval time by which a steady condition has held for `for`, on both the sample and
     the evaluation grid (so the final evaluation sees aligned windows)."""
     grid = math.lcm(interval_ms, env.evaluation_interval_ms)
-    return ceil_to(warmup_ms + for_ms + 2 * interval_ms, grid)
+    # The condition holds from the first grid evaluation after the warm-up at the latest;
+    # `for` counts from that evaluation, so it is added after rounding, not before (a
+    # `for` shorter than the grid was swallowed by the rounding: found by the property tests).
+    first_true = ceil_to(warmup_ms + 2 * interval_ms, grid)
+    return ceil_to(first_true + for_ms, grid)
 
 
 def steps(at_ms: int, interval_ms: int, extra: int = 2) -> int:

@@ -74,19 +74,19 @@ def _build(spec: Spec) -> RuleTests:
     return out
 
 
-MAX_SAMPLES = 50_000  # per simulated series; a `for` of years made generate take minutes and gigabytes
+MAX_EVALUATIONS = 50_000  # per alert; a `for` of years made generate take minutes and gigabytes
 
 
 def _too_long(alert: Any, env: TestEnv) -> str | None:
-    """Why generated tests are skipped for an alert whose `for` and window span too many samples."""
+    """Why generated tests are skipped for an alert whose `for` and window span too many evaluations."""
     window = getattr(alert, "window", None)
     step = env.evaluation_interval_ms if window is None else min(env.evaluation_interval_ms, max(window.ms // 2, 1))
-    samples = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
-    if samples <= MAX_SAMPLES:
+    evaluations = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
+    if evaluations <= MAX_EVALUATIONS:
         return None
     return (
-        f"{alert.name}: tests not generated: `for` and window span {samples:,} evaluations "
-        f"(at most {MAX_SAMPLES:,}); write tests under `tests:`"
+        f"{alert.name}: tests not generated: `for` and window span {evaluations:,} evaluations "
+        f"(at most {MAX_EVALUATIONS:,}); write tests under `tests:`"
     )
 
 

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sfmon.model import Dashboard, Panel, Route, Spec
-from sfmon.modelbase import promql_string
 from sfmon.quoting import alertmanager_string
 
 

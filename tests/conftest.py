@@ -25,12 +25,12 @@ def _private_cache(tmp_path_factory):
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
 
 
-def require_tool(name: str) -> str:
+def require_tool(name: str, package: str = "prometheus prometheus-alertmanager") -> str:
     """Path of a real binary; skip without it on a laptop, fail in CI (CI is set)."""
     path = shutil.which(name)
     if path:
         return path
-    message = f"{name} is not installed (apt-get install prometheus prometheus-alertmanager)"
+    message = f"{name} is not installed (apt-get install {package})"
     if os.environ.get("CI"):
         pytest.fail(f"{message}; CI must run this test")
     pytest.skip(message)

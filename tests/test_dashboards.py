@@ -2,13 +2,13 @@
 
 import json
 
+import jsonschema
 import pytest
 
 from sfmon.pipeline import load, render
 
 from conftest import FIXTURES, SCHEMAS, SPEC
 
-jsonschema = pytest.importorskip("jsonschema")
 SPECS = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 
 

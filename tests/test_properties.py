@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from ruamel.yaml import YAML
 
+from sfmon.quoting import alertmanager_string, alertmanager_unquote
+
 from conftest import SCHEMAS
 from spec_strategies import specs
 
@@ -67,24 +69,16 @@ def dashboard_schema() -> DashboardSchema:
 
 
 def am_matcher(text: str) -> tuple[str, str, str]:
-    """Alertmanager's own reading of a matcher (pkg/labels ParseMatcher, v0.25): only
-    \\\\, \\" and \\n are escapes; any other backslash is a literal one."""
+    """A matcher as Alertmanager reads it (pkg/labels ParseMatcher, v0.25: only \\\\, \\" and
+    \\n are escapes), in canonical quoting; the amtool test below proves that reading."""
     ws = r"[\t\n\f\r ]*"  # RE2's \s: ASCII white space only
     m = re.fullmatch(rf"{ws}([a-zA-Z_:][a-zA-Z0-9_:]*){ws}(=~|=|!=|!~){ws}(.*?){ws}", text, re.S)
     assert m, text
     name, op, raw = m.groups()
     assert raw.startswith('"') and raw.endswith('"') and len(raw) >= 2, text
-    out, escaped, body = [], False, raw[1:-1]
-    for i, ch in enumerate(body):
-        if escaped:
-            escaped = False
-            out.append({"n": "\n", '"': '"', "\\": "\\"}.get(ch, "\\" + ch))
-        elif ch == "\\" and i < len(body) - 1:
-            escaped = True
-        else:
-            assert ch != '"', f"unescaped quote in {text!r}"
-            out.append(ch)
-    return name, op, "".join(out)
+    value = alertmanager_unquote(raw)
+    assert alertmanager_string(value) == raw, f"unescaped quote or stray escape in {text!r}"
+    return name, op, value
 
 
 def check_round_trip(spec: Any, files: dict[str, str]) -> None:
@@ -215,8 +209,6 @@ def test_route_matchers_reach_alertmanager_as_written(tmp_path, amtool):
     matcher parser knows only \\\\, \\" and \\n; a tab or \\u0007 reached it as letters, so
     alerts with such label values went to the wrong receiver."""
     from sfmon.pipeline import load, render
-    from sfmon.quoting import alertmanager_string
-
     names = [f"r{i}" for i in range(len(ODD_VALUES))]
     data = {
         "version": 1,

@@ -36,6 +36,27 @@ def parsed(text: str) -> dict:
     return YAML(typ="safe").load(text)
 
 
+def small_spec(tmp_path: Path, alerts: str) -> Path:
+    """A one-target, one-receiver spec with the given `alerts:` list (YAML text)."""
+    path = tmp_path / "small.yaml"
+    path.write_text(
+        """version: 1
+project: small
+targets:
+  - {name: app, addresses: ["a:1", "b:2"]}
+receivers:
+  - {name: team, webhook: {url: "http://localhost:5001/"}}
+routing:
+  receiver: team
+grafana:
+  admin_password_file: /run/secrets/grafana
+alerts:
+""" + alerts,
+        encoding="utf-8",
+    )
+    return path
+
+
 
 
 # --- the real promtool agrees --------------------------------------------------------------
@@ -278,26 +299,14 @@ def test_generated_tests_hold_with_short_windows_and_fast_evaluation(tmp_path, p
 def test_generated_tests_hold_for_a_long_for_and_an_hour_long_window(tmp_path, promtool):
     """`for` of hours and windows under the 50,000-evaluation cap still get tests that pass (the
     property tests keep to short durations, or ones far past the cap, to stay fast)."""
-    spec = tmp_path / "long.yaml"
-    spec.write_text(
-        """version: 1
-project: long
-targets:
-  - {name: app, addresses: ["localhost:8000"]}
-receivers:
-  - {name: team, webhook: {url: "http://localhost:5001/"}}
-routing:
-  receiver: team
-grafana:
-  admin_password_file: /run/secrets/grafana
-alerts:
-  - {name: AppDown, kind: target_down, target: app, for: 12h, severity: critical,
+    spec = small_spec(
+        tmp_path,
+        """  - {name: AppDown, kind: target_down, target: app, for: 12h, severity: critical,
      summary: down, description: d, runbook_url: "https://runbooks.example.com/a"}
   - {name: AppErrors, kind: error_ratio, target: app, errors: 'http_requests_total{status=~"5.."}',
      total: http_requests_total, window: 2h, above: 5%, for: 6h, severity: warning,
      summary: errors, description: d, runbook_url: "https://runbooks.example.com/b"}
 """,
-        encoding="utf-8",
     )
     built = rule_tests(load(spec).spec)
     assert not built.notes, built.notes  # under the cap: nothing skipped
@@ -333,23 +342,11 @@ def test_a_huge_slow_events_threshold_gets_tests_without_counting_to_it(tmp_path
 def test_a_for_shorter_than_the_evaluation_interval_still_fires_in_the_generated_test(tmp_path, promtool):
     """Found by the property tests: `for: 247ms` was added before rounding to the evaluation
     grid, so the firing case was checked at the very evaluation the alert became pending."""
-    spec = tmp_path / "short.yaml"
-    spec.write_text(
-        """version: 1
-project: short
-targets:
-  - {name: app, addresses: ["a:1", "b:2"]}
-receivers:
-  - {name: team, webhook: {url: "http://localhost:5001/"}}
-routing:
-  receiver: team
-grafana:
-  admin_password_file: /run/secrets/grafana
-alerts:
-  - {name: Busy, kind: threshold, target: app, metric: 'jobs_total{kind=~"5.."}', aggregate: sum,
+    spec = small_spec(
+        tmp_path,
+        """  - {name: Busy, kind: threshold, target: app, metric: 'jobs_total{kind=~"5.."}', aggregate: sum,
      window: 6s, above: 418264, for: 247ms, severity: warning, summary: busy}
 """,
-        encoding="utf-8",
     )
     out = write(render(load(spec)), tmp_path / "out")
     assert 'eval_time: "30s"' in (out / TEST_FILE).read_text(encoding="utf-8")  # pending at 15s, firing at 30s

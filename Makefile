@@ -47,7 +47,7 @@ update-snapshots: $(STAMP)
 	$(BIN)/python -m pytest -q --snapshot-update tests
 
 docs: $(STAMP)
-	$(BIN)/python -m sfmon.docgen
+	$(BIN)/python -m sfmon.spec.docgen
 
 # The spec's JSON Schema for editors; tests fail when it is out of date with the models.
 schema: $(STAMP)

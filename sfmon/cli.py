@@ -106,31 +106,13 @@ def _load(
 
 def _render(loaded, templates: Optional[Path], fmt: Format) -> dict[str, str]:
     from sfmon.pipeline import render
+    from sfmon.problems import RenderError
 
     try:
         return render(loaded, templates)
-    except Exception as exc:  # a broken override template is the user's input too
-        import jinja2
-
-        if not isinstance(exc, (jinja2.TemplateError, TypeError)):
-            raise
-        from sfmon.problems import Problem, Severity
-
-        name, line = _template_position(exc, templates)
-        _report([Problem(str(name), line, 1 if line else 0, "template", Severity.ERROR, str(exc))], fmt)
+    except RenderError as exc:  # a broken override template is the user's input too
+        _report(exc.problems, fmt)
         raise typer.Exit(EXIT_PROBLEMS)
-
-
-def _template_position(exc: Exception, templates: Optional[Path]) -> tuple[str, int]:
-    """The template file and line a render error came from (Jinja maps its frames back)."""
-    name = getattr(exc, "filename", None)
-    line = getattr(exc, "lineno", None)
-    tb = exc.__traceback__
-    while tb is not None and not (name and line):
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
-        tb = tb.tb_next
-    return str(name or templates or "templates"), int(line or 0)
 
 
 @app.command(
@@ -150,7 +132,7 @@ def generate(
     set_: SetOpt = None,
 ) -> None:
     """Render the spec into OUT (atomically; stale files sfmon wrote are removed)."""
-    from sfmon import checkcache
+    from sfmon.write import checkcache
     from sfmon.paths import default_templates
 
     # Unchanged inputs and outputs since the last run: answer without loading anything heavy.
@@ -163,7 +145,7 @@ def generate(
             _info(f"{out}/ is up to date with {spec}", fmt)
         return
 
-    from sfmon import writer
+    from sfmon.write import writer
 
     seen: list = []
     loaded = _load(spec, fmt, overlay, set_, seen)
@@ -230,8 +212,8 @@ def validate(
 ) -> None:
     """Check the spec, then the rendered files with promtool and amtool (rule and route tests too)."""
     from sfmon.problems import has_errors
-    from sfmon.tools import ToolMissing
-    from sfmon.validate import validate_files
+    from sfmon.tools.runner import ToolMissing
+    from sfmon.tools.validate import validate_files
 
     loaded = _load(spec, fmt, overlay, set_)
     files = _render(loaded, templates, fmt)
@@ -243,7 +225,7 @@ def validate(
     _report(problems, fmt)
     if has_errors(problems):
         raise typer.Exit(EXIT_PROBLEMS)
-    from sfmon.proofs import proof_summary
+    from sfmon.tools.proofs import proof_summary
 
     _info(f"ok: {spec} is valid; promtool and amtool accept every rendered file; passed {proof_summary(files)}", fmt)
 

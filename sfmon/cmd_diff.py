@@ -34,7 +34,7 @@ def diff(
     fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.markdown,
 ) -> None:
     """Summarise the meaning of a spec change: thresholds, receivers, routes, panels added, removed, changed."""
-    from sfmon import spec_diff
+    from sfmon.spec import diff as spec_diff
 
     if base is not None and (old or new):
         raise typer.BadParameter("give either OLD_SPEC NEW_SPEC or --base GIT_REF, not both")
@@ -62,7 +62,7 @@ def _fail(problems: list) -> None:
 
 
 def _from_file(path: Path):  # -> Spec
-    from sfmon.loader import load_spec
+    from sfmon.spec.loader import load_spec
     from sfmon.problems import SpecError
 
     try:
@@ -72,8 +72,8 @@ def _from_file(path: Path):  # -> Spec
 
 
 def _at_ref(ref: str, path: Path):  # -> Spec
-    from sfmon import gitref
-    from sfmon.loader import decode, parse_spec
+    from sfmon.spec import gitref
+    from sfmon.spec.loader import decode, parse_spec
     from sfmon.problems import Problem, Severity, SpecError
 
     label = f"{ref}:{path.as_posix()}"

@@ -44,7 +44,7 @@ def health(
 ) -> None:
     """Check the running stack against the spec: Prometheus, its targets and rules, Alertmanager
     and its config, Grafana, each target's health and metrics. Exit 1 if any check fails."""
-    from sfmon import health as h
+    from sfmon.tools import health as h
     from sfmon.cli import Format
 
     problems_fmt = Format.json if fmt is HealthFormat.json else Format.text

@@ -21,7 +21,7 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of the spec, for editors and other tools."""
-    from sfmon.schema import schema_text
+    from sfmon.spec.jsonschema import schema_text
 
     text = schema_text()
     if output is None:

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from sfmon.model import Spec
 from sfmon.problems import Problem, SpecError
-from sfmon.sourcemap import SourceMap
+from sfmon.spec.sourcemap import SourceMap
 
 
 @dataclass
@@ -21,14 +21,14 @@ class Loaded:
 def load(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> Loaded:
     """Read, parse and model the spec, with overlay files then --set assignments merged over
     it (sfmon/overlay.py); raise SpecError with placed problems."""
-    from sfmon.loader import parse_spec, parse_yaml, read_text
+    from sfmon.spec.loader import parse_spec, parse_yaml, read_text
 
     file = str(path)
     text = read_text(path)
     data = parse_yaml(file, text)
     smap = SourceMap(file, text)
     if overlays or sets:
-        from sfmon.overlay import layered
+        from sfmon.spec.overlay import layered
 
         data, smap = layered(data, smap, [(str(p), read_text(Path(p))) for p in overlays], sets)
     spec = parse_spec(file, text, data, smap)
@@ -50,6 +50,6 @@ def load_and_check(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str
 
 
 def render(loaded: Loaded, templates: Path | None = None) -> dict[str, str]:
-    from sfmon.render import render as render_files
+    from sfmon.render.files import render as render_files
 
     return render_files(loaded.spec, templates)

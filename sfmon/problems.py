@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 from dataclasses import dataclass
+from typing import Iterable
 
 
 class Severity(enum.IntEnum):
@@ -44,3 +46,14 @@ class SpecError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+class RenderError(SpecError):
+    """Raised by render when a template (the user's override, or ours) cannot be rendered;
+    its problems point at the template. A bug in sfmon's own code is not one of these."""
+
+
+def hint(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the nearest of `choices`, or ''."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, run_sfmon
-from sfmon import writer
+from sfmon.write import writer
 from sfmon.pipeline import load, render
 
 VALID = FIXTURES / "specs" / "valid"
@@ -104,7 +104,7 @@ def test_exception_at_every_step_leaves_old_or_complete_new_tree(tmp_path, rende
 CHILD = """
 import json, os, signal, sys
 from pathlib import Path
-from sfmon import writer
+from sfmon.write import writer
 out, files, kill_at = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()), sys.argv[3]
 def hook(name):
     if name == kill_at:
@@ -134,7 +134,7 @@ def test_sigkill_at_every_step(tmp_path, renders):
 LOOP = """
 import json, sys
 from pathlib import Path
-from sfmon import writer
+from sfmon.write import writer
 out, a, b = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()), json.loads(Path(sys.argv[3]).read_text())
 while True:
     writer.write(out, a)

@@ -77,7 +77,7 @@ def test_validate_default_spec_passes(promtool, amtool):
 
 
 def test_templates_override(workdir):
-    from sfmon.render import default_templates
+    from sfmon.render.files import default_templates
 
     tpl = workdir / "tpl"
     shutil.copytree(default_templates(), tpl)

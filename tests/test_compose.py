@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 from conftest import FIXTURES, GENERATED, SCHEMAS, SPEC
 from sfmon.pipeline import load, render
-from sfmon.views import secret_files
+from sfmon.render.views import secret_files
 
 yaml = YAML(typ="safe")
 SPECS = {"default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml"}

@@ -1,6 +1,6 @@
 """docs/spec.md is generated from the models; every field is shown in a real spec."""
 
-from sfmon.docgen import missing_examples, render_markdown
+from sfmon.spec.docgen import missing_examples, render_markdown
 
 from conftest import ROOT
 

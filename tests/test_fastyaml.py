@@ -8,8 +8,8 @@ import random
 import pytest
 from ruamel.yaml import YAML
 
-from sfmon import fastyaml
-from sfmon.loader import parse_yaml
+from sfmon.spec import fastyaml
+from sfmon.spec.loader import parse_yaml
 from sfmon.problems import SpecError
 
 from conftest import FIXTURES, SPEC

@@ -138,8 +138,8 @@ def test_rendered_web_configs_pass_promtool_with_real_certificates(tmp_path, pro
 
 
 def test_validate_reports_a_web_config_promtool_rejects(tmp_path, promtool):
-    from sfmon.standins import prepare, web_config_runs
-    from sfmon.tools import run
+    from sfmon.tools.standins import prepare, web_config_runs
+    from sfmon.tools.runner import run
 
     (tmp_path / "prometheus-web.yml").write_text(
         'tls_server_config:\n  cert_file: "/run/secrets/none.crt"\n  key_file: "/run/secrets/none.key"\n'

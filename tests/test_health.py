@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sfmon import health as h
+from sfmon.tools import health as h
 from sfmon.pipeline import load, render
 
 from conftest import SPEC, run_sfmon

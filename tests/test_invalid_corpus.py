@@ -172,7 +172,7 @@ def test_many_problems_are_counted_not_all_printed(previous_output, tmp_path):
 
 
 def test_alias_bomb_is_refused_in_under_a_second_in_bounded_memory(tmp_path):
-    from sfmon.loader import parse_yaml
+    from sfmon.spec.loader import parse_yaml
     from sfmon.problems import SpecError
 
     text = (CORPUS / "alias_bomb.yaml").read_text(encoding="utf-8")

@@ -151,7 +151,7 @@ def test_metric_names_walks_the_whole_tree():
 
 
 def test_known_series_include_suffixes_and_builtins():
-    from sfmon.loader import load_spec
+    from sfmon.spec.loader import load_spec
 
     known = known_series(load_spec(SPEC))
     assert {"http_requests_total", "db_query_count_total", "http_request_duration_seconds_bucket",

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from conftest import SPEC, run_sfmon
-from sfmon.overlay import apply_set, merge_file, parse_set
+from sfmon.spec.overlay import apply_set, merge_file, parse_set
 from sfmon.pipeline import load, load_and_check
 from sfmon.problems import SpecError
 

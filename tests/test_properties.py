@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 from ruamel.yaml import YAML
 
-from sfmon.quoting import alertmanager_string, alertmanager_unquote
+from sfmon.semantics.quoting import alertmanager_string, alertmanager_unquote
 
 from conftest import SCHEMAS
 from spec_strategies import specs
@@ -164,7 +164,7 @@ def run_tool(*args: str) -> None:
 def test_any_valid_spec_renders_into_files_the_tools_accept(batch, promtool, amtool, dashboard_schema):
     from sfmon.pipeline import load_and_check, render
     from sfmon.problems import has_errors
-    from sfmon.standins import prepare
+    from sfmon.tools.standins import prepare
 
     with tempfile.TemporaryDirectory(prefix="sfmon-prop-") as tmp:
         root = Path(tmp)

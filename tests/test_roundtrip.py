@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from sfmon.pipeline import load, render
-from sfmon.views import flat_routes, matchers
+from sfmon.derive.routing_tree import flat_routes, matchers
 
 from conftest import FIXTURES, SPEC
 

@@ -9,9 +9,9 @@ from ruamel.yaml import YAML
 
 from sfmon.model import RouteTest
 from sfmon.pipeline import load, load_and_check, render
-from sfmon.proofs import ROUTE_TESTS, proof_runs
+from sfmon.tools.proofs import ROUTE_TESTS, proof_runs
 from sfmon.problems import Severity
-from sfmon.validate import validate_files
+from sfmon.tools.validate import validate_files
 
 from conftest import SPEC, run_sfmon, edited_spec as edited
 

@@ -5,7 +5,8 @@ import subprocess
 import pytest
 from ruamel.yaml import YAML
 
-from sfmon import routing_eval as ev
+from sfmon.semantics import routing as ev
+from sfmon.derive import routing_tree
 from sfmon.pipeline import load, render
 
 from conftest import FIXTURES, SPEC
@@ -94,7 +95,7 @@ def test_inhibition_equal_labels_and_two_sided_rules():
 def test_from_spec_equals_the_rendered_config():
     loaded = load(SPEC)
     rendered = ev.from_config(YAML(typ="safe").load(render(loaded)["alertmanager.yml"]))
-    assert ev.from_spec(loaded.spec) == rendered
+    assert routing_tree.from_spec(loaded.spec) == rendered
 
 
 # --- agreement with amtool ----------------------------------------------------------------

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from sfmon.gotemplate import Unsupported, expand, go_float
+from sfmon.semantics.gotemplate import Unsupported, expand, go_float
 from sfmon.pipeline import load, render
 from sfmon.problems import Severity
-from sfmon.ruletests import rule_tests
+from sfmon.derive.rule_tests import rule_tests
 
 from conftest import FIXTURES, GENERATED, SPEC, run_sfmon, edited_spec as edited
 
@@ -272,8 +272,8 @@ def test_large_specs_run_each_alerts_tests_against_its_rule_alone(tmp_path, prom
     rules x groups); the split files pass, and a broken alert is still named."""
     from functools import partial
 
-    from sfmon.proofs import name_lines, parse_rule_test_failure, split_rule_tests
-    from sfmon.tools import Run, run
+    from sfmon.tools.proofs import name_lines, parse_rule_test_failure, split_rule_tests
+    from sfmon.tools.runner import Run, run
 
     spec = edited(tmp_path, ("    above: 80%\n", "    below: 80%\n"))
     out = write(render(load(spec)), tmp_path / "out")
@@ -323,7 +323,7 @@ def test_generated_tests_hold_for_a_long_for_and_an_hour_long_window(tmp_path, p
      ("{{ $labels.Value }}", False), ("{{ .Labels.Value }}", False), ("{{ $values }}", False), ("$value", False)],
 )  # fmt: skip
 def test_uses_value_tells_the_sample_value_from_a_label_named_value(template, reads_value):
-    from sfmon.gotemplate import uses_value
+    from sfmon.semantics.gotemplate import uses_value
 
     assert uses_value(template) is reads_value
 

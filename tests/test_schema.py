@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import FIXTURES, ROOT, SPEC, run_sfmon
-from sfmon.schema import DRAFT, schema_text, spec_schema
+from sfmon.spec.jsonschema import DRAFT, schema_text, spec_schema
 
 COMMITTED = ROOT / "schema" / "sfmon.schema.json"
 VALID_SPECS = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]

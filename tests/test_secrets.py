@@ -114,7 +114,7 @@ def with_secret_files(data: dict[str, Any], secrets_dir: Path) -> dict[str, str]
     """Point every *_file reference of `data` at a file under `secrets_dir`: a real certificate
     or key for TLS fields (promtool loads them), else a unique known value. Returns
     {secret text: path}."""
-    from sfmon.standins import standin
+    from sfmon.tools.standins import standin
 
     values: dict[str, str] = {}
     pem = secrets_dir / "pem"

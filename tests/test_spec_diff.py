@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 from conftest import SPEC, run_sfmon
-from sfmon.loader import load_spec, parse_spec
-from sfmon.spec_diff import MARKER, Change, diff_specs, to_markdown
+from sfmon.spec.loader import load_spec, parse_spec
+from sfmon.spec.diff import MARKER, Change, diff_specs, to_markdown
 
 DEFAULT = load_spec(SPEC)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sfmon.pipeline import load, render
-from sfmon.standins import prepare
+from sfmon.tools.standins import prepare
 
 from conftest import FIXTURES, GENERATED, SPEC
 
@@ -71,7 +71,7 @@ def test_broken_render_is_reported_by_validate_with_file_and_line(tmp_path, prom
     import shutil
 
     from conftest import run_sfmon
-    from sfmon.render import default_templates
+    from sfmon.render.files import default_templates
 
     tpl = tmp_path / "templates"
     shutil.copytree(default_templates(), tpl)

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from sfmon.units import Duration, Percent, fmt_number, format_duration_ms
+from sfmon.semantics.units import Duration, Percent, fmt_number, format_duration_ms
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from sfmon import writer
+from sfmon.write import writer
 
 from conftest import tree_hash
 

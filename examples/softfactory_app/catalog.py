@@ -19,7 +19,7 @@ MS_BUCKETS = (5, 10, 25, 50, 100, 250, 500, 750, 1000, 2500, 5000, 10000)
 
 def load_catalog(spec_path: Path | str, name: str) -> list[Any]:
     """The families of catalog `name`, read with sfmon's own loader (errors name the spec line)."""
-    from sfmon.loader import load_spec
+    from sfmon.spec.loader import load_spec
 
     spec = load_spec(spec_path)
     if name not in spec.catalogs:

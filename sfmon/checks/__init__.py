@@ -5,13 +5,12 @@ A check is a module with `ID` (its name in reports) and `check(ctx) -> Iterable[
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from sfmon.model import Spec
-from sfmon.problems import Problem, Severity
-from sfmon.sourcemap import SourceMap, dotted
+from sfmon.problems import Problem, Severity, hint  # noqa: F401  (checks import hint from here)
+from sfmon.spec.sourcemap import SourceMap, dotted
 
 
 @dataclass
@@ -24,11 +23,6 @@ class Context:
     def problem(self, loc: Sequence[Any], message: str, severity: Severity = Severity.ERROR, key: bool = False) -> Problem:
         file, line, col = self.smap.where(loc, key=key)
         return Problem(file, line, col, self.check_id, severity, f"{dotted(loc, self.data)}: {message}")
-
-
-def hint(word: str, choices: Iterable[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _registry() -> list[Any]:

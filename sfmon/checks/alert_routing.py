@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sfmon import routing_eval
+from sfmon.derive import routing_tree
+from sfmon.semantics import routing
 from sfmon.checks import Context
 from sfmon.problems import Problem, Severity
-from sfmon.routetests import alert_labels, case_name
+from sfmon.derive.route_cases import alert_labels, case_name
 
 ID = "alert-routing"
 
@@ -16,7 +17,7 @@ def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec
     by_name = {r.name: r for r in s.receivers}
     try:
-        tree = routing_eval.from_spec(s)
+        tree = routing_tree.from_spec(s)
     except (ValueError, KeyError):
         return  # routing-test reports it
     # Routing depends only on the labels the matchers name (a missing one reads as ""): one
@@ -28,7 +29,7 @@ def check(ctx: Context) -> Iterator[Problem]:
         key = tuple(labels.get(n, "") for n in names)
         got = memo.get(key)
         if got is None:
-            got = memo[key] = routing_eval.receivers(tree, labels)
+            got = memo[key] = routing.receivers(tree, labels)
         real = [r for r in got if r in by_name and by_name[r].integrations()]
         if not real:
             yield ctx.problem(
@@ -46,7 +47,7 @@ def check(ctx: Context) -> Iterator[Problem]:
             )
 
 
-def _matcher_names(route: routing_eval.Route) -> set[str]:
+def _matcher_names(route: routing.Route) -> set[str]:
     names = {m.name for m in route.matchers}
     for child in route.routes:
         names |= _matcher_names(child)

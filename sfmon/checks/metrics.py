@@ -115,7 +115,7 @@ class _Queries:
         self.problems: list[Problem] = []
 
     def parse(self, loc: tuple, what: str, query: str) -> Any:
-        from sfmon.modelbase import check_promql
+        from sfmon.model.base import check_promql
 
         try:
             return check_promql(query)

@@ -1,16 +1,17 @@
 """The spec's routing and inhibition tests, evaluated by sfmon against its own routing.
 
 Routing cases are checked again by amtool in `sfmon validate`; inhibition has no amtool
-command, so sfmon's evaluation (sfmon.routing_eval) is the check."""
+command, so sfmon's evaluation (sfmon.semantics.routing) is the check."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from sfmon import routing_eval
+from sfmon.derive import routing_tree
+from sfmon.semantics import routing
 from sfmon.checks import Context, hint
 from sfmon.problems import Problem
-from sfmon.routetests import case_name, route_cases
+from sfmon.derive.route_cases import case_name, route_cases
 
 ID = "routing-test"
 
@@ -20,7 +21,7 @@ def check(ctx: Context) -> Iterator[Problem]:
     receivers = {r.name for r in s.receivers}
     alerts = {a.name for a in s.alerts}
     try:
-        tree = routing_eval.from_spec(s)
+        tree = routing_tree.from_spec(s)
     except (ValueError, KeyError) as exc:  # e.g. a bad regex: reported by amtool too
         yield ctx.problem(("routing",), f"cannot evaluate the routing tree: {exc}")
         return
@@ -36,7 +37,7 @@ def check(ctx: Context) -> Iterator[Problem]:
     if bad:
         return
     for case in route_cases(s):
-        got = routing_eval.receivers(tree, case.labels)
+        got = routing.receivers(tree, case.labels)
         if set(got) != set(case.receivers):
             yield ctx.problem(
                 case.loc,
@@ -44,7 +45,7 @@ def check(ctx: Context) -> Iterator[Problem]:
                 f"{', '.join(sorted(case.receivers))}; the routing tree sends it to {', '.join(got)}",
             )
     for i, t in enumerate(s.routing.inhibit_tests):
-        rule = routing_eval.muting_rule(tree, t.muted, [t.firing])
+        rule = routing.muting_rule(tree, t.muted, [t.firing])
         name = t.name or f"{case_name(t.firing)} mutes {case_name(t.muted)}"
         if t.expect_muted and rule is None:
             yield ctx.problem(

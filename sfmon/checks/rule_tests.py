@@ -7,7 +7,7 @@ from typing import Iterator
 
 from sfmon.checks import Context
 from sfmon.problems import Problem
-from sfmon.ruletests import rule_tests
+from sfmon.derive.rule_tests import rule_tests
 
 ID = "rule-tests"
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from sfmon.modelbase import AlertName, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
-from sfmon.units import DurationStr, PositiveDuration
+from sfmon.model.base import AlertName, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
+from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
 def _selector(value: str) -> str:
@@ -51,7 +51,7 @@ _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "Mat
 
 
 def _label_template(value: str) -> str:
-    from sfmon.gotemplate import uses_value
+    from sfmon.semantics.gotemplate import uses_value
 
     if uses_value(value):
         # An alert's labels are its identity: Prometheus keys pending and firing state on
@@ -139,6 +139,6 @@ class Threshold(StrictModel):
 
 
 def compare(op: str, value: Decimal) -> str:
-    from sfmon.units import fmt_number
+    from sfmon.semantics.units import fmt_number
 
     return f"{op} {fmt_number(value)}"

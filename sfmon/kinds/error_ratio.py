@@ -27,9 +27,9 @@ from sfmon.kinds.testgen import (
     settle_time,
     solve_labels,
 )
-from sfmon.modelbase import LabelName, Slug
-from sfmon.promsim import rate, samples
-from sfmon.units import PercentStr, PositiveDuration
+from sfmon.model.base import LabelName, Slug
+from sfmon.semantics.promql import rate, samples
+from sfmon.semantics.units import PercentStr, PositiveDuration
 
 
 class ErrorRatio(AlertBase):

@@ -22,10 +22,10 @@ from sfmon.kinds.testgen import (
     settle_time,
     solve_labels,
 )
-from sfmon.modelbase import LabelName, Slug
-from sfmon.promsim import bucket_quantile, rate, samples
-from sfmon.units import PositiveDuration, fmt_number
-from sfmon.units import Number
+from sfmon.model.base import LabelName, Slug
+from sfmon.semantics.promql import bucket_quantile, rate, samples
+from sfmon.semantics.units import PositiveDuration, fmt_number
+from sfmon.semantics.units import Number
 
 
 class LatencyQuantile(AlertBase):
@@ -50,7 +50,7 @@ class LatencyQuantile(AlertBase):
         return self.above.seconds if self.unit == "seconds" else Decimal(self.above.ms)
 
     def expr(self) -> str:
-        from sfmon.units import fmt_number
+        from sfmon.semantics.units import fmt_number
 
         by = ", ".join([*self.by, "le"])
         bucket = scoped(self.histogram, self.target, "_bucket")

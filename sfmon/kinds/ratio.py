@@ -33,9 +33,9 @@ from sfmon.kinds.testgen import (
     sort_key,
     under,
 )
-from sfmon.modelbase import LabelName, Slug
-from sfmon.promsim import Segment, fsum, gauge, rate, samples
-from sfmon.units import PercentStr, PositiveDuration
+from sfmon.model.base import LabelName, Slug
+from sfmon.semantics.promql import Segment, fsum, gauge, rate, samples
+from sfmon.semantics.units import PercentStr, PositiveDuration
 
 
 class Ratio(Threshold, AlertBase):

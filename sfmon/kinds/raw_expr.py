@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from sfmon.kinds.base import AlertBase
-from sfmon.modelbase import Slug, check_promql
+from sfmon.model.base import Slug, check_promql
 
 
 class RawExpr(AlertBase):

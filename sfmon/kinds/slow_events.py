@@ -23,9 +23,9 @@ from sfmon.kinds.testgen import (
     settle_time,
     solve_labels,
 )
-from sfmon.modelbase import LabelName, Slug, promql_string
-from sfmon.promsim import rate, samples
-from sfmon.units import Number, PositiveDuration, fmt_number
+from sfmon.model.base import LabelName, Slug, promql_string
+from sfmon.semantics.promql import rate, samples
+from sfmon.semantics.units import Number, PositiveDuration, fmt_number
 
 
 class SlowEvents(AlertBase):

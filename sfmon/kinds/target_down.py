@@ -7,8 +7,8 @@ from typing import Literal
 
 from sfmon.kinds.base import AlertBase
 from sfmon.kinds.testgen import Check, Group, TestEnv, constant, firing_check, make_series, safe_groups, settle_time, steps
-from sfmon.modelbase import MetricName, Slug, promql_string
-from sfmon.promsim import Segment
+from sfmon.model.base import MetricName, Slug, promql_string
+from sfmon.semantics.promql import Segment
 
 
 class TargetDown(AlertBase):

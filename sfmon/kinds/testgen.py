@@ -3,7 +3,7 @@
 A kind describes scenarios (series just over or under its threshold); this module turns
 them into promtool test groups: series whose labels satisfy the alert's selectors, eval
 times that respect `for` and the rate window, and the expected alert with its labels and
-annotations expanded the way Prometheus will (sfmon.gotemplate, sfmon.promsim).
+annotations expanded the way Prometheus will (sfmon.semantics.gotemplate, sfmon.semantics.promql).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from sfmon.gotemplate import Unsupported, expand
-from sfmon.matchers import Matcher, fullmatch
-from sfmon.modelbase import promql_string
-from sfmon.promsim import Segment, notation
-from sfmon.units import fmt_number, format_duration_ms
+from sfmon.semantics.gotemplate import Unsupported, expand
+from sfmon.semantics.matchers import Matcher, fullmatch
+from sfmon.model.base import promql_string
+from sfmon.semantics.promql import Segment, notation
+from sfmon.semantics.units import fmt_number, format_duration_ms
 
 if TYPE_CHECKING:  # pragma: no cover
     from sfmon.kinds.base import AlertBase

@@ -27,9 +27,9 @@ from sfmon.kinds.testgen import (
     solve_labels,
     under,
 )
-from sfmon.modelbase import LabelName, Slug
-from sfmon.promsim import gauge, rate, samples
-from sfmon.units import Number, PositiveDuration, fmt_number
+from sfmon.model.base import LabelName, Slug
+from sfmon.semantics.promql import gauge, rate, samples
+from sfmon.semantics.units import Number, PositiveDuration, fmt_number
 
 
 class GaugeThreshold(Threshold, AlertBase):

@@ -467,7 +467,7 @@ class Stack:
         }
 
     def render(self) -> None:
-        from sfmon import writer
+        from sfmon.write import writer
         from sfmon.pipeline import check, load, render
         from sfmon.problems import has_errors
 

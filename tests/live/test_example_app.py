@@ -15,7 +15,7 @@ CATALOG = "softfactory-api"
 
 
 def catalog(name: str, spec: Path = SPEC) -> list:
-    from sfmon.loader import load_spec
+    from sfmon.spec.loader import load_spec
 
     return list(load_spec(spec).catalogs[name])
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sfmon.units import fmt_number
+from sfmon.semantics.units import fmt_number
 
 
 class Raw(str):

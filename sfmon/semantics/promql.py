@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from sfmon.units import fmt_number
+from sfmon.semantics.units import fmt_number
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sfmon.problems import Problem, Severity
-from sfmon.quoting import alertmanager_string, go_yaml_json
-from sfmon.tools import Run, parse_failure
+from sfmon.semantics.quoting import alertmanager_string, go_yaml_json
+from sfmon.tools.runner import Run, parse_failure
 
 RULE_TESTS = "tests/alerts.test.yml"
 ROUTE_TESTS = "tests/routes.test.yml"
@@ -109,7 +109,7 @@ def _load(text: str) -> Any:
     """Parsed YAML, or None. The C++ fast path when it can vouch for the text (large test
     files), else ruamel."""
     try:
-        from sfmon import fastyaml
+        from sfmon.spec import fastyaml
 
         data = fastyaml.load(text)
         if data is not None:
@@ -227,7 +227,7 @@ def route_runs(workdir: Path, label: str, text: str) -> list[Run]:
     """One amtool run per routing case. amtool compares the receivers it resolves, in order,
     with --verify.receivers as one string; the spec's list is a set, so when sfmon's own
     evaluation of alertmanager.yml resolves the same set, its order is what amtool must confirm."""
-    from sfmon import routing_eval
+    from sfmon.semantics import routing
 
     data = _load(text) or {}
     cases = data.get("tests") or []
@@ -235,7 +235,7 @@ def route_runs(workdir: Path, label: str, text: str) -> list[Run]:
     am = workdir / "alertmanager.yml"
     if am.is_file():
         try:
-            tree = routing_eval.from_config(_load(am.read_text(encoding="utf-8")) or {})
+            tree = routing.from_config(_load(am.read_text(encoding="utf-8")) or {})
         except (KeyError, ValueError, TypeError, AttributeError):
             tree = None  # amtool check-config reports what is wrong with the file
     lines = name_lines(text)
@@ -243,7 +243,7 @@ def route_runs(workdir: Path, label: str, text: str) -> list[Run]:
     for case in cases:
         labels = {str(k): str(v) for k, v in (case.get("labels") or {}).items()}
         expected = [str(r) for r in case.get("receivers") or []]
-        ours = routing_eval.receivers(tree, labels) if tree is not None else None
+        ours = routing.receivers(tree, labels) if tree is not None else None
         verify = ours if ours is not None and set(ours) == set(expected) else expected
         args = (
             "amtool",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from sfmon.problems import Problem, Severity, SpecError
-from sfmon.sourcemap import SourceMap
+from sfmon.spec.sourcemap import SourceMap
 
 CHECK = "overlay"
 NAME_KEYS = ("name", "uid")
@@ -109,7 +109,7 @@ def _merge(base: Any, over: Any, at: Path, src: Path, origin: Origin, prov: dict
 
 def merge_file(base: dict, file: str, text: str, prov: dict[Path, Origin]) -> dict:
     """`base` with the overlay document `text` (from `file`) merged over it."""
-    from sfmon.loader import parse_yaml
+    from sfmon.spec.loader import parse_yaml
 
     over = parse_yaml(file, text)
     if over is None:
@@ -129,7 +129,7 @@ def parse_set(arg: str) -> tuple[list[str | int | tuple[str]], Any]:
 
     A selector `[N]` is a list index; `[word]` picks the item whose name (or uid) is word,
     returned as a 1-tuple. The value is YAML."""
-    from sfmon.loader import parse_yaml
+    from sfmon.spec.loader import parse_yaml
 
     label = f"--set {arg}"
     path_text, eq, value_text = arg.partition("=")
@@ -166,7 +166,7 @@ def _resolve(node: Any, part: str | int | tuple[str], label: str, shown: str) ->
         if isinstance(item, dict) and any(item.get(k) == name for k in NAME_KEYS):
             return i
     names = [str(item.get("name", item.get("uid"))) for item in node if isinstance(item, dict)]
-    from sfmon.checks import hint
+    from sfmon.problems import hint
 
     raise _fail(label, f"{shown} has no item named {name!r}" + (hint(name, names) or f" (names: {', '.join(names)})"))
 

@@ -2,8 +2,7 @@
 and whether a firing alert mutes another.
 
 Pure, and built from an Alertmanager config as parsed YAML, so it judges exactly the file
-amtool checks (`from_config`), or the spec's routing before anything is rendered
-(`from_spec`). Semantics follow Alertmanager 0.25 (dispatch/route.go, inhibit/inhibit.go):
+amtool checks (`from_config`); sfmon.derive.routing_tree builds the same config from the spec. Semantics follow Alertmanager 0.25 (dispatch/route.go, inhibit/inhibit.go):
 a route matches when all its matchers do (a missing label is the empty string, regexes are
 anchored); children are tried in order and the first match stops the search unless it has
 `continue`; a route none of whose children match is itself the match.
@@ -15,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from sfmon.matchers import Matcher
-from sfmon.quoting import alertmanager_unquote
+from sfmon.semantics.matchers import Matcher
+from sfmon.semantics.quoting import alertmanager_unquote
 
 _MATCHER = re.compile(r'^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
 
@@ -94,23 +93,6 @@ def from_config(config: Mapping[str, Any]) -> Tree:
         for r in config.get("inhibit_rules") or []
     )
     return Tree(_route(config["route"], None), rules)
-
-
-def from_spec(spec: Any) -> Tree:
-    """From the spec, through the same view the alertmanager.yml template lays out."""
-    from sfmon.views import alertmanager_view
-
-    view = alertmanager_view(spec)
-    config = {
-        "route": {
-            "receiver": spec.routing.receiver,
-            "routes": [{"receiver": r["receiver"], "matchers": r["matchers"], "continue": r["continue"]} for r in view["routes"]],
-        },
-        "inhibit_rules": [
-            {"source_matchers": i["source"], "target_matchers": i["target"], "equal": i["equal"]} for i in view["inhibits"]
-        ],
-    }
-    return from_config(config)
 
 
 # --- evaluating --------------------------------------------------------------------------

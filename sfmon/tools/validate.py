@@ -7,12 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sfmon.problems import Problem
-from sfmon.tools import Run, find, run, standard_runs
+from sfmon.tools.runner import Run, find, run, standard_runs
 
 
 def tool_runs(workdir: Path, label: str) -> list[Run]:
-    from sfmon.proofs import proof_runs
-    from sfmon.standins import prepare, web_config_runs
+    from sfmon.tools.proofs import proof_runs
+    from sfmon.tools.standins import prepare, web_config_runs
 
     prepare(workdir)  # certificates and credential files that are not on this machine
     return standard_runs(workdir, label) + web_config_runs(workdir, label) + proof_runs(workdir, label)

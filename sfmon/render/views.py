@@ -9,8 +9,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sfmon.model import Dashboard, Panel, Route, Spec
-from sfmon.quoting import alertmanager_string
+from sfmon.derive.routing_tree import flat_routes, matchers
+from sfmon.model import Dashboard, Panel, Spec
 
 
 def prometheus_view(spec: Spec) -> dict[str, Any]:
@@ -22,35 +22,6 @@ def rules_view(spec: Spec) -> dict[str, Any]:
     for alert in spec.alerts:
         groups.setdefault(alert.group or spec.project, []).append(alert)
     return {"groups": sorted(groups.items())}
-
-
-def matchers(match: dict[str, str], match_re: dict[str, str] | None = None) -> list[str]:
-    """Alertmanager matcher strings: severity="critical", team=~"back.*"."""
-    out = [f"{k}={alertmanager_string(v)}" for k, v in sorted(match.items())]
-    out += [f"{k}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
-    return out
-
-
-def flat_routes(routes: list[Route]) -> list[dict[str, Any]]:
-    """One Alertmanager route per (spec route, receiver). All but the last receiver of a
-    spec route continue, so every listed receiver gets the alert; the last one keeps the
-    spec route's own `continue`."""
-    out = []
-    for route in routes:
-        for i, receiver in enumerate(route.notify):
-            last = i == len(route.notify) - 1
-            out.append(
-                {
-                    "receiver": receiver,
-                    "matchers": matchers(route.match, route.match_re),
-                    "continue": route.continue_ if last else True,
-                    "group_by": route.group_by,
-                    "group_wait": route.group_wait,
-                    "group_interval": route.group_interval,
-                    "repeat_interval": route.repeat_interval,
-                }
-            )
-    return out
 
 
 def alertmanager_view(spec: Spec) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Shared pieces of the spec models: the strict base class and validated name types."""
+"""Shared pieces of the spec models: the strict base class, validated names and references
+(secret files, environment names, URLs)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,65 @@ def check_promql(expr: str) -> Any:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise ValueError(f"PromQL syntax error: {exc}") from None
+
+
+# --- references: files and names a service reads at run time (never the secret itself) ---
+
+
+def _abs_path(value: str) -> str:
+    # The value is never quoted back: someone may have pasted the secret itself here.
+    if not value.startswith("/") or any(ord(c) < 32 for c in value):
+        raise ValueError("must be an absolute path to a file holding the secret (e.g. /run/secrets/name); value not shown")
+    return value
+
+
+def _env_name(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", value):
+        raise ValueError("must be an environment variable name like GF_ADMIN_PASSWORD; value not shown")
+    return value
+
+
+def _abs_file(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"must be an absolute path as the server sees it (e.g. /run/secrets/ca.crt), got {value!r}")
+    return value
+
+
+def _bcrypt(value: str) -> str:
+    import re
+
+    m = re.fullmatch(r"\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}", value)
+    if not m:
+        raise ValueError(
+            "must be a bcrypt hash ($2y$12$...), never a password: "
+            "htpasswd -nBC 12 '' | tr -d ':\\n' makes one (docs/hardening.md); value not shown"
+        )
+    if int(m.group(1)) < 10:
+        raise ValueError(f"bcrypt cost {m.group(1)} is too low; use 10 or more")
+    return value
+
+
+def _no_userinfo(value: str) -> str:
+    import re
+
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@", value):
+        raise ValueError("credentials in a URL are not allowed; use basic_auth with a password_file; value not shown")
+    return value
+
+
+def _user_name(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9._@-]{1,64}", value):
+        raise ValueError(f"invalid user name {value!r}: use 1-64 letters, digits, '.', '_', '@' and '-' (no ':')")
+    return value
+
+
+SecretFile = Annotated[str, AfterValidator(_abs_path)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+AbsFile = Annotated[str, AfterValidator(_abs_file)]
+BcryptHash = Annotated[str, AfterValidator(_bcrypt)]
+Url = Annotated[NonEmpty, AfterValidator(_no_userinfo)]
+UserName = Annotated[str, AfterValidator(_user_name)]

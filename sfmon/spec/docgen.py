@@ -84,13 +84,13 @@ def _default(field: Any) -> str:
 
 def _examples(sources: list[Any]) -> dict[tuple[str, str], Any]:
     """(model name, key) -> first value seen, found by walking the specs along the models."""
-    from sfmon.loader import _union_member, _unwrap
+    from sfmon.spec.introspect import union_member, unwrap
     from sfmon.model import Spec
 
     found: dict[tuple[str, str], Any] = {}
 
     def walk(tp: Any, node: Any) -> None:
-        tp = _unwrap(tp)
+        tp = unwrap(tp)
         origin = typing.get_origin(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(node, dict):
             fields = {(f.alias or n): f for n, f in tp.model_fields.items()}
@@ -105,7 +105,7 @@ def _examples(sources: list[Any]) -> dict[tuple[str, str], Any]:
             for value in node.values():
                 walk(typing.get_args(tp)[1], value)
         elif origin in (typing.Union, types.UnionType) and isinstance(node, dict):
-            member = _union_member(tp, node.get("kind"))
+            member = union_member(tp, node.get("kind"))
             if member is not None:
                 walk(member, node)
 

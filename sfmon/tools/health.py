@@ -216,7 +216,7 @@ def _same_scalar(a: Any, b: Any) -> bool:
     if a == b:
         return True
     if isinstance(a, str) and isinstance(b, str):
-        from sfmon.units import Duration
+        from sfmon.semantics.units import Duration
 
         try:
             return Duration(a).ms == Duration(b).ms

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sfmon.gotemplate import Unsupported, expand
+from sfmon.semantics.gotemplate import Unsupported, expand
 from sfmon.model import Spec
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfmon.fastyaml import quiet_stderr
+from sfmon.spec.fastyaml import quiet_stderr
 
 RYML_EMIT_DEPTH = 64  # rapidyaml's emitter refuses trees deeper than this (root = 0)
 

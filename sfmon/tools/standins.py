@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 from sfmon.problems import Problem
-from sfmon.tools import TIMEOUT, Run, ToolMissing, find, parse_failure
+from sfmon.tools.runner import TIMEOUT, Run, ToolMissing, find, parse_failure
 
 WEB_CONFIGS = ("prometheus-web.yml", "alertmanager-web.yml")
 CHECKED = ("prometheus.yml", *WEB_CONFIGS)

@@ -8,14 +8,13 @@ parser builds the document), alias expansion, and the number and length of messa
 
 from __future__ import annotations
 
-import difflib
 import re
-import typing
 from pathlib import Path
 from typing import Any
 
-from sfmon.problems import Problem, Severity, SpecError
-from sfmon.sourcemap import SourceMap, dotted
+from sfmon.problems import Problem, Severity, SpecError, hint
+from sfmon.spec.introspect import allowed_keys
+from sfmon.spec.sourcemap import SourceMap, dotted
 
 CHECK = "spec"
 MAX_BYTES = 64 * 1024 * 1024  # a spec this large is a mistake, not an organisation
@@ -62,7 +61,7 @@ def decode(file: str, raw: bytes) -> str:
 def parse_yaml(file: str, text: str) -> Any:
     """Safe-load YAML; syntax errors, duplicate keys and bombs become problems."""
     _check_nesting(file, text)
-    from sfmon import fastyaml
+    from sfmon.spec import fastyaml
 
     data = fastyaml.load(text)  # rapidyaml, typed as ruamel would; None leaves it to ruamel
     if data is not None:
@@ -168,7 +167,7 @@ def _check_nesting(file: str, text: str) -> None:
     """
     if text.count("[") + text.count("{") <= MAX_FLOW_OPENERS:
         return
-    from sfmon.nesting import too_deep
+    from sfmon.spec.nesting import too_deep
 
     where = too_deep(text, MAX_DEPTH)
     if where is not None:
@@ -247,7 +246,7 @@ def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
 
         kinds = [k.model_fields["kind"].annotation.__args__[0] for k in KINDS]
         given = err.get("ctx", {}).get("tag", "")
-        msg = f"unknown alert kind {given!r}; expected one of {', '.join(kinds)}" + _hint(str(given), kinds)
+        msg = f"unknown alert kind {given!r}; expected one of {', '.join(kinds)}" + hint(str(given), kinds)
         field = dotted((*loc, "kind"), data)
     elif etype == "union_tag_not_found":
         file, line, col = smap.where(loc)
@@ -280,11 +279,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _hint(word: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
 def _unknown_key(loc: tuple, data: Any) -> str:
     key = str(loc[-1])
     allowed = allowed_keys(loc[:-1], data)
@@ -296,75 +290,4 @@ def _unknown_key(loc: tuple, data: Any) -> str:
             f"(a path to a file holding the secret, e.g. /run/secrets/...){env}"
         )
     msg = f"unknown key {key!r}"
-    return msg + (_hint(key, sorted(allowed)) or (f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""))
-
-
-def allowed_keys(loc: tuple, data: Any) -> set[str]:
-    """The keys the model accepts at `loc` (aliases, as the spec spells them)."""
-    from pydantic import BaseModel
-
-    from sfmon.model import Spec
-
-    tp: Any = Spec
-    node = data
-    for part in loc:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            fields = {(f.alias or n): f for n, f in tp.model_fields.items()}
-            if part in fields:
-                tp = fields[part].annotation
-                node = node.get(part) if isinstance(node, dict) else None
-                continue
-            tp = _union_member(tp, part)
-            if tp is None:
-                return set()
-            continue
-        origin = typing.get_origin(tp)
-        args = typing.get_args(tp)
-        if origin is list and args:
-            tp = args[0]
-            node = node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None
-        elif origin is dict and args:
-            tp = args[1]
-            node = node.get(part) if isinstance(node, dict) else None
-        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-            member = _union_member(tp, part)
-            if member is None:
-                return set()
-            tp = member
-        else:
-            return set()
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return {(f.alias or n) for n, f in tp.model_fields.items()}
-    return set()
-
-
-def _unwrap(tp: Any) -> Any:
-    """Strip Annotated and Optional; leave other unions alone."""
-    import types
-
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-            continue
-        if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(args) == 1:
-                tp = args[0]
-                continue
-        return tp
-
-
-def _union_member(tp: Any, tag: Any) -> Any:
-    import types
-
-    tp = _unwrap(tp)
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
-        return None
-    for member in typing.get_args(tp):
-        kind = getattr(member, "model_fields", {}).get("kind")
-        if kind is not None and tag in typing.get_args(kind.annotation):
-            return member
-    return None
+    return msg + (hint(key, sorted(allowed)) or (f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""))

@@ -1,0 +1,1 @@
+"""What several stages need, computed from the parsed spec: rule tests, route cases, the routing tree."""

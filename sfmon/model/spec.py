@@ -1,0 +1,35 @@
+"""The spec: what a project monitors, alerts on, notifies and shows. Pydantic v2, strict, frozen."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sfmon.kinds import Alert
+from sfmon.model.alertmanager import AlertmanagerSettings, Receiver, Routing
+from sfmon.model.base import NonEmpty, Slug, StrictModel
+from sfmon.model.grafana import Dashboard, Grafana
+from sfmon.model.prometheus import MetricFamily, PrometheusSettings, Target
+
+
+class Images(StrictModel):
+    prometheus: NonEmpty = "prom/prometheus:v2.42.0"
+    alertmanager: NonEmpty = "prom/alertmanager:v0.25.0"
+    grafana: NonEmpty = "grafana/grafana:10.4.2"
+
+
+
+class Spec(StrictModel):
+    version: Literal[1]
+    project: Slug
+    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    catalogs: dict[Slug, list[MetricFamily]] = Field(default_factory=dict)
+    targets: list[Target] = Field(min_length=1)
+    alerts: list[Alert] = Field(default_factory=list)
+    receivers: list[Receiver] = Field(min_length=1)
+    routing: Routing
+    alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
+    dashboards: list[Dashboard] = Field(default_factory=list)
+    grafana: Grafana
+    images: Images = Field(default_factory=Images)

@@ -1,0 +1,1 @@
+"""Spec (and derived data) -> {relative path: text}. Pure: templates in, text out."""

@@ -1,0 +1,1 @@
+"""Reading the spec: bytes, YAML, overlays, source positions, its JSON Schema and reference docs."""

@@ -1,0 +1,1 @@
+"""Putting rendered files on disk: the atomic writer and the --check memo."""

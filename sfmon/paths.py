@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+PACKAGE = Path(__file__).resolve().parent  # sfmon/, whatever module asks
+
 
 def default_templates() -> Path:
     """Templates ship inside the wheel (sfmon/templates); in a checkout they live at the top."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent / "templates"
+    packaged = PACKAGE / "templates"
+    return packaged if packaged.is_dir() else PACKAGE.parent / "templates"

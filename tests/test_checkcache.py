@@ -23,3 +23,22 @@ def test_memo_hit_replays_warnings_and_catches_hand_edits(workdir):
     assert run_sfmon("generate", cwd=workdir).returncode == 0
     spec.write_text(spec.read_text().replace("    above: 5%\n", "    above: 4%\n", 1))
     assert run_sfmon("generate", "--check", cwd=workdir).returncode == 1
+
+
+def test_memo_key_covers_every_sfmon_subpackage(tmp_path, monkeypatch):
+    """The memo hashes all of sfmon's source: a change in any subpackage (not only the
+    module that computes the key) must invalidate it."""
+    import shutil
+
+    from sfmon import paths
+    from sfmon.write import checkcache
+
+    copy = tmp_path / "sfmon"
+    shutil.copytree(paths.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(paths, "PACKAGE", copy)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\n")
+    args = (spec, (), (), paths.default_templates(), tmp_path / "out")
+    before = checkcache.key(*args)
+    (copy / "kinds" / "base.py").write_text((copy / "kinds" / "base.py").read_text() + "\n# changed\n")
+    assert checkcache.key(*args) != before

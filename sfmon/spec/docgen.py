@@ -18,7 +18,7 @@ from pydantic_core import PydanticUndefined
 
 INTRO = """# Spec reference
 
-Generated from the models in `sfmon/model.py` and `sfmon/kinds/` by `make docs`; a test
+Generated from the models in `sfmon/model/` and `sfmon/kinds/` by `make docs`; a test
 fails when it is out of date. Examples are taken from `specs/specs.yaml` and the valid
 fixtures in `tests/fixtures/specs/valid/`.
 
@@ -189,7 +189,9 @@ def render_markdown(root: Path) -> str:
 
 
 def main() -> None:
-    root = Path(__file__).resolve().parent.parent
+    from sfmon.paths import PACKAGE
+
+    root = PACKAGE.parent  # the checkout
     (root / "docs" / "spec.md").write_text(render_markdown(root), encoding="utf-8")
 
 

@@ -18,6 +18,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Iterable
 
+from sfmon import paths
+
 # Libraries whose version can change the rendered bytes or the findings.
 _LIBS = ("jinja2", "pydantic", "pydantic_core", "ruamel.yaml", "promql_parser", "ryml", "typer")
 
@@ -39,7 +41,7 @@ def key(spec: Path, overlays: Iterable[Path], sets: Iterable[str], templates: Pa
         for label, path in [("spec", spec), *(("overlay", p) for p in overlays)]:
             h.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
         _hash_tree(h, templates, (".j2",))
-        _hash_tree(h, Path(__file__).resolve().parent, (".py",))
+        _hash_tree(h, paths.PACKAGE, (".py",))  # all of sfmon, not just this package
     except OSError:
         return None
     for value in (*sets, str(out.absolute()), sys.version):

@@ -189,7 +189,7 @@ def render_markdown(root: Path) -> str:
 
 
 def main() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the repository: sfmon/spec/docgen.py
     (root / "docs" / "spec.md").write_text(render_markdown(root), encoding="utf-8")
 
 

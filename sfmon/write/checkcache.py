@@ -39,7 +39,7 @@ def key(spec: Path, overlays: Iterable[Path], sets: Iterable[str], templates: Pa
         for label, path in [("spec", spec), *(("overlay", p) for p in overlays)]:
             h.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
         _hash_tree(h, templates, (".j2",))
-        _hash_tree(h, Path(__file__).resolve().parent, (".py",))
+        _hash_tree(h, Path(__file__).resolve().parents[1], (".py",))  # all of sfmon, not just write/
     except OSError:
         return None
     for value in (*sets, str(out.absolute()), sys.version):

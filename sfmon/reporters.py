@@ -1,14 +1,14 @@
-"""Problems as text for people, JSON for machines, annotations for GitHub pull requests."""
+"""Problems as text for people, JSON for machines, annotations for GitHub pull requests.
+
+REPORTERS maps each `--format` name to `reporter(problems, colour) -> str`."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from sfmon.problems import Problem, Severity
-
-FORMATS = ("text", "json", "github")
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 
@@ -76,9 +76,12 @@ def github(problems: Iterable[Problem]) -> str:
     return "\n".join(lines)
 
 
+REPORTERS: dict[str, Callable[[list[Problem], bool], str]] = {
+    "text": text,
+    "json": lambda problems, _colour: as_json(problems),
+    "github": lambda problems, _colour: github(problems),
+}
+
+
 def render(problems: list[Problem], fmt: str, colour: bool = False) -> str:
-    if fmt == "json":
-        return as_json(problems)
-    if fmt == "github":
-        return github(problems)
-    return text(problems, colour)
+    return REPORTERS[fmt](problems, colour)

@@ -1,16 +1,27 @@
 """Semantic checks of a parsed spec: one module per check, registered in CHECKS.
 
-A check is a module with `ID` (its name in reports) and `check(ctx) -> Iterable[Problem]`.
+A check is a module with `check(ctx) -> Iterable[Problem]`. Its id in reports is its module
+name with the first `_` read as `/` and any other as `-` (`routing_receivers.py` reports
+as `routing/receivers`), so an id always tells which file to open.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, Sequence
 
 from sfmon.model import Spec
 from sfmon.problems import Problem, Severity, hint  # noqa: F401  (checks import hint from here)
 from sfmon.spec.sourcemap import SourceMap, dotted
+
+# In the order they run; each name is a module of this package.
+CHECKS = ("names_unique", "names_references", "routing_receivers", "promql_metrics", "rules_tests", "routing_tests", "routing_alerts")
+
+
+def check_id(module_name: str) -> str:
+    area, _, rest = module_name.rpartition(".")[2].partition("_")
+    return f"{area}/{rest.replace('_', '-')}" if rest else area
 
 
 @dataclass
@@ -26,14 +37,17 @@ class Context:
 
 
 def _registry() -> list[Any]:
-    from sfmon.checks import alert_routing, duplicates, metrics, references, routes, routing_tests, rule_tests
+    return [import_module(f"{__name__}.{name}") for name in CHECKS]
 
-    return [duplicates, references, routes, metrics, rule_tests, routing_tests, alert_routing]
+
+def ids() -> list[str]:
+    return [check_id(name) for name in CHECKS]
 
 
 def run_checks(ctx: Context) -> list[Problem]:
     problems: list[Problem] = []
     for module in _registry():
-        ctx.check_id = module.ID
+        ctx.check_id = check_id(module.__name__)
         problems.extend(module.check(ctx))
     return sorted(problems)
+

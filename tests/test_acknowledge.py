@@ -48,8 +48,10 @@ def test_stale_when_the_warning_is_gone_or_the_path_names_nothing(tmp_path):
     entries = (
         "  - {check: promql/metrics, reason: fixed since}\n"
         "  - {check: promql/metrics, where: 'alerts[NoSuchAlert]', reason: r}\n"
+        "  - {check: promql/metrics, where: 'alerts[7]numerator', reason: r}\n"  # not a path: the dot is missing
     )
-    gone, nothing = problems(spec_with(tmp_path, entries))
+    gone, nothing, malformed = problems(spec_with(tmp_path, entries))
+    assert malformed.message == "acknowledge[2].where: stale: alerts[7]numerator names nothing in the spec"
     assert gone.severity == nothing.severity == Severity.WARNING
     assert gone.message == "acknowledge[0]: stale: no promql/metrics warning to acknowledge; remove this entry"
     assert nothing.message == "acknowledge[1].where: stale: alerts[NoSuchAlert] names nothing in the spec"

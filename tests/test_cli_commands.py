@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+
+import pytest
 
 from conftest import SPEC, edited_spec, run_sfmon
 
@@ -27,6 +31,31 @@ def test_diff_applies_an_overlay_to_both_sides(tmp_path):
     assert bullets(layered.stdout) == ["- receiver **ops-slack**: slack.channel `#ops-alerts` -> `#alerts`"]
     same = run_sfmon("diff", str(SPEC), str(new), "--overlay", str(overlay), "--set", 'receivers[ops-slack].slack.channel="#x"')
     assert same.returncode == 0 and bullets(same.stdout) == []
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_base_applies_the_overlay_to_the_spec_at_the_ref_too(tmp_path):
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path, check=True, capture_output=True, timeout=60,
+        )
+
+    (tmp_path / "specs").mkdir()
+    shutil.copy(SPEC, tmp_path / "specs" / "specs.yaml")
+    git("init", "-q")
+    git("add", "specs/specs.yaml")
+    git("commit", "-q", "-m", "spec")
+    edited_spec(tmp_path / "specs", ("    above: 5%\n", "    above: 4%\n"))
+    (tmp_path / "o.yaml").write_text("alerts:\n  - {name: HighErrorRate, above: 3%}\n", encoding="utf-8")
+    plain = run_sfmon("diff", "--base", "HEAD", cwd=tmp_path)
+    assert plain.returncode == 0 and bullets(plain.stdout) == ["- alert **HighErrorRate**: threshold above `5%` -> `4%`"]
+    layered = run_sfmon("diff", "--base", "HEAD", "--overlay", "o.yaml", cwd=tmp_path)
+    assert layered.returncode == 0, layered.stderr
+    assert bullets(layered.stdout) == []
+    broken = run_sfmon("diff", "--base", "HEAD", "--set", "routing.receiver=nobody", cwd=tmp_path)
+    assert broken.returncode == 1 and broken.stdout == ""
+    assert "--set routing.receiver=nobody: error: routing.receiver: unknown receiver 'nobody'" in broken.stderr
 
 
 def test_diff_refuses_a_side_the_checks_find_invalid(tmp_path):

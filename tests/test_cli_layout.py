@@ -51,6 +51,15 @@ def test_commands_import_no_other_command_and_no_private_name():
                 assert parts[2] in SHARED - {"app"}, f"{name}.py imports the command or app module {target}"
 
 
+def test_commands_reach_no_private_attribute_of_another_module():
+    for name in COMMANDS:
+        tree = ast.parse((CLI / f"{name}.py").read_text(encoding="utf-8"))
+        bound = {(a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound:
+                assert not private(node.attr), f"{name}.py uses {node.value.id}.{node.attr}"
+
+
 def test_no_sfmon_module_imports_a_private_name():
     for path in (ROOT / "sfmon").rglob("*.py"):
         for module, imported in imports(path):

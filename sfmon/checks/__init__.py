@@ -66,17 +66,17 @@ def _where(ctx: Context, where: str) -> str | None:
     out, node, pos = "", ctx.data, 0
     while pos < len(where):
         m = _STEP.match(where, pos)
-        if m is None or (m.group(0).startswith(".") and not out):
-            return None
+        key, step = (m.group(1), m.group(2)) if m else (None, None)
+        if m is None or (key is not None and m.group(0).startswith(".") != bool(out)):
+            return None  # a key is dotted, except the first
         pos = m.end()
-        if m.group(1) is not None:
-            if not isinstance(node, dict) or m.group(1) not in node:
+        if key is not None:
+            if not isinstance(node, dict) or key not in node:
                 return None
-            node, out = node[m.group(1)], f"{out}.{m.group(1)}" if out else m.group(1)
+            node, out = node[key], f"{out}.{key}" if out else key
             continue
         if not isinstance(node, list):
             return None
-        step = m.group(2)
         index = int(step) if step.isdigit() else next(
             (i for i, item in enumerate(node) if isinstance(item, dict) and step in (item.get("name"), item.get("uid"))), None
         )
@@ -87,6 +87,8 @@ def _where(ctx: Context, where: str) -> str | None:
 
 
 def _under(problem: Problem, path: str) -> bool:
+    """Whether the problem is at `path` or below it: Context.problem starts every message
+    with the dotted path of its location."""
     return problem.message.startswith(path) and problem.message[len(path) : len(path) + 1] in (":", ".", "[")
 
 
@@ -106,20 +108,13 @@ def _acknowledged(ctx: Context, problems: list[Problem]) -> list[Problem]:
                 ctx.problem(("acknowledge", i, "where"), f"stale: {ack.where} names nothing in the spec", Severity.WARNING)
             )
             continue
-        matched = [
-            j for j, p in enumerate(out) if p.check == ack.check and (not path or _under(p, path))
-        ]
-        errors = [out[j] for j in matched if out[j].severity >= Severity.ERROR]
-        for p in errors:
-            out.append(
-                ctx.problem(
-                    ("acknowledge", i),
-                    f"an error cannot be acknowledged, fix it: {p.location()}: {p.message}",
-                )
-            )
-        warnings = [j for j in matched if out[j].severity == Severity.WARNING]
-        for j in warnings:
-            out[j] = replace(out[j], acknowledged=ack.reason)
+        matched = [j for j, p in enumerate(out) if p.check == ack.check and (not path or _under(p, path))]
+        for j in matched:
+            if out[j].severity == Severity.WARNING:
+                out[j] = replace(out[j], acknowledged=ack.reason)
+            elif out[j].severity >= Severity.ERROR:
+                p = out[j]
+                out.append(ctx.problem(("acknowledge", i), f"an error cannot be acknowledged, fix it: {p.location()}: {p.message}"))
         if not matched:
             at = f" at {ack.where}" if ack.where else ""
             out.append(

@@ -12,7 +12,7 @@ def main() -> None:
 
         print(f"sfmon {__version__}")
         return
-    from sfmon.cli import app
+    from sfmon.cli.app import app
 
     try:
         app(standalone_mode=True)

@@ -53,3 +53,24 @@ def render(loaded: Loaded, templates: Path | None = None) -> dict[str, str]:
     from sfmon.render.files import render as render_files
 
     return render_files(loaded.spec, templates)
+
+
+def load_and_check_text(
+    file: str, text: str, overlays: Sequence[Path] = (), sets: Sequence[str] = ()
+) -> tuple[Loaded | None, list[Problem]]:
+    """`load_and_check` for a spec that is not a file of its own (one read from git); `file`
+    names it in problems."""
+    from sfmon.spec.loader import parse_spec, parse_yaml
+
+    try:
+        data = parse_yaml(file, text)
+        smap = SourceMap(file, text)
+        if overlays or sets:
+            from sfmon.spec.overlay import layered
+            from sfmon.spec.loader import read_text
+
+            data, smap = layered(data, smap, [(str(p), read_text(Path(p))) for p in overlays], sets)
+        loaded = Loaded(parse_spec(file, text, data, smap), data, smap)
+    except SpecError as exc:
+        return None, exc.problems
+    return loaded, check(loaded)

@@ -26,6 +26,7 @@ class Problem:
     check: str
     severity: Severity
     message: str
+    acknowledged: str = ""  # the spec's reason, when it acknowledges this warning
 
     def location(self) -> str:
         if self.line:

@@ -1,14 +1,15 @@
-"""Problems as text for people, JSON for machines, annotations for GitHub pull requests."""
+"""Problems as text for people, JSON for machines, annotations for GitHub pull requests.
+
+REPORTERS maps each `--format` name to `reporter(problems, colour) -> str`. A warning the
+spec acknowledges is shown as acknowledged, with its reason, never as a warning."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from sfmon.problems import Problem, Severity
-
-FORMATS = ("text", "json", "github")
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 
@@ -30,10 +31,16 @@ def _printable(value: str) -> str:
 
 
 def text(problems: Iterable[Problem], colour: bool = False) -> str:
-    lines = []
+    lines, acknowledged = [], []
     for p in problems:
+        if p.acknowledged:
+            acknowledged.append(f"{_printable(p.location())} [{p.check}] ({_printable(p.acknowledged)})")
+            continue
         sev = f"{_COLOURS[p.severity]}{p.severity}\033[0m" if colour else str(p.severity)
         lines.append(f"{_printable(p.location())}: {sev}: {_printable(p.message)} [{p.check}]")
+    if acknowledged:
+        n = len(acknowledged)
+        lines.append(f"{n} warning{'s' if n > 1 else ''} acknowledged: {'; '.join(acknowledged)}")
     return "\n".join(lines)
 
 
@@ -47,6 +54,7 @@ def as_json(problems: Iterable[Problem]) -> str:
                 "check": p.check,
                 "severity": str(p.severity),
                 "message": p.message,
+                **({"acknowledged": True, "reason": p.acknowledged} if p.acknowledged else {}),
             },
             ensure_ascii=False,
         )
@@ -66,6 +74,8 @@ def github(problems: Iterable[Problem]) -> str:
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     lines = []
     for p in problems:
+        if p.acknowledged:
+            continue  # reviewed in the spec: no annotation on the pull request
         props = [f"file={_gh_escape(p.file, True)}"]
         if p.line:
             props.append(f"line={p.line}")
@@ -76,9 +86,12 @@ def github(problems: Iterable[Problem]) -> str:
     return "\n".join(lines)
 
 
+REPORTERS: dict[str, Callable[[list[Problem], bool], str]] = {
+    "text": text,
+    "json": lambda problems, _colour: as_json(problems),
+    "github": lambda problems, _colour: github(problems),
+}
+
+
 def render(problems: list[Problem], fmt: str, colour: bool = False) -> str:
-    if fmt == "json":
-        return as_json(problems)
-    if fmt == "github":
-        return github(problems)
-    return text(problems, colour)
+    return REPORTERS[fmt](problems, colour)

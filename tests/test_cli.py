@@ -108,6 +108,6 @@ def test_json_and_github_formats_for_spec_errors(workdir):
     import json
 
     (obj,) = [json.loads(ln) for ln in js.stdout.splitlines()]
-    assert obj["file"] == "specs/specs.yaml" and obj["check"] == "spec" and obj["severity"] == "error" and obj["line"] > 0
+    assert obj["file"] == "specs/specs.yaml" and obj["check"] == "spec/load" and obj["severity"] == "error" and obj["line"] > 0
     gh = run_sfmon("generate", "--format", "github", cwd=workdir)
-    assert gh.stdout.startswith(f"::error file=specs/specs.yaml,line={obj['line']},col={obj['column']},title=sfmon spec::alerts[1].above")
+    assert gh.stdout.startswith(f"::error file=specs/specs.yaml,line={obj['line']},col={obj['column']},title=sfmon spec/load::alerts[1].above")

@@ -41,7 +41,7 @@ def assert_cli_accepts(args: list[str]) -> None:
     """Parse `sfmon ARGS` with the real CLI definition: unknown commands or options fail."""
     import typer
 
-    from sfmon.cli import app
+    from sfmon.cli.app import app
 
     name, *rest = args
     command = typer.main.get_command(app).commands.get(name)

@@ -149,7 +149,7 @@ def test_validate_reports_a_web_config_promtool_rejects(tmp_path, promtool):
     assert prepare(tmp_path) == ["/run/secrets/none.crt", "/run/secrets/none.key"]
     (job,) = web_config_runs(tmp_path, "generated")
     (problem,) = run(job)
-    assert problem.file == "generated/prometheus-web.yml" and problem.check == "promtool-web-config"
+    assert problem.file == "generated/prometheus-web.yml" and problem.check == "promtool/web-config"
     assert "bcrypt" in problem.message
 
 

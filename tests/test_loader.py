@@ -40,7 +40,7 @@ def test_unknown_key_names_position_and_nearest_key(tmp_path):
     text = edited("  scrape_timeout: 10s\n", "  scrape_timout: 10s\n")
     line = line_of(text, "scrape_timout")
     assert problems_for(tmp_path, text) == [
-        f"spec.yaml:{line}:3: error: prometheus.scrape_timout: unknown key 'scrape_timout' (did you mean 'scrape_timeout'?) [spec]"
+        f"spec.yaml:{line}:3: error: prometheus.scrape_timout: unknown key 'scrape_timout' (did you mean 'scrape_timeout'?) [spec/load]"
     ]
 
 
@@ -48,7 +48,7 @@ def test_out_of_range_percentage_points_at_value(tmp_path):
     text = edited("    above: 5%\n", "    above: 105%\n")
     line = line_of(text, "above: 105%")
     assert problems_for(tmp_path, text) == [
-        f"spec.yaml:{line}:12: error: alerts[1].above: must be between 0% and 100%, got '105%' [spec]"
+        f"spec.yaml:{line}:12: error: alerts[1].above: must be between 0% and 100%, got '105%' [spec/load]"
     ]
 
 
@@ -92,9 +92,9 @@ def test_duplicate_yaml_key_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("", "spec.yaml:1:1: error: spec is empty; expected a mapping with 'version: 1' [spec]"),
-        ("- a\n- b\n", "spec.yaml:1:1: error: top level is a list; expected a mapping with 'version: 1' [spec]"),
-        ("just text\n", "spec.yaml:1:1: error: top level is a str scalar; expected a mapping with 'version: 1' [spec]"),
+        ("", "spec.yaml:1:1: error: spec is empty; expected a mapping with 'version: 1' [spec/load]"),
+        ("- a\n- b\n", "spec.yaml:1:1: error: top level is a list; expected a mapping with 'version: 1' [spec/load]"),
+        ("just text\n", "spec.yaml:1:1: error: top level is a str scalar; expected a mapping with 'version: 1' [spec/load]"),
     ],
 )
 def test_wrong_top_level(tmp_path, text, expected):
@@ -111,7 +111,7 @@ def test_unknown_references_and_duplicates_are_checked(tmp_path):
     text = text.replace("notify: [ops-slack], continue: true}", "notify: [ops-slak], continue: true}")
     text = text.replace("  - name: RedisDown\n", "  - name: DatabaseDown\n")
     msgs = problems_for(tmp_path, text)
-    assert any("alerts[3].target: unknown target 'rediss' (did you mean 'redis'?) [unknown-reference]" in m for m in msgs)
+    assert any("alerts[3].target: unknown target 'rediss' (did you mean 'redis'?) [names/references]" in m for m in msgs)
     assert any("routing.routes[1].notify[0]: unknown receiver 'ops-slak' (did you mean 'ops-slack'?)" in m for m in msgs)
     dup = next(m for m in msgs if "duplicate alert" in m)
     assert f"(first defined on line {line_of(text, 'name: DatabaseDown')})" in dup

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SPEC, run_sfmon, edited_spec as edited
-from sfmon.checks.metrics import BUILTIN_SERIES, known_series, metric_names, substitute
+from sfmon.checks.promql_metrics import BUILTIN_SERIES, known_series, metric_names, substitute
 from sfmon.pipeline import load_and_check
 from sfmon.problems import Severity
 
@@ -24,7 +24,7 @@ RAW_ALERT = """  - name: Custom
 def metric_problems(path: Path) -> list:
     loaded, problems = load_and_check(path)
     assert loaded is not None, problems
-    return [p for p in problems if p.check == "metrics"]
+    return [p for p in problems if p.check == "promql/metrics"]
 
 
 def line_of(path: Path, needle: str) -> int:

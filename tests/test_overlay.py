@@ -106,7 +106,7 @@ def test_bad_set_names_the_argument(arg, message):
     with pytest.raises(SpecError) as err:
         apply_set(BASE, arg, {})
     (problem,) = err.value.problems
-    assert problem.file == f"--set {arg}" and problem.check == "overlay"
+    assert problem.file == f"--set {arg}" and problem.check == "spec/overlay"
     assert message in problem.message
 
 
@@ -146,7 +146,7 @@ def test_problems_point_into_the_overlay_file(tmp_path):
 
 def test_check_problems_point_at_the_set_argument():
     _, problems = load_and_check(SPEC, sets=["alerts[ApiDown].target=ap"])
-    (p,) = [p for p in problems if p.check == "unknown-reference"]
+    (p,) = [p for p in problems if p.check == "names/references"]
     assert p.file == "--set alerts[ApiDown].target=ap" and p.line == 0
     assert "unknown target 'ap' (did you mean 'api'?)" in p.message
 

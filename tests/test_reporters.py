@@ -26,9 +26,9 @@ ANNOTATION = re.compile(
 )
 
 NASTY = [
-    Problem("specs/a,b:c.yaml", 12, 7, "metrics", Severity.WARNING, "50% of\r\nlines: a, b :: c %0A"),
-    Problem("specs/specs.yaml", 3, 0, "spec", Severity.ERROR, "plain"),
-    Problem("generated/alerts.yml", 0, 0, "drift", Severity.INFO, "stale: run `sfmon generate`"),
+    Problem("specs/a,b:c.yaml", 12, 7, "promql/metrics", Severity.WARNING, "50% of\r\nlines: a, b :: c %0A"),
+    Problem("specs/specs.yaml", 3, 0, "spec/load", Severity.ERROR, "plain"),
+    Problem("generated/alerts.yml", 0, 0, "write/drift", Severity.INFO, "stale: run `sfmon generate`"),
 ]
 
 
@@ -52,9 +52,9 @@ def test_github_lines_match_the_grammar_and_round_trip():
         assert unescape(title) == f"sfmon {p.check}"
         assert (int(ln or 0), int(col or 0)) == (p.line, p.column if p.line else 0)
     assert lines[0] == (
-        "::warning file=specs/a%2Cb%3Ac.yaml,line=12,col=7,title=sfmon metrics::50%25 of%0D%0Alines: a, b :: c %250A"
+        "::warning file=specs/a%2Cb%3Ac.yaml,line=12,col=7,title=sfmon promql/metrics::50%25 of%0D%0Alines: a, b :: c %250A"
     )
-    assert lines[2] == "::notice file=generated/alerts.yml,title=sfmon drift::stale: run `sfmon generate`"
+    assert lines[2] == "::notice file=generated/alerts.yml,title=sfmon write/drift::stale: run `sfmon generate`"
 
 
 def test_json_is_one_object_per_problem():
@@ -74,14 +74,14 @@ def test_json_is_one_object_per_problem():
 
 def test_text_colours_only_the_severity_when_asked():
     plain = reporters.text(NASTY[1:])
-    assert plain == "specs/specs.yaml:3:1: error: plain [spec]\ngenerated/alerts.yml: info: stale: run `sfmon generate` [drift]"
+    assert plain == "specs/specs.yaml:3:1: error: plain [spec/load]\ngenerated/alerts.yml: info: stale: run `sfmon generate` [write/drift]"
     coloured = reporters.text(NASTY[1:2], colour=True)
-    assert coloured == "specs/specs.yaml:3:1: \033[31merror\033[0m: plain [spec]"
+    assert coloured == "specs/specs.yaml:3:1: \033[31merror\033[0m: plain [spec/load]"
 
 
 def test_text_neutralises_control_characters_and_indents_continuations():
-    evil = Problem("f.yaml", 1, 2, "spec", Severity.ERROR, "first\r\nsecond \x1b[32mok\x1b[0m\rthird")
-    assert reporters.text([evil]) == "f.yaml:1:2: error: first\n    second \\x1b[32mok\\x1b[0m\\rthird [spec]"
+    evil = Problem("f.yaml", 1, 2, "spec/load", Severity.ERROR, "first\r\nsecond \x1b[32mok\x1b[0m\rthird")
+    assert reporters.text([evil]) == "f.yaml:1:2: error: first\n    second \\x1b[32mok\\x1b[0m\\rthird [spec/load]"
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_cli_json_format_is_parseable_and_text_has_no_colour_in_a_pipe(tmp_path)
     spec = _spec_with_problems(tmp_path)
     result = run_sfmon("generate", "--spec", str(spec), "--format", "json")
     objects = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(o["check"], o["severity"]) for o in objects] == [("metrics", "warning"), ("unknown-reference", "error")]
+    assert [(o["check"], o["severity"]) for o in objects] == [("promql/metrics", "warning"), ("names/references", "error")]
     assert all(o["file"] == str(spec) and o["line"] > 0 and o["column"] > 0 for o in objects)
     text = run_sfmon("generate", "--spec", str(spec))
     assert "\033" not in text.stdout and "warning: alerts[7].numerator" in text.stdout

@@ -47,7 +47,7 @@ def test_one_amtool_run_per_case_with_receivers_in_amtool_order(tmp_path):
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
-    runs = [r for r in proof_runs(tmp_path, "generated") if r.check == "amtool-routes"]
+    runs = [r for r in proof_runs(tmp_path, "generated") if r.check == "amtool/routes"]
     assert len(runs) == 10
     assert runs[0].args[:5] == ("amtool", "config", "routes", "test", "--config.file=alertmanager.yml")
     assert runs[0].args[5] == "--verify.receivers=pagerduty,ops-slack,ops-email,ops-webhook"
@@ -61,7 +61,7 @@ def test_amtool_mismatch_names_the_case_and_both_receiver_lists(amtool, promtool
         '    receivers:\n      - "pagerduty"\n      - "ops-slack"\n      - "ops-email"\n      - "ops-webhook"\n  - name: "HighErrorRate"',
         '    receivers:\n      - "pagerduty"\n      - "ops-email"\n  - name: "HighErrorRate"',
     )
-    problems = [p for p in validate_files(files, "generated") if p.check == "amtool-routes"]
+    problems = [p for p in validate_files(files, "generated") if p.check == "amtool/routes"]
     assert len(problems) == 1, problems
     (p,) = problems
     assert p.file == f"generated/{ROUTE_TESTS}" and p.line > 0
@@ -73,7 +73,7 @@ def test_amtool_mismatch_names_the_case_and_both_receiver_lists(amtool, promtool
 
 def test_wrong_route_expectation_is_a_spec_error(tmp_path):
     spec = edited(tmp_path, ("- {alert: SlowQueries, receivers: [ops-slack, ops-email, ops-webhook]}", "- {alert: SlowQueries, receivers: [pagerduty, ops-slack]}"))
-    (p,) = problems_of(spec, "routing-test")
+    (p,) = problems_of(spec, "routing/tests")
     assert p.severity is Severity.ERROR and p.line > 0
     assert p.message.startswith("routing.tests[6]: route test \"SlowQueries\"")
     assert "expected receivers ops-slack, pagerduty; the routing tree sends it to ops-slack, ops-email, ops-webhook" in p.message
@@ -81,7 +81,7 @@ def test_wrong_route_expectation_is_a_spec_error(tmp_path):
 
 def test_unknown_alert_and_receiver_in_route_tests(tmp_path):
     spec = edited(tmp_path, ("- {alert: RedisDown, receivers: [pagerduty,", "- {alert: RedisDwn, receivers: [pagerdut,"))
-    messages = [p.message for p in problems_of(spec, "routing-test")]
+    messages = [p.message for p in problems_of(spec, "routing/tests")]
     assert "routing.tests[3].alert: unknown alert 'RedisDwn' (did you mean 'RedisDown'?)" in messages
     assert "routing.tests[3].receivers[0]: unknown receiver 'pagerdut' (did you mean 'pagerduty'?)" in messages
 
@@ -92,15 +92,15 @@ def test_route_test_needs_alert_or_labels():
 
 
 def test_inhibition_cases(tmp_path):
-    assert problems_of(SPEC, "routing-test") == []
+    assert problems_of(SPEC, "routing/tests") == []
     # Without `equal: [job]`, a critical anywhere mutes every warning: the second case fails.
     spec = edited(tmp_path, ("target: {severity: warning}, equal: [job]}", "target: {severity: warning}}"))
-    (p,) = problems_of(spec, "routing-test")
+    (p,) = problems_of(spec, "routing/tests")
     assert p.message.startswith('routing.inhibit_tests[1]: inhibition test "but not the warnings of another job"')
     assert "not to be muted, but routing.inhibit[0] mutes it" in p.message
     # Without the rule, the first case fails.
     spec = edited(tmp_path, ("  inhibit:\n    - {source: {severity: critical}, target: {severity: warning}, equal: [job]}\n", ""))
-    (p,) = problems_of(spec, "routing-test")
+    (p,) = problems_of(spec, "routing/tests")
     assert p.message.startswith('routing.inhibit_tests[0]: inhibition test "a critical alert mutes the warnings of its job"')
     assert "but no inhibit rule does" in p.message
 
@@ -115,7 +115,7 @@ def test_validate_runs_route_tests_with_amtool(promtool, amtool):
 
 
 def test_default_spec_routes_every_alert_and_uses_every_receiver():
-    assert problems_of(SPEC, "alert-routing") == []
+    assert problems_of(SPEC, "routing/alerts") == []
 
 
 def test_alert_reaching_only_a_receiver_without_integration(tmp_path):
@@ -124,7 +124,7 @@ def test_alert_reaching_only_a_receiver_without_integration(tmp_path):
         ("  - name: ops-webhook\n", "  - name: blackhole\n  - name: ops-webhook\n"),
         ("    - {match: {severity: warning}, notify: [ops-slack], continue: true}\n", "    - {match: {alertname: SlowQueries}, notify: [blackhole]}\n    - {match: {severity: warning}, notify: [ops-slack], continue: true}\n"),
     )
-    problems = problems_of(spec, "alert-routing")
+    problems = problems_of(spec, "routing/alerts")
     (p,) = problems
     assert p.severity is Severity.ERROR
     assert "alert SlowQueries" in p.message and "reaches no receiver that delivers: it goes to blackhole" in p.message
@@ -132,7 +132,7 @@ def test_alert_reaching_only_a_receiver_without_integration(tmp_path):
 
 def test_unused_receiver_is_a_warning(tmp_path):
     spec = edited(tmp_path, ("    - {match: {}, notify: [ops-email, ops-webhook]}\n", "    - {match: {}, notify: [ops-email]}\n"))
-    problems = problems_of(spec, "alert-routing")
+    problems = problems_of(spec, "routing/alerts")
     assert [(p.severity, p.message) for p in problems] == [
         (Severity.WARNING, "receivers[3].name: receiver 'ops-webhook' is not used: no route notifies it and it is not routing.receiver")
     ]

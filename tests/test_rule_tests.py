@@ -169,7 +169,7 @@ def test_flipping_a_threshold_direction_fails_validate_naming_the_alert(tmp_path
     spec = edited(tmp_path, edit)
     got = run_sfmon("validate", "--spec", str(spec), "--out", str(tmp_path / "generated"))
     assert got.returncode == 1, got.stdout + got.stderr
-    lines = [line for line in got.stdout.splitlines() if "[promtool-test]" in line]
+    lines = [line for line in got.stdout.splitlines() if "[promtool/test]" in line]
     assert lines, got.stdout + got.stderr
     assert all(f"alert {alert}" in line for line in lines)
     assert any(f'"{alert}: {case}": expected 1 firing alert' in line for line in lines)
@@ -183,7 +183,7 @@ def test_a_wrong_expectation_reports_labels_and_annotation_differences(tmp_path,
     )
     got = run_sfmon("validate", "--spec", str(spec), "--out", "generated")
     assert got.returncode == 1
-    (line,) = [line for line in got.stdout.splitlines() if "[promtool-test]" in line]
+    (line,) = [line for line in got.stdout.splitlines() if "[promtool/test]" in line]
     assert "alert ConnectionPoolNearMax at 10m" in line
     assert 'annotation description: expected "91% of PostgreSQL connections are in use.", got "90% of PostgreSQL connections are in use."' in line
 
@@ -212,7 +212,7 @@ def test_unpredictable_annotation_drops_firing_cases_with_a_warning(tmp_path, pr
     assert note.severity is Severity.WARNING and "RedisDown" in note.message
     got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))
     assert got.returncode == 0
-    assert "[rule-tests]" in got.stdout + got.stderr
+    assert "[rules/tests]" in got.stdout + got.stderr
     assert promtool_test(promtool, tmp_path / "gen").returncode == 0
 
 
@@ -222,7 +222,7 @@ def test_user_test_needs_annotations_that_use_value(tmp_path):
     assert got.returncode == 1
     assert "alerts[8].tests[0]" in got.stdout
     assert "annotation 'description' cannot be predicted" in got.stdout
-    assert "[rule-tests]" in got.stdout
+    assert "[rules/tests]" in got.stdout
 
 
 # --- the template arithmetic matches Prometheus -------------------------------------------
@@ -282,7 +282,7 @@ def test_large_specs_run_each_alerts_tests_against_its_rule_alone(tmp_path, prom
     split = split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8"), above=0)
     assert split is not None and len(split) == 9
     parse = partial(parse_rule_test_failure, lines=name_lines(text))
-    problems = run(Run("promtool-test", ("promtool", "test", "rules", *split), f"generated/{TEST_FILE}", str(out), parse))
+    problems = run(Run("promtool/test", ("promtool", "test", "rules", *split), f"generated/{TEST_FILE}", str(out), parse))
     assert len(problems) == 2
     assert all(p.message.startswith("alert ConnectionPoolNearMax at 10m in rule test") and p.line > 0 for p in problems)
 

@@ -1,16 +1,30 @@
 """Semantic checks of a parsed spec: one module per check, registered in CHECKS.
 
-A check is a module with `ID` (its name in reports) and `check(ctx) -> Iterable[Problem]`.
+A check is a module with `check(ctx) -> Iterable[Problem]`. Its id in reports is its module
+name with the first `_` read as `/` and any other as `-` (`routing_receivers.py` reports
+as `routing/receivers`), so an id always tells which file to open.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from importlib import import_module
 from typing import Any, Sequence
 
 from sfmon.model import Spec
 from sfmon.problems import Problem, Severity, hint  # noqa: F401  (checks import hint from here)
 from sfmon.spec.sourcemap import SourceMap, dotted
+
+# In the order they run; each name is a module of this package.
+CHECKS = ("names_unique", "names_references", "routing_receivers", "promql_metrics", "rules_tests", "routing_tests", "routing_alerts")
+
+ACKNOWLEDGE = "spec/acknowledge"  # the id of problems with the spec's own `acknowledge` list
+
+
+def check_id(module_name: str) -> str:
+    area, _, rest = module_name.rpartition(".")[2].partition("_")
+    return f"{area}/{rest.replace('_', '-')}" if rest else area
 
 
 @dataclass
@@ -26,14 +40,88 @@ class Context:
 
 
 def _registry() -> list[Any]:
-    from sfmon.checks import alert_routing, duplicates, metrics, references, routes, routing_tests, rule_tests
+    return [import_module(f"{__name__}.{name}") for name in CHECKS]
 
-    return [duplicates, references, routes, metrics, rule_tests, routing_tests, alert_routing]
+
+def ids() -> list[str]:
+    return [check_id(name) for name in CHECKS]
 
 
 def run_checks(ctx: Context) -> list[Problem]:
     problems: list[Problem] = []
     for module in _registry():
-        ctx.check_id = module.ID
+        ctx.check_id = check_id(module.__name__)
         problems.extend(module.check(ctx))
-    return sorted(problems)
+    return sorted(_acknowledged(ctx, problems))
+
+
+# --- acknowledgements ---------------------------------------------------------------------
+
+_STEP = re.compile(r"\.?([A-Za-z_][\w-]*)|\[([^\]]*)\]")
+
+
+def _where(ctx: Context, where: str) -> str | None:
+    """`where` as the problems spell their path (`alerts[3].expr`), or None if it names
+    nothing in the spec. A `[name]` step picks the list item with that name or uid."""
+    out, node, pos = "", ctx.data, 0
+    while pos < len(where):
+        m = _STEP.match(where, pos)
+        key, step = (m.group(1), m.group(2)) if m else (None, None)
+        if m is None or (key is not None and m.group(0).startswith(".") != bool(out)):
+            return None  # a key is dotted, except the first
+        pos = m.end()
+        if key is not None:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node, out = node[key], f"{out}.{key}" if out else key
+            continue
+        if not isinstance(node, list):
+            return None
+        index = int(step) if step.isdigit() else next(
+            (i for i, item in enumerate(node) if isinstance(item, dict) and step in (item.get("name"), item.get("uid"))), None
+        )
+        if index is None or index >= len(node):
+            return None
+        node, out = node[index], f"{out}[{index}]"
+    return out or None
+
+
+def _under(problem: Problem, path: str) -> bool:
+    """Whether the problem is at `path` or below it: Context.problem starts every message
+    with the dotted path of its location."""
+    return problem.message.startswith(path) and problem.message[len(path) : len(path) + 1] in (":", ".", "[")
+
+
+def _acknowledged(ctx: Context, problems: list[Problem]) -> list[Problem]:
+    """Mark the warnings the spec acknowledges; report acknowledgements that try to hide an
+    error, name no check, or match nothing (stale: the warning they were written for is gone)."""
+    known = ids()
+    out = list(problems)
+    ctx.check_id = ACKNOWLEDGE
+    for i, ack in enumerate(ctx.spec.acknowledge):
+        if ack.check not in known:
+            out.append(ctx.problem(("acknowledge", i, "check"), f"unknown check {ack.check!r}" + hint(ack.check, known)))
+            continue
+        path = _where(ctx, ack.where) if ack.where is not None else ""
+        if path is None:
+            out.append(
+                ctx.problem(("acknowledge", i, "where"), f"stale: {ack.where} names nothing in the spec", Severity.WARNING)
+            )
+            continue
+        matched = [j for j, p in enumerate(out) if p.check == ack.check and (not path or _under(p, path))]
+        for j in matched:
+            if out[j].severity == Severity.WARNING:
+                out[j] = replace(out[j], acknowledged=ack.reason)
+            elif out[j].severity >= Severity.ERROR:
+                p = out[j]
+                out.append(ctx.problem(("acknowledge", i), f"an error cannot be acknowledged, fix it: {p.location()}: {p.message}"))
+        if not matched:
+            at = f" at {ack.where}" if ack.where else ""
+            out.append(
+                ctx.problem(
+                    ("acknowledge", i),
+                    f"stale: no {ack.check} warning{at} to acknowledge; remove this entry",
+                    Severity.WARNING,
+                )
+            )
+    return out

@@ -13,8 +13,6 @@ from sfmon.checks import Context, hint
 from sfmon.problems import Problem
 from sfmon.derive.route_cases import case_name, route_cases
 
-ID = "routing-test"
-
 
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec

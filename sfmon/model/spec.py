@@ -20,6 +20,16 @@ class Images(StrictModel):
 
 
 
+class Acknowledgement(StrictModel):
+    check: NonEmpty = Field(description="the check id whose warning is accepted, e.g. promql/metrics")
+    where: NonEmpty | None = Field(
+        default=None,
+        description="only the warnings at or below this path, e.g. alerts[HighErrorRate] or alerts[3].expr; "
+        "omitted: every warning of the check",
+    )
+    reason: NonEmpty = Field(description="why the warning is accepted, shown wherever it is reported")
+
+
 class Spec(StrictModel):
     version: Literal[1]
     project: Slug
@@ -33,3 +43,6 @@ class Spec(StrictModel):
     dashboards: list[Dashboard] = Field(default_factory=list)
     grafana: Grafana
     images: Images = Field(default_factory=Images)
+    acknowledge: list[Acknowledgement] = Field(
+        default_factory=list, description="warnings reviewed and accepted; an error cannot be acknowledged"
+    )

@@ -101,7 +101,7 @@ def render(spec: Spec, templates: Path | None = None) -> dict[str, str]:
         return _render(spec, templates)
     except jinja2.TemplateError as exc:
         name, line = _template_position(exc, templates)
-        raise RenderError([Problem(name, line, 1 if line else 0, "template", Severity.ERROR, str(exc))]) from None
+        raise RenderError([Problem(name, line, 1 if line else 0, "render/template", Severity.ERROR, str(exc))]) from None
 
 
 def _template_position(exc: Exception, templates: Path | None) -> tuple[str, int]:

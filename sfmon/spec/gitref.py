@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 TIMEOUT = 60
+CHECK = "spec/gitref"  # the check id of a ref or path git cannot show
 
 
 class GitMissing(Exception):

@@ -16,7 +16,7 @@ from sfmon.problems import Problem, Severity, SpecError, hint
 from sfmon.spec.introspect import allowed_keys
 from sfmon.spec.sourcemap import SourceMap, dotted
 
-CHECK = "spec"
+CHECK = "spec/load"
 MAX_BYTES = 64 * 1024 * 1024  # a spec this large is a mistake, not an organisation
 MAX_NODES = 2_000_000  # expanded size; stops alias bombs before pydantic walks them
 MAX_ALIAS_GROWTH = 100_000  # nodes that aliases may add on top of what is written

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 from sfmon.problems import Problem, Severity, SpecError
 from sfmon.spec.sourcemap import SourceMap
 
-CHECK = "overlay"
+CHECK = "spec/overlay"
 NAME_KEYS = ("name", "uid")
 
 Path = tuple  # of str (mapping keys) and int (list indexes)

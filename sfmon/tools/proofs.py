@@ -39,10 +39,10 @@ def proof_runs(workdir: Path, label: str) -> list[Run]:
         if split is None:
             chunks = chunk_rule_tests(workdir, text, os.cpu_count() or 1)
             for tests_file in chunks or [RULE_TESTS]:
-                runs.append(Run("promtool-test", ("promtool", "test", "rules", tests_file), file, w, parse))
+                runs.append(Run("promtool/test", ("promtool", "test", "rules", tests_file), file, w, parse))
         else:
             for i in range(0, len(split), ALERTS_PER_RUN):
-                runs.append(Run("promtool-test", ("promtool", "test", "rules", *split[i : i + ALERTS_PER_RUN]), file, w, parse))
+                runs.append(Run("promtool/test", ("promtool", "test", "rules", *split[i : i + ALERTS_PER_RUN]), file, w, parse))
     route_tests = workdir / ROUTE_TESTS
     if route_tests.is_file():
         runs += route_runs(workdir, label, route_tests.read_text(encoding="utf-8"))
@@ -256,7 +256,7 @@ def route_runs(workdir: Path, label: str, text: str) -> list[Run]:
         )
         name = str(case.get("name", ""))
         parse = partial(parse_route_failure, name=name, labels=labels, expected=expected, ours=ours, line=lines.get(name, 0))
-        runs.append(Run("amtool-routes", args, f"{label}/{ROUTE_TESTS}", str(workdir), parse))
+        runs.append(Run("amtool/routes", args, f"{label}/{ROUTE_TESTS}", str(workdir), parse))
     return runs
 
 

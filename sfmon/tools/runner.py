@@ -117,7 +117,7 @@ def standard_runs(workdir: Path, label: str) -> list[Run]:
     """The checks every render gets: config, rules, Alertmanager config."""
     w = str(workdir)
     return [
-        Run("promtool-config", ("promtool", "check", "config", "prometheus.yml"), f"{label}/prometheus.yml", w),
-        Run("promtool-rules", ("promtool", "check", "rules", "alerts.yml"), f"{label}/alerts.yml", w),
-        Run("amtool-config", ("amtool", "check-config", "alertmanager.yml"), f"{label}/alertmanager.yml", w),
+        Run("promtool/config", ("promtool", "check", "config", "prometheus.yml"), f"{label}/prometheus.yml", w),
+        Run("promtool/rules", ("promtool", "check", "rules", "alerts.yml"), f"{label}/alerts.yml", w),
+        Run("amtool/config", ("amtool", "check-config", "alertmanager.yml"), f"{label}/alertmanager.yml", w),
     ]

@@ -54,7 +54,7 @@ def web_config_runs(workdir: Path, label: str) -> list[Run]:
     for name in WEB_CONFIGS:
         if (workdir / name).is_file():
             args = ("promtool", "check", "web-config", name)
-            runs.append(Run("promtool-web-config", args, f"{label}/{name}", str(workdir), _parse))
+            runs.append(Run("promtool/web-config", args, f"{label}/{name}", str(workdir), _parse))
     return runs
 
 

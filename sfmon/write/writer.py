@@ -15,13 +15,18 @@ import errno
 import fcntl
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from sfmon.problems import Problem, Severity
+
 MANIFEST = ".sfmon-manifest"
 _STAGING = ".sfmon-staging-"
+DRIFT = "write/drift"  # check ids of the problems this module reports
+FAILED = "write/failed"
 
 
 class NotOwned(Exception):
@@ -101,6 +106,38 @@ def unified_diff(out: Path, files: dict[str, str], changes: Changes) -> str:
             )
         )
     return "".join(c if c.endswith("\n") else c + "\n\\ No newline at end of file\n" for c in chunks)
+
+
+def drift_problems(out: Path, changes: Changes) -> list[Problem]:
+    """One error per output file that differs from the render, for machine formats."""
+    return [
+        Problem(f"{out}/{rel}", 0, 0, DRIFT, Severity.ERROR, f"{what}: run `sfmon generate` and commit the result")
+        for what, rels in (("missing", changes.added), ("stale", changes.changed), ("no longer generated", changes.removed))
+        for rel in rels
+    ]
+
+
+def failure_problems(out: Path, exc: NotOwned | OSError) -> list[Problem]:
+    """Why `write` refused or failed; it raises before the swap, so `out` is as it was."""
+    why = str(exc) if isinstance(exc, NotOwned) else f"cannot write: {exc.strerror or exc}"
+    return [Problem(str(out), 0, 0, FAILED, Severity.ERROR, f"{why}; {out}/ is unchanged")]
+
+
+def write_file(path: Path, text: str) -> None:
+    """Replace one file atomically: readers see the old content or the new, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
 
 
 def _read(path: Path) -> str:

@@ -7,8 +7,6 @@ from typing import Iterator
 from sfmon.checks import Context, hint
 from sfmon.problems import Problem
 
-ID = "unknown-reference"
-
 
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec

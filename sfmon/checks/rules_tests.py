@@ -9,8 +9,6 @@ from sfmon.checks import Context
 from sfmon.problems import Problem
 from sfmon.derive.rule_tests import rule_tests
 
-ID = "rule-tests"
-
 
 def check(ctx: Context) -> Iterator[Problem]:
     for note in rule_tests(ctx.spec).notes:

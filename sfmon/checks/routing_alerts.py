@@ -10,8 +10,6 @@ from sfmon.checks import Context
 from sfmon.problems import Problem, Severity
 from sfmon.derive.route_cases import alert_labels, case_name
 
-ID = "alert-routing"
-
 
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec

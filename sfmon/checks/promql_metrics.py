@@ -16,8 +16,6 @@ from typing import Any, Iterable, Iterator
 from sfmon.checks import Context
 from sfmon.problems import Problem, Severity
 
-ID = "metrics"
-
 # Series every Prometheus has without any exporter: per-scrape series and the alert state.
 BUILTIN_SERIES = frozenset(
     {

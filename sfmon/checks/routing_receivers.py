@@ -7,8 +7,6 @@ from typing import Iterator
 from sfmon.checks import Context
 from sfmon.problems import Problem
 
-ID = "routing"
-
 
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec

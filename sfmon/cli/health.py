@@ -9,7 +9,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from sfmon.cli import EPILOG, EXIT_PROBLEMS, OverlayOpt, SetOpt, SpecOpt, _load, _render, app
+from sfmon.cli import output
+from sfmon.cli.options import EXIT_PROBLEMS, TEXT, Format, OverlayOpt, SetOpt, SpecOpt, examples
+
+EPILOG = examples(
+    "sfmon health",
+    "sfmon health --overlay staging.yaml --format json",
+    "sfmon health --prometheus-url http://localhost:9090 --alertmanager-url http://localhost:9093",
+    note="Statuses: ok; fail (exit 1); skip (not checked: Grafana not reachable or not configured).",
+)
 
 
 class HealthFormat(str, Enum):
@@ -17,13 +25,7 @@ class HealthFormat(str, Enum):
     json = "json"
 
 
-@app.command(
-    epilog="Examples:\n\n  sfmon health\n\n"
-    "  sfmon health --overlay staging.yaml --format json\n\n"
-    "  sfmon health --prometheus-url http://localhost:9090 --alertmanager-url http://localhost:9093\n\n"
-    "Statuses: ok; fail (exit 1); skip (not checked: Grafana not reachable or not configured).\n\n" + EPILOG,
-)
-def health(
+def command(
     spec: SpecOpt = Path("specs/specs.yaml"),
     overlay: OverlayOpt = None,
     set_: SetOpt = None,
@@ -45,11 +47,10 @@ def health(
     """Check the running stack against the spec: Prometheus, its targets and rules, Alertmanager
     and its config, Grafana, each target's health and metrics. Exit 1 if any check fails."""
     from sfmon.tools import health as h
-    from sfmon.cli import Format
 
-    problems_fmt = Format.json if fmt is HealthFormat.json else Format.text
-    loaded = _load(spec, problems_fmt, overlay, set_)
-    files = _render(loaded, None, problems_fmt)
+    problems_fmt = Format("json") if fmt is HealthFormat.json else TEXT
+    loaded = output.load(spec, problems_fmt, overlay, set_)
+    files = output.render(loaded, None, problems_fmt)
     auth = None
     if user:
         if password_file is None:

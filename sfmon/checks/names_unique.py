@@ -7,8 +7,6 @@ from typing import Any, Iterable, Iterator
 from sfmon.checks import Context
 from sfmon.problems import Problem
 
-ID = "duplicate-name"
-
 
 def _dupes(ctx: Context, items: Iterable[tuple[tuple, str]], what: str) -> Iterator[Problem]:
     seen: dict[str, tuple] = {}

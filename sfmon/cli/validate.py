@@ -1,0 +1,39 @@
+"""`sfmon validate`: the spec's checks, then the rendered files with promtool and amtool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sfmon.cli import output
+from sfmon.cli.options import EXIT_PROBLEMS, EXIT_TOOL_MISSING, TEXT, FormatOpt, OutOpt, OverlayOpt, SetOpt, SpecOpt, TemplatesOpt, examples
+
+EPILOG = examples("sfmon validate", "sfmon validate --format github   # annotations on a pull request")
+
+
+def command(
+    spec: SpecOpt = Path("specs/specs.yaml"),
+    out: OutOpt = Path("generated"),
+    fmt: FormatOpt = TEXT,
+    templates: TemplatesOpt = None,
+    overlay: OverlayOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Check the spec, then the rendered files with promtool and amtool (rule and route tests too)."""
+    from sfmon.problems import has_errors
+    from sfmon.tools.runner import ToolMissing
+    from sfmon.tools.validate import validate_files
+
+    loaded = output.load(spec, fmt, overlay, set_)
+    files = output.render(loaded, templates, fmt)
+    try:
+        problems = validate_files(files, str(out))
+    except ToolMissing as exc:
+        raise output.error(str(exc), EXIT_TOOL_MISSING)
+    output.report(problems, fmt)
+    if has_errors(problems):
+        raise typer.Exit(EXIT_PROBLEMS)
+    from sfmon.tools.proofs import proof_summary
+
+    output.info(f"ok: {spec} is valid; promtool and amtool accept every rendered file; passed {proof_summary(files)}", fmt)

@@ -5,8 +5,8 @@ queries are parsed with promql-parser. Dashboard variables are replaced by their
 `sample` value and Grafana's `$__rate_interval`-style globals by a fixed value first, as
 Grafana would before sending the query. A syntax error is an error; a metric name that
 no catalog declares is a warning with the nearest known name, placed on the alert field
-that names it (the kind's `selectors()`). A spec without catalogs
-gets no name warnings: there is nothing to check against.
+that names it (the kind's `selectors()`). A spec without catalogs gets no name warnings:
+there is nothing to check against.
 """
 
 from __future__ import annotations

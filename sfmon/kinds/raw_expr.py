@@ -28,9 +28,6 @@ class RawExpr(AlertBase):
             raise ValueError(f"PromQL syntax error in alert {name!r}: {detail}" if name else str(exc)) from None
         return value.strip()
 
-    def expr(self) -> str:
-        return self.promql
-
     def rules(self) -> list[Rule]:
         return [self.alerting_rule(self.promql)]
 

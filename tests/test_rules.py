@@ -177,3 +177,19 @@ def test_group_interval_and_limit_are_written_when_set(tmp_path, promtool):
         {"alert": "NoneUp", "expr": "job:up:sum == 0", "for": "1m", "labels": {"severity": "info"}, "annotations": {"summary": "s"}},
     ]
     assert set(plain) == {"name", "rules"}
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_selectors_name_every_metric_the_rules_read(path):
+    """So the metrics check can place every unknown name on a field, never on the alert."""
+    import promql_parser
+
+    from sfmon.checks.metrics import metric_names
+
+    for alert in load(path).spec.alerts:
+        read = {n for r in alert.rules() for n in metric_names(promql_parser.parse(r.expr))}
+        named = set()
+        for value in alert.selectors().values():
+            for text in value if isinstance(value, list) else [value]:
+                named.update(metric_names(promql_parser.parse(text)))
+        assert read == named, alert.name

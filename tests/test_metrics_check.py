@@ -173,3 +173,47 @@ def test_warnings_are_printed_but_generate_and_validate_exit_zero(tmp_path, prom
         assert result.returncode == 0, result.stdout + result.stderr
         assert expected in result.stdout
     assert (out / "alerts.yml").is_file()
+
+
+# One alert per kind, each with one misspelt metric (`@` marks its field's value): the warning
+# is placed on the field that names it (an item of a list field), found through selectors().
+MISSPELT = {
+    "target_down": "{name: X, kind: target_down, target: api, metric: @up_api, severity: info, summary: s}",
+    "error_ratio errors": "{name: X, kind: error_ratio, target: api, errors: @'http_request_total{status=~\"5..\"}', total: http_requests_total, above: 5%, severity: info, summary: s}",
+    "error_ratio total": "{name: X, kind: error_ratio, target: api, errors: 'http_requests_total{status=~\"5..\"}', total: @http_request_total, above: 5%, severity: info, summary: s}",
+    "latency_quantile": "{name: X, kind: latency_quantile, target: api, histogram: @http_request_duration_secs, above: 1s, severity: info, summary: s}",
+    "slow_events": "{name: X, kind: slow_events, target: api, histogram: @db_query_duration_mss, unit: milliseconds, slower_than: 1s, above: 5, severity: info, summary: s}",
+    "ratio numerator": "{name: X, kind: ratio, target: api, numerator: @cache_hit_total, denominator: [cache_hits_total, cache_misses_total], below: 70%, severity: info, summary: s}",
+    "ratio denominator": "{name: X, kind: ratio, target: api, numerator: cache_hits_total, denominator: [cache_hits_total, @cache_miss_total], below: 70%, severity: info, summary: s}",
+    "threshold": "{name: X, kind: threshold, target: api, metric: @process_memory_mbb, above: 512, severity: info, summary: s}",
+    "expr": "{name: X, kind: expr, expr: @'sum(http_request_total) > 1', severity: info, summary: s}",
+}
+PLACED = {  # message prefix and the metric as the rule reads it
+    "target_down": ("alerts[5].metric", "up_api"),
+    "error_ratio errors": ("alerts[5].errors", "http_request_total"),
+    "error_ratio total": ("alerts[5].total", "http_request_total"),
+    "latency_quantile": ("alerts[5].histogram", "http_request_duration_secs_bucket"),
+    "slow_events": ("alerts[5].histogram", "db_query_duration_mss_bucket"),
+    "ratio numerator": ("alerts[5].numerator", "cache_hit_total"),
+    "ratio denominator": ("alerts[5].denominator[1]", "cache_miss_total"),
+    "threshold": ("alerts[5].metric", "process_memory_mbb"),
+    "expr": ("alerts[5].expr", "http_request_total"),
+}
+
+
+@pytest.mark.parametrize("case", list(MISSPELT))
+def test_each_kind_places_an_unknown_metric_on_its_field(tmp_path, case):
+    line = "  - " + MISSPELT[case]
+    column = line.index("@") + 1
+    spec = edited(tmp_path, ("  # --- warning: look", line.replace("@", "") + "\n  # --- warning: look"))
+    [p] = metric_problems(spec)
+    where, metric = PLACED[case]
+    assert p.severity is Severity.WARNING
+    assert (p.line, p.column) == (line_of(spec, "name: X, kind:"), column)
+    assert p.message.startswith(f"{where}: metric {metric!r} in alert 'X' is not in any catalog")
+
+
+def test_a_metric_misspelt_in_two_fields_is_placed_on_both(tmp_path):
+    line = "  - {name: X, kind: error_ratio, target: api, errors: 'http_request_total{status=~\"5..\"}', total: http_request_total, above: 5%, severity: info, summary: s}"
+    spec = edited(tmp_path, ("  # --- warning: look", line + "\n  # --- warning: look"))
+    assert [p.message.split(":")[0] for p in metric_problems(spec)] == ["alerts[5].errors", "alerts[5].total"]

@@ -98,10 +98,8 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
     rules = {r["alert"]: r for g in safe.load(files["alerts.yml"])["groups"] for r in g["rules"]}
     assert set(rules) == {a.name for a in spec.alerts}
     for a in spec.alerts:
-        rule = rules[a.name]
-        assert rule["expr"] == a.expr()
-        assert rule["labels"] == a.rule_labels()
-        assert rule["annotations"] == a.rule_annotations()
+        rule, want = rules[a.name], a.alert_rule()
+        assert (rule["expr"], rule["labels"], rule["annotations"]) == (want.expr, want.labels, want.annotations)
 
     am = safe.load(files["alertmanager.yml"])
     got = {r["name"]: r for r in am["receivers"]}

@@ -52,7 +52,7 @@ def test_alert_rules(case):
     assert list(rules) == [a.name for a in spec.alerts] or sorted(rules) == sorted(a.name for a in spec.alerts)
     for a in spec.alerts:
         r = rules[a.name]
-        assert r["expr"] == a.expr()
+        assert r["expr"] == a.alert_rule().expr
         assert r["labels"] == {"severity": a.severity, **a.labels}
         assert r["annotations"]["summary"] == a.summary
         assert r["annotations"].get("runbook_url", "") == a.runbook_url

@@ -76,7 +76,7 @@ def test_broken_render_is_reported_by_validate_with_file_and_line(tmp_path, prom
     tpl = tmp_path / "templates"
     shutil.copytree(default_templates(), tpl)
     alerts = (tpl / "alerts.yml.j2").read_text()
-    (tpl / "alerts.yml.j2").write_text(alerts.replace("        expr: {{ a.expr() }}", "        expr: {{ a.expr() ~ ' +' }}"))
+    (tpl / "alerts.yml.j2").write_text(alerts.replace("        expr: {{ r.expr }}", "        expr: {{ r.expr ~ ' +' }}"))
     res = run_sfmon("validate", "--templates", str(tpl))
     assert res.returncode == 1
     assert "generated/alerts.yml" in res.stdout and "promtool/rules" in res.stdout

@@ -4,8 +4,9 @@ Alert expressions (built-in kinds as rendered, raw `expr` as written) and dashbo
 queries are parsed with promql-parser. Dashboard variables are replaced by their
 `sample` value and Grafana's `$__rate_interval`-style globals by a fixed value first, as
 Grafana would before sending the query. A syntax error is an error; a metric name that
-no catalog declares is a warning with the nearest known name. A spec without catalogs
-gets no name warnings: there is nothing to check against.
+no catalog declares is a warning with the nearest known name, placed on the alert field
+that names it (the kind's `selectors()`). A spec without catalogs gets no name warnings:
+there is nothing to check against.
 """
 
 from __future__ import annotations
@@ -143,41 +144,41 @@ class _Queries:
             self.names(loc, what, metric_names(ast))
 
 
-def _alert_field(raw: Any, name: str) -> str | None:
-    """The field of a built-in alert whose selector produced `name` (histogram `x` gives `x_bucket`)."""
-    if not isinstance(raw, dict):
-        return None
-    bases = [name] + [name[: -len(s)] for s in ("_bucket", "_sum", "_count") if name.endswith(s)]
-    for key, value in raw.items():
-        texts = value if isinstance(value, list) else [value]
-        for text in texts:
-            if isinstance(text, str) and any(re.search(rf"(?<![\w:]){re.escape(b)}(?![\w:])", text) for b in bases):
-                return key
-    return None
-
-
 def _alerts(q: _Queries) -> None:
-    from sfmon.kinds import RawExpr
-
-    raws = q.ctx.data.get("alerts") or []
     for i, alert in enumerate(q.ctx.spec.alerts):
         what = f"alert {alert.name!r}"
-        if isinstance(alert, RawExpr):
-            q.run(("alerts", i, "expr"), what, alert.expr())
+        found: list[tuple[str, bool]] = []
+        for rule in alert.rules():
+            loc = ("alerts", i, *rule.loc)
+            ast = q.parse(loc, f"the expression sfmon built for {what}", rule.expr)
+            if ast is not None:
+                found += metric_names(ast)
+        # Cataloged names report nothing, so only the others are placed on the fields that
+        # name them (a parse of each selector, for the few alerts that have one).
+        unknown = {f for f in found if f[1] or f[0] not in q.known} if q.check_names else set()
+        if not unknown:
             continue
-        ast = q.parse(("alerts", i), f"the expression sfmon built for {what}", alert.expr())
-        if ast is None:
-            continue
-        raw = raws[i] if i < len(raws) else None
-        # Place each unknown name on the field it came from, not on the whole alert.
-        # Cataloged names report nothing, so only the others are placed (a regex search each).
-        by_field: dict[str, list[tuple[str, bool]]] = {}
-        for found in metric_names(ast) if q.check_names else ():
-            if not found[1] and found[0] in q.known:
-                continue
-            by_field.setdefault(_alert_field(raw, found[0]) or "name", []).append(found)
-        for key, names in by_field.items():
-            q.names(("alerts", i, key), what, names)
+        placed: set[tuple[str, bool]] = set()
+        for loc, selector in _selector_fields(alert):
+            names = [f for f in metric_names(_parsed(selector)) if f in unknown]
+            placed.update(names)
+            q.names(("alerts", i, *loc), what, names)
+        q.names(("alerts", i, "name"), what, [f for f in found if f in unknown and f not in placed])
+
+
+def _selector_fields(alert: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(location within the alert, selector) for each selector the kind names by field."""
+    for field, value in alert.selectors().items():
+        if isinstance(value, list):
+            yield from (((field, j), text) for j, text in enumerate(value))
+        else:
+            yield (field,), value
+
+
+def _parsed(selector: str) -> Any:
+    import promql_parser
+
+    return promql_parser.parse(selector)
 
 
 def _dashboards(q: _Queries) -> None:

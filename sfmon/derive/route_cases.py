@@ -29,7 +29,7 @@ def alert_labels(alert: Any) -> dict[str, str]:
     target = alert.target_name()
     if target:
         labels["job"] = target
-    for k, v in alert.rule_labels().items():
+    for k, v in alert.alert_rule().labels.items():
         try:
             labels[k] = expand(v, labels, None)
         except Unsupported:

@@ -96,10 +96,10 @@ def user_group(alert: Any, test: Any) -> Group:
     series = tuple(RawSeries(sel, values) for sel, values in test.series.items())
     check = Check(test.at.ms)
     if test.fires:
-        own = alert.rule_labels()
-        out_labels = {k: v for k, v in test.labels.items() if k not in own}
+        rule = alert.alert_rule()
+        out_labels = {k: v for k, v in test.labels.items() if k not in rule.labels}
         annotations = {}
-        for key, template in alert.rule_annotations().items():
+        for key, template in rule.annotations.items():
             if key in test.annotations:
                 continue
             try:
@@ -110,7 +110,7 @@ def user_group(alert: Any, test: Any) -> Group:
                     f"write its expected text under `annotations`"
                 ) from None
         try:
-            labels = {**expected_labels(alert, out_labels, None), **test.labels}
+            labels = {**expected_labels(rule, out_labels, None), **test.labels}
         except Unsupported as exc:
             raise Unsupported(f"test {test.name!r}: the alert's labels cannot be predicted ({exc}); list them under `labels`") from None
         expected = ExpectedAlert(dict(sorted(labels.items())), dict(sorted({**annotations, **test.annotations}.items())))

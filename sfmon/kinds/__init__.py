@@ -1,4 +1,18 @@
-"""Alert kinds: one module each; add a kind by adding a module and listing it here."""
+"""Alert kinds: one module each, listed in KINDS below.
+
+Adding things: a kind is one module holding its model (the spec fields, a subclass of
+`base.AlertBase`) and what sfmon derives from it:
+
+- `rules()`: its Prometheus rules as `rule.Rule` data, alerting and recording, in file
+  order (today one alerting rule each, `self.alerting_rule(expr)`); alerts.yml writes them;
+- `threshold()`: (op, value) in the expression's unit, drawn on panels that show the alert;
+- `rule_tests(env)`: promtool test groups just over / just under the threshold (`testgen`);
+- `selectors()`: spec field -> the selector it contributes, so a check can place a problem
+  with a metric on the field that names it.
+
+Then list it in KINDS, use it in tests/fixtures/specs/valid/full.yaml, and run
+`make update-snapshots schema docs`.
+"""
 
 from __future__ import annotations
 

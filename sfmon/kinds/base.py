@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from sfmon.kinds.rule import Rule
 from sfmon.model.base import AlertName, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
 from sfmon.semantics.units import DurationStr, PositiveDuration
 
@@ -103,19 +104,37 @@ class AlertBase(StrictModel):
     def target_name(self) -> str | None:
         return getattr(self, "target", None)
 
-    def rule_labels(self) -> dict[str, str]:
-        return {"severity": self.severity, **self.labels}
-
-    def rule_annotations(self) -> dict[str, str]:
-        ann = {"summary": self.summary}
-        if self.description:
-            ann["description"] = self.description
-        if self.runbook_url:
-            ann["runbook_url"] = self.runbook_url
-        return {**ann, **self.annotations}
-
-    def expr(self) -> str:  # pragma: no cover - every kind overrides
+    def rules(self) -> list[Rule]:  # pragma: no cover - every kind overrides
+        """The Prometheus rules of this alert, alerting and recording, in file order."""
         raise NotImplementedError
+
+    def selectors(self) -> dict[str, str | list[str]]:  # pragma: no cover - every kind overrides
+        """Spec field -> the selector (or expression) it contributes to the rules, as the rules
+        use it (scoped to the target; a histogram's `_bucket`); a list field gives a list.
+        Checks read them to place a problem with a metric on the field that names it."""
+        raise NotImplementedError
+
+    def alerting_rule(self, expr: str) -> Rule:
+        """The rule named after the alert: `expr` with the alert's `for`, labels and annotations."""
+        annotations = {"summary": self.summary}
+        if self.description:
+            annotations["description"] = self.description
+        if self.runbook_url:
+            annotations["runbook_url"] = self.runbook_url
+        return Rule(
+            "alert",
+            self.name,
+            expr,
+            self.for_ if self.for_.ms else None,
+            {"severity": self.severity, **self.labels},
+            {**annotations, **self.annotations},
+            self.group,
+        )
+
+    def alert_rule(self) -> Rule:
+        """The alerting rule named after the alert, among its rules: what its tests expect
+        and what Alertmanager receives."""
+        return next(r for r in self.rules() if r.kind == "alert" and r.name == self.name)
 
     def threshold(self) -> tuple[str, Decimal] | None:
         """('>' or '<', value in the expression's unit) for kinds with a threshold."""

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from sfmon.kinds.base import AlertBase, Selector, compare, scoped
+from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -50,11 +51,18 @@ class ErrorRatio(AlertBase):
             f"sum by ({by}) (rate({tot}[{self.window}])) {compare('>', self.above.fraction)}"
         )
 
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.expr())]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {"errors": scoped(self.errors, self.target), "total": scoped(self.total, self.target)}
+
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.above.fraction)
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """An error share 10% over the threshold fires after `for`; 10% under stays quiet."""
+        rule = self.alert_rule()
         errors = SeriesSelector.parse(scoped(self.errors, self.target))
         total = SeriesSelector.parse(scoped(self.total, self.target))
         base = env.target_labels(self.target)
@@ -91,7 +99,7 @@ class ErrorRatio(AlertBase):
                 ev = rate(samples(err_series.segments), step, at, self.window.ms)
                 rv = rate(samples(rest_series.segments), step, at, self.window.ms)
                 den = ev + rv if shared else rv
-                check = firing_check(self, at, out, ev / den)
+                check = firing_check(rule, at, out, ev / den)
             verb = "fires" if fires else "stays quiet"
             return Group(
                 f"{self.name}: {verb} at {percent(share)} errors (above {self.above})",

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from sfmon.kinds.base import AlertBase, Selector, compare, scoped
+from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -59,6 +60,12 @@ class LatencyQuantile(AlertBase):
             f" sum by ({by}) (rate({bucket}[{self.window}]))) {compare('>', self.limit())}"
         )
 
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.expr())]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {"histogram": scoped(self.histogram, self.target, "_bucket")}
+
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.limit())
 
@@ -66,6 +73,7 @@ class LatencyQuantile(AlertBase):
         """Observations placed so the quantile is 10% over the limit (fires after `for`) or 10%
         under it (stays quiet). All observations sit in one bucket (lo, hi] with lo chosen so
         that linear interpolation lands exactly on the target: lo + (hi - lo) * q."""
+        rule = self.alert_rule()
         hist = SeriesSelector.parse(scoped(self.histogram, self.target, "_bucket"))
         labels = solve_labels(env.target_labels(self.target), hist, present=self.by)
         if labels is None:
@@ -90,7 +98,7 @@ class LatencyQuantile(AlertBase):
             if fires:
                 rates = [(float(s.label_map()["le"]), rate(samples(s.segments), step, at, self.window.ms)) for s in series]
                 value = bucket_quantile(float(str(self.quantile)), rates)  # type: ignore[arg-type]
-                check = firing_check(self, at, out, value)
+                check = firing_check(rule, at, out, value)
             verb = "fires" if fires else "stays quiet"
             q = fmt_number(self.quantile * 100)
             return Group(

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from sfmon.kinds.base import AlertBase, Selector, Threshold, compare, scoped
+from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -61,6 +62,15 @@ class Ratio(Threshold, AlertBase):
         op, value = self.threshold()
         return f"{self._term(self.numerator)} / {den} {compare(op, value)}"
 
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.expr())]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {
+            "numerator": scoped(self.numerator, self.target),
+            "denominator": [scoped(s, self.target) for s in self.denominator],
+        }
+
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.above.fraction) if self.above is not None else ("<", self.below.fraction)  # type: ignore[union-attr]
 
@@ -68,6 +78,7 @@ class Ratio(Threshold, AlertBase):
         """Series whose ratio is 10% past the threshold (fires after `for`) or 10% short of it
         (stays quiet). One series per distinct selector; the numerator's series gets value p,
         the others q, with p/q solved from how many terms each series appears in."""
+        rule = self.alert_rule()
         base = env.target_labels(self.target)
         texts = list(dict.fromkeys([self.numerator, *self.denominator]))
         sels = [SeriesSelector.parse(scoped(t, self.target)) for t in texts]
@@ -126,7 +137,7 @@ class Ratio(Threshold, AlertBase):
                 return None
             p, q = pq
             series = [make_series(s.name, lab, segment(p if i == 0 else q)) for i, (s, lab) in enumerate(zip(sels, labels))]
-            check = firing_check(self, at, out, value_of(series)) if fires else Check(at)
+            check = firing_check(rule, at, out, value_of(series)) if fires else Check(at)
             verb = "fires" if fires else "stays quiet"
             word = "above" if op == ">" else "below"
             return Group(

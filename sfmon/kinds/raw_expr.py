@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from sfmon.kinds.base import AlertBase
+from sfmon.kinds.rule import Rule
 from sfmon.model.base import Slug, check_promql
 
 
@@ -27,5 +28,8 @@ class RawExpr(AlertBase):
             raise ValueError(f"PromQL syntax error in alert {name!r}: {detail}" if name else str(exc)) from None
         return value.strip()
 
-    def expr(self) -> str:
-        return self.promql
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.promql)]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {"expr": self.promql}

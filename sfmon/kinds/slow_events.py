@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from sfmon.kinds.base import AlertBase, Selector, compare, scoped
+from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -58,6 +59,12 @@ class SlowEvents(AlertBase):
             f"sum by ({by}) (increase({fast}[{self.window}])) {compare('>', self.above)}"
         )
 
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.expr())]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {"histogram": scoped(self.histogram, self.target, "_bucket")}
+
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.above)
 
@@ -65,6 +72,7 @@ class SlowEvents(AlertBase):
         """A whole number of slow observations just over `above` in the window (ceil of 110%)
         fires after `for`; just under (floor of 90%) stays quiet. Fast observations keep
         arriving in both, so the +Inf and the `slower_than` bucket differ by the slow ones."""
+        rule = self.alert_rule()
         hist = SeriesSelector.parse(scoped(self.histogram, self.target, "_bucket"))
         labels = solve_labels(env.target_labels(self.target), hist, present=self.by)
         if labels is None:
@@ -82,7 +90,7 @@ class SlowEvents(AlertBase):
             if fires:
                 inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False)
                 inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False)
-                check = firing_check(self, at, out, inc_inf - inc_le)  # type: ignore[operator]
+                check = firing_check(rule, at, out, inc_inf - inc_le)  # type: ignore[operator]
             verb = "fires" if fires else "stays quiet"
             return Group(
                 f"{self.name}: {verb} at {count} slower than {self.slower_than} in {self.window} (above {fmt_number(self.above)})",

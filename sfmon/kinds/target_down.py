@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from sfmon.kinds.base import AlertBase
+from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import Check, Group, TestEnv, constant, firing_check, make_series, safe_groups, settle_time, steps
 from sfmon.model.base import MetricName, Slug, promql_string
 from sfmon.semantics.promql import Segment
@@ -19,12 +20,19 @@ class TargetDown(AlertBase):
     def expr(self) -> str:
         return f"{self.metric}{{job={promql_string(self.target)}}} == 0"
 
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.expr())]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {"metric": f"{self.metric}{{job={promql_string(self.target)}}}"}
+
     def threshold(self) -> tuple[str, Decimal]:
         return ("==", Decimal(0))
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """Fires once the metric has been 0 for `for`, resolves when it is back at 1; stays quiet
         while up, and while down for less than `for`."""
+        rule = self.alert_rule()
         step = env.evaluation_interval_ms
         labels = env.target_labels(self.target)
         fire_at = settle_time(env, step, 0, self.for_.ms)
@@ -41,7 +49,7 @@ class TargetDown(AlertBase):
                     self.name,
                     step,
                     (make_series(self.metric, labels, Segment(Decimal(0), Decimal(0), back), constant(1, fire_at, step)),),
-                    (firing_check(self, fire_at, out, 0.0), Check(fire_at + 2 * step)),
+                    (firing_check(rule, fire_at, out, 0.0), Check(fire_at + 2 * step)),
                 )
             yield Group(
                 f"{self.name}: stays quiet while {self.metric} is 1",

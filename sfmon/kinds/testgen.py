@@ -23,6 +23,7 @@ from sfmon.semantics.units import fmt_number, format_duration_ms
 
 if TYPE_CHECKING:  # pragma: no cover
     from sfmon.kinds.base import AlertBase
+    from sfmon.kinds.rule import Rule
 
 MINUTE = 60_000
 
@@ -111,22 +112,22 @@ class TestEnv:
 # --- expected alerts -----------------------------------------------------------------
 
 
-def expected_labels(alert: "AlertBase", out_labels: Mapping[str, str], value: float | None) -> dict[str, str]:
+def expected_labels(rule: "Rule", out_labels: Mapping[str, str], value: float | None) -> dict[str, str]:
     """The labels of the alert Prometheus raises for one output series of the expression:
     the series' labels, the rule's labels (templates expanded) and alertname."""
     labels = {k: v for k, v in out_labels.items() if k != "__name__"}
-    for k, v in alert.rule_labels().items():
+    for k, v in rule.labels.items():
         labels[k] = expand(v, out_labels, value)
-    labels["alertname"] = alert.name
+    labels["alertname"] = rule.name
     # Prometheus builds the alert's labels with a labels.Builder: an empty value removes the label.
     return dict(sorted((k, v) for k, v in labels.items() if v != ""))
 
 
-def expected_alert(alert: "AlertBase", out_labels: Mapping[str, str], value: float | None) -> ExpectedAlert:
+def expected_alert(rule: "Rule", out_labels: Mapping[str, str], value: float | None) -> ExpectedAlert:
     """`out_labels` are the series' labels as the rule sees them ($labels, with __name__ when
     the expression keeps it). Raises Unsupported when a template cannot be predicted."""
-    annotations = {k: expand(v, out_labels, value) for k, v in alert.rule_annotations().items()}
-    return ExpectedAlert(expected_labels(alert, out_labels, value), dict(sorted(annotations.items())))
+    annotations = {k: expand(v, out_labels, value) for k, v in rule.annotations.items()}
+    return ExpectedAlert(expected_labels(rule, out_labels, value), dict(sorted(annotations.items())))
 
 
 # --- timing --------------------------------------------------------------------------
@@ -396,8 +397,8 @@ def grouped(labels: Mapping[str, str], by: Sequence[str]) -> dict[str, str]:
     return {k: labels[k] for k in by if labels.get(k)}
 
 
-def firing_check(alert: "AlertBase", at_ms: int, out_labels: Mapping[str, str], value: float | None) -> Check:
-    return Check(at_ms, (expected_alert(alert, out_labels, value),))
+def firing_check(rule: "Rule", at_ms: int, out_labels: Mapping[str, str], value: float | None) -> Check:
+    return Check(at_ms, (expected_alert(rule, out_labels, value),))
 
 
 def safe_groups(env: TestEnv, alert: "AlertBase", build: Any) -> list[Group]:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from sfmon.kinds.base import AlertBase, Selector, Threshold, compare, scoped
+from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -49,12 +50,19 @@ class GaugeThreshold(Threshold, AlertBase):
         op, value = self.threshold()
         return f"{self.aggregate} by ({', '.join(self.by)}) ({inner}) {compare(op, value)}"
 
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.expr())]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {"metric": scoped(self.metric, self.target)}
+
     def threshold(self) -> tuple[str, Decimal]:
         return (">", self.above) if self.above is not None else ("<", self.below)  # type: ignore[return-value]
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """One series 10% past the threshold (fires after `for`) and 10% short of it (quiet);
         for a counter (`window`), the per-second rate is what crosses."""
+        rule = self.alert_rule()
         sel = SeriesSelector.parse(scoped(self.metric, self.target))
         labels = solve_labels(env.target_labels(self.target), sel, present=self.by)
         if labels is None:
@@ -73,7 +81,7 @@ class GaugeThreshold(Threshold, AlertBase):
             if fires:
                 xs = samples(series.segments)
                 value = rate(xs, step, at, self.window.ms) if self.window is not None else gauge(xs, step, at)
-                check = firing_check(self, at, out, value)
+                check = firing_check(rule, at, out, value)
             verb = "fires" if fires else "stays quiet"
             what = f"{self.aggregate} rate" if windowed else self.aggregate
             word = "above" if op == ">" else "below"

@@ -9,7 +9,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from sfmon.derive.rule_groups import rule_groups
 from sfmon.derive.routing_tree import flat_routes, matchers
+from sfmon.kinds.rule import RuleGroup
 from sfmon.model import Dashboard, Panel, Spec
 
 
@@ -17,11 +19,9 @@ def prometheus_view(spec: Spec) -> dict[str, Any]:
     return {"p": spec.prometheus, "targets": spec.targets, "rule_files": ["alerts.yml"]}
 
 
-def rules_view(spec: Spec) -> dict[str, Any]:
-    groups: dict[str, list[Any]] = {}
-    for alert in spec.alerts:
-        groups.setdefault(alert.group or spec.project, []).append(alert)
-    return {"groups": sorted(groups.items())}
+def rules_view(spec: Spec, groups: list[RuleGroup] | None = None) -> dict[str, Any]:
+    """`groups` is rule_groups(spec), computed here when the caller has not."""
+    return {"groups": rule_groups(spec) if groups is None else groups}
 
 
 def alertmanager_view(spec: Spec) -> dict[str, Any]:

@@ -647,7 +647,7 @@ def expected_labels(spec: Any, alert: Any) -> dict[str, str]:
     by = getattr(alert, "by", None)  # aggregating kinds keep only their `by` labels
     if by is not None:
         kept = {k: v for k, v in kept.items() if k in by}
-    return {**spec.prometheus.external_labels, **kept, **alert.rule_labels(), "alertname": alert.name}
+    return {**spec.prometheus.external_labels, **kept, **alert.alert_rule().labels, "alertname": alert.name}
 
 
 def check_notifications(spec: Any, got: list[Notification], expected: set[tuple[str, str, str]]) -> list[str]:
@@ -666,7 +666,7 @@ def check_notifications(spec: Any, got: list[Notification], expected: set[tuple[
         if alert is None:
             problems.append(f"{n.receiver}: notification for unknown alert {n.alertname!r}")
             continue
-        annotations = alert.rule_annotations()
+        annotations = alert.alert_rule().annotations
         if n.integration == "slack":
             summary = template_pattern(annotations["summary"], None)
             if not re.search(summary, n.text) or f"Runbook: {alert.runbook_url}" not in n.text:

@@ -184,7 +184,7 @@ def test_selectors_name_every_metric_the_rules_read(path):
     """So the metrics check can place every unknown name on a field, never on the alert."""
     import promql_parser
 
-    from sfmon.checks.metrics import metric_names
+    from sfmon.checks.promql_metrics import metric_names
 
     for alert in load(path).spec.alerts:
         read = {n for r in alert.rules() for n in metric_names(promql_parser.parse(r.expr))}

@@ -10,3 +10,7 @@ def default_templates() -> Path:
     here = Path(__file__).resolve().parent
     packaged = here / "templates"
     return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+# Third-party JSON Schemas (Grafana, Compose, ...), vendored with their notices.
+SCHEMAS = Path(__file__).resolve().parent / "schemas"

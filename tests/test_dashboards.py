@@ -135,3 +135,12 @@ def test_findings_point_at_the_offending_node(api_dashboard):
     assert lines[problems[0].line - 1][problems[0].column - 1 :] == "30,"
     assert lines[problems[1].line - 1][problems[1].column - 1 :].startswith('"dropdown"')
     assert all(p.check == "grafana/schema" and p.file == "d.json" for p in problems)
+
+
+def test_findings_per_dashboard_are_capped(api_dashboard):
+    dash = json.loads(api_dashboard)
+    dash["panels"] = [{**dash["panels"][1], "id": i, "gridPos": {**dash["panels"][1]["gridPos"], "h": "8u"}} for i in range(25)]
+    problems = check_dashboard(json.dumps(dash, indent=2), "d.json")
+    assert len(problems) == 21
+    assert problems[-1].message == "5 more schema findings not shown"
+    assert [p.message for p in problems[:2]] == [f"$.panels[{i}].gridPos.h: '8u' is not of type 'integer'" for i in (0, 1)]

@@ -20,7 +20,8 @@ WRAPPERS = ("__inputs", "__requires", "__elements")
 
 @functools.cache
 def validator() -> Any:
-    """Compiled once per process: reading and checking the 67 KB schema costs ~20 ms."""
+    """Built once per process: importing jsonschema takes ~0.15 s, reading and compiling
+    the 67 KB schema ~12 ms (2-core dev machine), against seconds for the promtool runs."""
     import jsonschema
 
     schema = json.loads((SCHEMAS / "grafana" / "dashboard.jsonschema.json").read_text(encoding="utf-8"))

@@ -6,6 +6,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent  # sfmon/, whatever module asks
 
+# Third-party JSON Schemas (Grafana, Compose, ...), vendored with their notices.
+SCHEMAS = PACKAGE / "schemas"
+
 
 def default_templates() -> Path:
     """Templates ship inside the wheel (sfmon/templates); in a checkout they live at the top."""

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "specs" / "specs.yaml"
 GENERATED = ROOT / "generated"
 FIXTURES = ROOT / "tests" / "fixtures"
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "sfmon" / "schemas"  # vendored third-party schemas: a clone needs nothing beside it
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,23 +1,24 @@
-"""Dashboards validate against Grafana's own dashboard JSON Schema; ids and uids are unique."""
+"""Dashboards validate against Grafana's own dashboard JSON Schema, in the tests and in
+`sfmon validate`; ids and uids are unique."""
 
 import json
+import shutil
 
 import jsonschema
 import pytest
 
 from sfmon.pipeline import load, render
+from sfmon.paths import default_templates
+from sfmon.tools.dashboards import check_dashboard, check_dashboards
 
-from conftest import FIXTURES, SCHEMAS, SPEC
+from conftest import FIXTURES, SCHEMAS, SPEC, run_sfmon
 
 SPECS = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 
 
 @pytest.fixture(scope="module")
 def validator():
-    path = SCHEMAS / "grafana" / "dashboard.jsonschema.json"
-    if not path.exists():
-        pytest.fail(f"Grafana dashboard schema missing at {path} (../shared/schemas beside the repo)")
-    schema = json.loads(path.read_text())
+    schema = json.loads((SCHEMAS / "grafana" / "dashboard.jsonschema.json").read_text())
     return jsonschema.Draft7Validator(schema)
 
 
@@ -68,3 +69,78 @@ def test_alert_threshold_shown_on_panel():
     steps = p95["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert {"value": 0.5, "color": "red"} in steps
     assert p95["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"]["mode"] == "line"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
+def test_validate_check_accepts_rendered_dashboards(spec):
+    assert check_dashboards(render(load(spec)), "generated") == []
+
+
+def test_validate_places_and_names_a_dashboard_the_schema_refuses(tmp_path):
+    tpl = tmp_path / "templates"
+    shutil.copytree(default_templates(), tpl)
+    dash = tpl / "grafana" / "dashboard.json.j2"
+    panel_grid = '"datasource": {"type": {{ ds.type }}, "uid": {{ ds.uid }}},\n     "gridPos": {"h": {{ item.grid.h }}'
+    assert panel_grid in dash.read_text()
+    dash.write_text(dash.read_text().replace(panel_grid, panel_grid.replace("item.grid.h", 'item.grid.h ~ "u"')))
+    res = run_sfmon("validate", "--templates", str(tpl))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
+    # where the first refused value sits in the file validate rendered
+    text = render(load(SPEC), tpl)["grafana/dashboards/softfactory-api.json"]
+    offset = text.index('"h": "8u"') + len('"h": ')
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)
+    first = next(i for i, p in enumerate(json.loads(text)["panels"]) if p["type"] != "row")
+    expected = (
+        f"generated/grafana/dashboards/softfactory-api.json:{line}:{column}: error: "
+        f"$.panels[{first}].gridPos.h: '8u' is not of type 'integer' [grafana/schema]"
+    )
+    assert expected in res.stdout.splitlines(), res.stdout
+    for uid in ("softfactory-api", "softfactory-cache", "softfactory-search"):
+        assert f"generated/grafana/dashboards/{uid}.json:" in res.stdout
+
+
+@pytest.fixture(scope="module")
+def api_dashboard():
+    return render(load(SPEC))["grafana/dashboards/softfactory-api.json"]
+
+
+def refused(dash: dict) -> list[str]:
+    return [f"{p.location()}: {p.message}" for p in check_dashboard(json.dumps(dash, indent=2), "d.json")]
+
+
+def test_a_panel_is_judged_as_the_kind_it_is_meant_to_be(api_dashboard):
+    """A panel is a Panel or a RowPanel (oneOf): the finding is about the branch it fits,
+    not the whole panel, and not "'row' was expected" for a timeseries with one stray key."""
+    dash = json.loads(api_dashboard)
+    row = next(i for i, p in enumerate(dash["panels"]) if p["type"] == "row")
+    series = next(i for i, p in enumerate(dash["panels"]) if p["type"] == "timeseries")
+    dash["panels"][row]["panels"] = 3
+    dash["panels"][series]["colour"] = "red"
+    found = refused(dash)
+    assert len(found) == 2, found
+    assert found[0].endswith(f"$.panels[{row}].panels: 3 is not of type 'array'"), found
+    assert found[1].endswith(f"$.panels[{series}]: Additional properties are not allowed ('colour' was unexpected)"), found
+
+
+def test_findings_point_at_the_offending_node(api_dashboard):
+    dash = json.loads(api_dashboard)
+    dash["refresh"] = 30
+    dash["templating"]["list"][0]["type"] = "dropdown"
+    text = json.dumps(dash, indent=2)
+    lines = text.splitlines()
+    problems = check_dashboard(text, "d.json")
+    assert [p.message.split(":")[0] for p in problems] == ["$.refresh", "$.templating.list[0].type"]
+    assert lines[problems[0].line - 1][problems[0].column - 1 :] == "30,"
+    assert lines[problems[1].line - 1][problems[1].column - 1 :].startswith('"dropdown"')
+    assert all(p.check == "grafana/schema" and p.file == "d.json" for p in problems)
+
+
+def test_findings_per_dashboard_are_capped(api_dashboard):
+    dash = json.loads(api_dashboard)
+    dash["panels"] = [{**dash["panels"][1], "id": i, "gridPos": {**dash["panels"][1]["gridPos"], "h": "8u"}} for i in range(25)]
+    problems = check_dashboard(json.dumps(dash, indent=2), "d.json")
+    assert len(problems) == 21
+    assert problems[-1].message == "5 more schema findings not shown"
+    assert [p.message for p in problems[:2]] == [f"$.panels[{i}].gridPos.h: '8u' is not of type 'integer'" for i in (0, 1)]

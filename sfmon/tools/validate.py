@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sfmon.problems import Problem
+from sfmon.tools.dashboards import check_dashboards
 from sfmon.tools.runner import Run, find, run, standard_runs
 
 
@@ -31,4 +32,4 @@ def validate_files(files: dict[str, str], label: str) -> list[Problem]:
             find(tool)  # fail fast (exit 3) before starting anything
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(run, runs))
-    return [p for batch in results for p in batch]
+    return [p for batch in results for p in batch] + check_dashboards(files, label)

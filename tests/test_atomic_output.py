@@ -136,9 +136,11 @@ import json, sys
 from pathlib import Path
 from sfmon.write import writer
 out, a, b = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()), json.loads(Path(sys.argv[3]).read_text())
+writer.write(out, a)
+Path(sys.argv[4]).touch()  # the first render is whole: from here on, any kill lands mid-loop
 while True:
-    writer.write(out, a)
     writer.write(out, b)
+    writer.write(out, a)
 """
 
 
@@ -159,19 +161,25 @@ def test_sigkill_at_random_moments_leaves_one_whole_render(tmp_path, renders):
     rng = random.Random(5)
     seen = set()
     deadline = time.monotonic() + 30
+    ready = tmp_path / "ready"
     for _ in range(10):
         if time.monotonic() > deadline:
             break
-        proc = subprocess.Popen([sys.executable, "-c", LOOP, str(out), *map(str, paths)], cwd=ROOT)
-        time.sleep(0.6 + rng.random() * 1.0)  # past start-up, somewhere inside the write loop
+        ready.unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, "-c", LOOP, str(out), *map(str, paths), str(ready)], cwd=ROOT)
+        # Wait for the first whole write (start-up takes seconds on a loaded machine), then
+        # kill somewhere inside the loop of writes that follows.
+        started = time.monotonic()
+        while not ready.exists() and proc.poll() is None and time.monotonic() - started < 60:
+            time.sleep(0.02)
+        time.sleep(rng.random() * 0.5)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        if not out.exists():
-            continue  # killed before its first write finished: nothing to check yet
+        assert ready.exists(), "the writer never finished its first render"
         got = state(out)
         assert got in states, "a killed write left a mix of two renders"
         seen.add(states[got])
-    assert seen, "no kill landed after the first write"
+    assert seen, "no kill landed"
 
 
 def test_pruning_keeps_the_users_files(tmp_path, renders):

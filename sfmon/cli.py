@@ -227,7 +227,7 @@ def validate(
         raise typer.Exit(EXIT_PROBLEMS)
     from sfmon.tools.proofs import proof_summary
 
-    _info(f"ok: {spec} is valid; promtool and amtool accept every rendered file; passed {proof_summary(files)}", fmt)
+    _info(f"ok: {spec} is valid; promtool and amtool accept every rendered file; passed {proof_summary(loaded.derived)}", fmt)
 
 
 # Commands that live in their own modules (sfmon/cmd_*.py) register themselves on `app`

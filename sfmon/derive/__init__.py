@@ -4,6 +4,7 @@ an earlier one rendered)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,6 @@ class Derived:
     routing_error: str | None = None
     # Room for the rule groups (derive/rule_groups.py), wired in when that module lands.
 
-    def rule_test_cases(self) -> int:
-        return self.rule_tests.cases()
-
 
 def derive(spec: Any) -> Derived:
     from sfmon.derive import routing_tree
@@ -32,6 +30,6 @@ def derive(spec: Any) -> Derived:
     tree, error = None, None
     try:
         tree = routing_tree.from_spec(spec)
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, re.error) as exc:  # re.error: a match_re Python cannot compile either
         error = str(exc)
     return Derived(rule_tests(spec), tuple(route_cases(spec)), tree, error)

@@ -29,6 +29,10 @@ class Tool:
     check: str
     argv: tuple[str, ...]
 
+    def args(self, *files: str) -> tuple[str, ...]:
+        """The argv with "{}" replaced by `files`."""
+        return tuple(x for a in self.argv for x in (files if a == "{}" else (a,)))
+
 
 @dataclass(frozen=True)
 class Mount:

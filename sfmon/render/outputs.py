@@ -23,8 +23,9 @@ View = Callable[[Spec, Derived], dict[str, Any]]
 @dataclass(frozen=True)
 class Tool:
     """How `sfmon validate` checks a file: the problems' check id and the argv, run in the
-    output directory. "{}" stands for the file's path; a run builder in sfmon.tools may add
-    arguments (the rule tests' chunks, one amtool run per route case)."""
+    output directory. An argument "{}" stands for the file's path; a run builder in
+    sfmon.tools/validate.py may add arguments (the rule tests' chunks, one amtool run per
+    route case)."""
 
     check: str
     argv: tuple[str, ...]

@@ -1,14 +1,19 @@
-"""The stages, joined: load -> parse -> check -> render. The CLI calls these; they never print or exit."""
+"""The stages, joined: load -> parse -> derive -> check -> render. The CLI calls these; they
+never print or exit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sfmon.model import Spec
 from sfmon.problems import Problem, SpecError
 from sfmon.spec.sourcemap import SourceMap
+
+if TYPE_CHECKING:
+    from sfmon.derive import Derived
 
 
 @dataclass
@@ -16,6 +21,14 @@ class Loaded:
     spec: Spec
     data: Any
     smap: SourceMap
+
+    @cached_property
+    def derived(self) -> Derived:
+        """Rule tests, route cases and the routing tree: derived once, on first use (the checks),
+        then read by render and validate. Commands that need none of it (diff) never pay for it."""
+        from sfmon.derive import derive
+
+        return derive(self.spec)
 
 
 def load(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> Loaded:
@@ -38,7 +51,7 @@ def load(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) ->
 def check(loaded: Loaded) -> list[Problem]:
     from sfmon.checks import Context, run_checks
 
-    return run_checks(Context(loaded.spec, loaded.data, loaded.smap))
+    return run_checks(Context(loaded.spec, loaded.data, loaded.smap, loaded.derived))
 
 
 def load_and_check(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> tuple[Loaded | None, list[Problem]]:
@@ -52,7 +65,7 @@ def load_and_check(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str
 def render(loaded: Loaded, templates: Path | None = None) -> dict[str, str]:
     from sfmon.render.files import render as render_files
 
-    return render_files(loaded.spec, templates)
+    return render_files(loaded.spec, loaded.derived, templates)
 
 
 def load_and_check_text(

@@ -138,8 +138,9 @@ def test_rendered_web_configs_pass_promtool_with_real_certificates(tmp_path, pro
 
 
 def test_validate_reports_a_web_config_promtool_rejects(tmp_path, promtool):
-    from sfmon.tools.standins import prepare, web_config_runs
+    from sfmon.tools.standins import prepare
     from sfmon.tools.runner import run
+    from sfmon.tools.validate import tool_runs
 
     (tmp_path / "prometheus-web.yml").write_text(
         'tls_server_config:\n  cert_file: "/run/secrets/none.crt"\n  key_file: "/run/secrets/none.key"\n'
@@ -147,7 +148,7 @@ def test_validate_reports_a_web_config_promtool_rejects(tmp_path, promtool):
         encoding="utf-8",
     )
     assert prepare(tmp_path) == ["/run/secrets/none.crt", "/run/secrets/none.key"]
-    (job,) = web_config_runs(tmp_path, "generated")
+    (job,) = tool_runs(tmp_path, "generated")
     (problem,) = run(job)
     assert problem.file == "generated/prometheus-web.yml" and problem.check == "promtool/web-config"
     assert "bcrypt" in problem.message

@@ -9,11 +9,13 @@ from ruamel.yaml import YAML
 
 from sfmon.model import RouteTest
 from sfmon.pipeline import load, load_and_check, render
-from sfmon.tools.proofs import ROUTE_TESTS, proof_runs
+from sfmon.render import outputs
 from sfmon.problems import Severity
-from sfmon.tools.validate import validate_files
+from sfmon.tools.validate import tool_runs, validate_files
 
 from conftest import SPEC, run_sfmon, edited_spec as edited
+
+ROUTE_TESTS = outputs.ROUTE_TESTS.path
 
 CRITICAL = ["pagerduty", "ops-slack", "ops-email", "ops-webhook"]
 WARNING = ["ops-slack", "ops-email", "ops-webhook"]
@@ -47,7 +49,7 @@ def test_one_amtool_run_per_case_with_receivers_in_amtool_order(tmp_path):
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
-    runs = [r for r in proof_runs(tmp_path, "generated") if r.check == "amtool/routes"]
+    runs = [r for r in tool_runs(tmp_path, "generated") if r.check == "amtool/routes"]
     assert len(runs) == 10
     assert runs[0].args[:5] == ("amtool", "config", "routes", "test", "--config.file=alertmanager.yml")
     assert runs[0].args[5] == "--verify.receivers=pagerduty,ops-slack,ops-email,ops-webhook"

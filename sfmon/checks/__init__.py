@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from importlib import import_module
 from typing import Any, Sequence
 
+from sfmon.derive import Derived
 from sfmon.model import Spec
 from sfmon.problems import Problem, Severity, hint  # noqa: F401  (checks import hint from here)
 from sfmon.spec.sourcemap import SourceMap, dotted
@@ -32,6 +33,7 @@ class Context:
     spec: Spec
     data: Any  # the raw YAML data, for field names
     smap: SourceMap
+    derived: Derived  # rule tests, route cases, routing tree: computed once, read by the checks
     check_id: str = ""
 
     def problem(self, loc: Sequence[Any], message: str, severity: Severity = Severity.ERROR, key: bool = False) -> Problem:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sfmon.derive import routing_tree
 from sfmon.semantics import routing
 from sfmon.checks import Context
 from sfmon.problems import Problem, Severity
@@ -14,9 +13,8 @@ from sfmon.derive.route_cases import alert_labels, case_name
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec
     by_name = {r.name: r for r in s.receivers}
-    try:
-        tree = routing_tree.from_spec(s)
-    except (ValueError, KeyError):
+    tree = ctx.derived.routing_tree
+    if tree is None:
         return  # routing-test reports it
     # Routing depends only on the labels the matchers name (a missing one reads as ""): one
     # walk of the tree per distinct combination, not per alert (alerts x routes grows as n^2).

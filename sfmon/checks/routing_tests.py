@@ -7,21 +7,19 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sfmon.derive import routing_tree
 from sfmon.semantics import routing
 from sfmon.checks import Context, hint
 from sfmon.problems import Problem
-from sfmon.derive.route_cases import case_name, route_cases
+from sfmon.derive.route_cases import case_name
 
 
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec
     receivers = {r.name for r in s.receivers}
     alerts = {a.name for a in s.alerts}
-    try:
-        tree = routing_tree.from_spec(s)
-    except (ValueError, KeyError) as exc:  # e.g. a bad regex: reported by amtool too
-        yield ctx.problem(("routing",), f"cannot evaluate the routing tree: {exc}")
+    tree = ctx.derived.routing_tree
+    if tree is None:  # e.g. a bad regex: reported by amtool too
+        yield ctx.problem(("routing",), f"cannot evaluate the routing tree: {ctx.derived.routing_error}")
         return
     bad = False
     for i, t in enumerate(s.routing.tests):
@@ -34,7 +32,7 @@ def check(ctx: Context) -> Iterator[Problem]:
                 yield ctx.problem(("routing", "tests", i, "receivers", j), f"unknown receiver {r!r}" + hint(r, receivers))
     if bad:
         return
-    for case in route_cases(s):
+    for case in ctx.derived.route_cases:
         got = routing.receivers(tree, case.labels)
         if set(got) != set(case.receivers):
             yield ctx.problem(

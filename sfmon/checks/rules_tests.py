@@ -7,9 +7,8 @@ from typing import Iterator
 
 from sfmon.checks import Context
 from sfmon.problems import Problem
-from sfmon.derive.rule_tests import rule_tests
 
 
 def check(ctx: Context) -> Iterator[Problem]:
-    for note in rule_tests(ctx.spec).notes:
+    for note in ctx.derived.rule_tests.notes:
         yield ctx.problem(note.loc, note.message, note.severity)

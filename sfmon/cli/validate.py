@@ -20,7 +20,7 @@ def command(
     overlay: OverlayOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Check the spec, then the rendered files with promtool and amtool (rule and route tests too)."""
+    """Check the spec, then the rendered files with promtool, amtool (rule and route tests too) and Grafana's dashboard schema."""
     from sfmon.problems import has_errors
     from sfmon.tools.runner import ToolMissing
     from sfmon.tools.validate import validate_files
@@ -36,4 +36,8 @@ def command(
         raise typer.Exit(EXIT_PROBLEMS)
     from sfmon.tools.proofs import proof_summary
 
-    output.info(f"ok: {spec} is valid; promtool and amtool accept every rendered file; passed {proof_summary(files)}", fmt)
+    output.info(
+        f"ok: {spec} is valid; promtool, amtool and Grafana's dashboard schema accept every rendered file; "
+        f"passed {proof_summary(loaded.derived)}",
+        fmt,
+    )

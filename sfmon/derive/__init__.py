@@ -1,1 +1,37 @@
-"""What several stages need, computed from the parsed spec: rule tests, route cases, the routing tree."""
+"""What several stages need, computed once from the parsed spec and handed on: the checks,
+render and validate all read the same `Derived` (no stage rebuilds it, none re-parses what
+an earlier one rendered)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sfmon.derive.route_cases import RouteCase, route_cases
+from sfmon.derive.rule_groups import rule_groups
+from sfmon.derive.rule_tests import RuleTests, rule_tests
+from sfmon.kinds.rule import RuleGroup
+from sfmon.semantics.routing import Tree
+
+
+@dataclass(frozen=True)
+class Derived:
+    rule_groups: tuple[RuleGroup, ...]  # every output that carries rules serializes these
+    rule_tests: RuleTests
+    route_cases: tuple[RouteCase, ...]
+    # The tree the rendered alertmanager.yml describes; None with the reason when sfmon cannot
+    # build it (e.g. a bad regex, which amtool reports too).
+    routing_tree: Tree | None
+    routing_error: str | None = None
+
+
+def derive(spec: Any) -> Derived:
+    from sfmon.derive import routing_tree
+
+    tree, error = None, None
+    try:
+        tree = routing_tree.from_spec(spec)
+    except (ValueError, KeyError, re.error) as exc:  # re.error: a match_re Python cannot compile either
+        error = str(exc)
+    return Derived(tuple(rule_groups(spec)), rule_tests(spec), tuple(route_cases(spec)), tree, error)

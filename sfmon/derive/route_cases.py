@@ -1,8 +1,8 @@
 """The routing tests of a spec: label sets and the receivers each must reach.
 
-Pure. The `routing-tests` check evaluates them (and the inhibition cases) with sfmon's own
-route evaluation; the render stage writes them to tests/routes.test.yml, from which
-`sfmon validate` runs amtool once per case.
+Pure, built once per run into sfmon.derive.Derived. The `routing-tests` check evaluates
+them (and the inhibition cases) with sfmon's own route evaluation; the render stage writes
+them to tests/routes.test.yml, from which `sfmon validate` runs amtool once per case.
 """
 
 from __future__ import annotations
@@ -54,6 +54,3 @@ def route_cases(spec: Spec) -> list[RouteCase]:
         out.append(RouteCase(name, labels, tuple(t.receivers), ("routing", "tests", i)))
     return out
 
-
-def route_tests_view(spec: Spec) -> dict[str, Any]:
-    return {"cases": route_cases(spec)}

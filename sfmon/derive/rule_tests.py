@@ -1,21 +1,19 @@
 """The promtool rule tests of a spec: generated from each alert's kind, plus the spec's own.
 
-Pure: the render stage lays the groups out with templates/tests/alerts.test.yml.j2, the
-`rule-tests` check reports the cases that could not be built, `sfmon validate` runs them.
+Pure, built once per run into sfmon.derive.Derived: the render stage lays the groups out
+with templates/tests/alerts.test.yml.j2, the `rule-tests` check reports the cases that could
+not be built, `sfmon validate` runs them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sfmon.semantics.gotemplate import Unsupported, expand
 from sfmon.kinds.testgen import Check, ExpectedAlert, Group, RawSeries, TestEnv, expected_labels
 from sfmon.model import Spec
 from sfmon.problems import Severity
-
-RULE_FILE = "../alerts.yml"  # relative to generated/tests/
-
 
 @dataclass(frozen=True)
 class Note:
@@ -26,10 +24,10 @@ class Note:
     severity: Severity
 
 
-@dataclass
+@dataclass(frozen=True)
 class RuleTests:
-    groups: list[Group] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
+    groups: tuple[Group, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     def cases(self) -> int:
         return sum(len(g.checks) for g in self.groups)
@@ -42,36 +40,24 @@ def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
     return TestEnv(spec.prometheus.evaluation_interval.ms, targets)
 
 
-_last: tuple[Spec, RuleTests] | None = None  # the check and the render stage ask for the same spec
-
-
 def rule_tests(spec: Spec) -> RuleTests:
-    """Built once per spec object (frozen), shared read-only by the check and the render."""
-    global _last
-    if _last is not None and _last[0] is spec:
-        return _last[1]
-    out = _build(spec)
-    _last = (spec, out)
-    return out
-
-
-def _build(spec: Spec) -> RuleTests:
-    out = RuleTests()
+    groups: list[Group] = []
+    notes: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
     for i, alert in enumerate(spec.alerts):
         env = env_for(spec, targets)
         long = _too_long(alert, env)
         if long:
-            out.notes.append(Note(("alerts", i), long, Severity.WARNING))
+            notes.append(Note(("alerts", i), long, Severity.WARNING))
         else:
-            out.groups.extend(alert.rule_tests(env))
-        out.notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
+            groups.extend(alert.rule_tests(env))
+        notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
         for j, test in enumerate(alert.tests):
             try:
-                out.groups.append(user_group(alert, test))
+                groups.append(user_group(alert, test))
             except Unsupported as exc:
-                out.notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
-    return out
+                notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
+    return RuleTests(tuple(groups), tuple(notes))
 
 
 MAX_EVALUATIONS = 50_000  # per alert; a `for` of years made generate take minutes and gigabytes
@@ -117,10 +103,3 @@ def user_group(alert: Any, test: Any) -> Group:
         check = Check(test.at.ms, (expected,))
     return Group(f"{alert.name}: {test.name}", alert.name, test.interval.ms, series, (check,))
 
-
-def rule_tests_view(spec: Spec) -> dict[str, Any]:
-    return {
-        "rule_file": RULE_FILE,
-        "evaluation_interval": spec.prometheus.evaluation_interval,
-        "groups": rule_tests(spec).groups,
-    }

@@ -9,19 +9,19 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sfmon.derive.rule_groups import rule_groups
+from sfmon.derive import Derived
 from sfmon.derive.routing_tree import flat_routes, matchers
 from sfmon.kinds.rule import RuleGroup
 from sfmon.model import Dashboard, Panel, Spec
 
 
-def prometheus_view(spec: Spec) -> dict[str, Any]:
-    return {"p": spec.prometheus, "targets": spec.targets, "rule_files": ["alerts.yml"]}
+def prometheus_view(spec: Spec, rule_files: list[str]) -> dict[str, Any]:
+    """`rule_files`: relative to prometheus.yml, from the output table."""
+    return {"p": spec.prometheus, "targets": spec.targets, "rule_files": rule_files}
 
 
-def rules_view(spec: Spec, groups: list[RuleGroup] | None = None) -> dict[str, Any]:
-    """`groups` is rule_groups(spec), computed here when the caller has not."""
-    return {"groups": rule_groups(spec) if groups is None else groups}
+def rules_view(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
+    return {"groups": groups}
 
 
 def alertmanager_view(spec: Spec) -> dict[str, Any]:
@@ -33,6 +33,18 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
         ],
         "receivers": spec.receivers,
     }
+
+
+# --- Tests ----------------------------------------------------------------------------------
+
+
+def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict[str, Any]:
+    """`rule_files`: relative to the rule test file, from the output table."""
+    return {"rule_files": rule_files, "evaluation_interval": spec.prometheus.evaluation_interval, "groups": derived.rule_tests.groups}
+
+
+def route_tests_view(derived: Derived) -> dict[str, Any]:
+    return {"cases": derived.route_cases}
 
 
 # --- Grafana -----------------------------------------------------------------------------
@@ -153,7 +165,8 @@ def secret_files(spec: Spec) -> list[str]:
     return service_files(spec)["alertmanager"]
 
 
-def compose_view(spec: Spec) -> dict[str, Any]:
+def compose_view(spec: Spec, config_mounts: dict[str, list[str]]) -> dict[str, Any]:
+    """`config_mounts`: each service's generated files, from the output table."""
     files = service_files(spec)
     names = _secret_names(sorted({f for paths in files.values() for f in paths}))
     return {
@@ -163,6 +176,7 @@ def compose_view(spec: Spec) -> dict[str, Any]:
         "g": spec.grafana,
         "images": spec.images,
         "web": {"prometheus": spec.prometheus.web is not None, "alertmanager": spec.alertmanager.web is not None},
+        "config_mounts": config_mounts,
         "mounts": {svc: [{"name": names[f], "path": f} for f in paths] for svc, paths in files.items()},
         "secrets": [{"name": names[f], "path": f} for f in sorted(names)],
     }

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from sfmon.model import Spec, Target
+from sfmon.render.outputs import ALERTMANAGER, PROMETHEUS
 
 OK, FAIL, SKIP = "ok", "fail", "skip"
 
@@ -153,7 +154,7 @@ def expected_rules(files: dict[str, str]) -> dict[str, list[str]]:
 
     yaml = YAML(typ="safe")
     groups: dict[str, list[str]] = {}
-    for rel in yaml.load(files["prometheus.yml"]).get("rule_files") or []:
+    for rel in yaml.load(files[PROMETHEUS.path]).get("rule_files") or []:
         doc = yaml.load(files.get(rel, "")) or {}
         for g in doc.get("groups") or []:
             groups.setdefault(g["name"], []).extend(r["alert"] for r in g.get("rules") or [] if "alert" in r)
@@ -241,7 +242,7 @@ def check_alertmanager(base: str, files: dict[str, str], opts: Options, several:
     except (Unreachable, ValueError, KeyError) as exc:
         out.append(Result("alertmanager", "config as generated" + label, FAIL, f"cannot read its config: {exc}", url))
         return out
-    diffs = config_differences(YAML(typ="safe").load(files["alertmanager.yml"]), running)
+    diffs = config_differences(YAML(typ="safe").load(files[ALERTMANAGER.path]), running)
     if diffs:
         more = f" (+{len(diffs) - 3} more)" if len(diffs) > 3 else ""
         out.append(Result("alertmanager", "config as generated" + label, FAIL, "; ".join(diffs[:3]) + more, url))

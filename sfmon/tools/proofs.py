@@ -9,14 +9,15 @@ import os
 import re
 from functools import partial
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from sfmon.problems import Problem, Severity
+from sfmon.render import outputs
 from sfmon.semantics.quoting import alertmanager_string, go_yaml_json
 from sfmon.tools.runner import Run, parse_failure
 
-RULE_TESTS = "tests/alerts.test.yml"
-ROUTE_TESTS = "tests/routes.test.yml"
+if TYPE_CHECKING:
+    from sfmon.derive import Derived
 
 
 # Above this many alerts, each alert's tests run against that alert's rule alone: promtool
@@ -26,27 +27,26 @@ SPLIT_ABOVE = 25
 ALERTS_PER_RUN = 250
 
 
-def proof_runs(workdir: Path, label: str) -> list[Run]:
+def rule_test_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]:
+    """promtool test rules on the rendered rule tests: split per alert, or dealt into one
+    file per core, or the one file as it is (see split_rule_tests, chunk_rule_tests)."""
+    assert output.tool is not None
+    path = workdir / output.path
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if not count_rule_cases(text):
+        return []
     w = str(workdir)
-    runs: list[Run] = []
-    rule_tests = workdir / RULE_TESTS
-    text = rule_tests.read_text(encoding="utf-8") if rule_tests.is_file() else ""
-    if count_rule_cases(text):
-        parse = partial(parse_rule_test_failure, lines=name_lines(text))
-        file = f"{label}/{RULE_TESTS}"
-        rules = workdir / "alerts.yml"
-        split = split_rule_tests(workdir, text, rules.read_text(encoding="utf-8")) if rules.is_file() else None
-        if split is None:
-            chunks = chunk_rule_tests(workdir, text, os.cpu_count() or 1)
-            for tests_file in chunks or [RULE_TESTS]:
-                runs.append(Run("promtool/test", ("promtool", "test", "rules", tests_file), file, w, parse))
-        else:
-            for i in range(0, len(split), ALERTS_PER_RUN):
-                runs.append(Run("promtool/test", ("promtool", "test", "rules", *split[i : i + ALERTS_PER_RUN]), file, w, parse))
-    route_tests = workdir / ROUTE_TESTS
-    if route_tests.is_file():
-        runs += route_runs(workdir, label, route_tests.read_text(encoding="utf-8"))
-    return runs
+    parse = partial(parse_rule_test_failure, lines=name_lines(text))
+    file = f"{label}/{output.path}"
+    rules = workdir / outputs.ALERTS.path
+    split = split_rule_tests(workdir, text, rules.read_text(encoding="utf-8")) if rules.is_file() else None
+    if split is None:
+        chunks = chunk_rule_tests(workdir, text, os.cpu_count() or 1)
+        return [Run(output.tool.check, output.tool.args(f), file, w, parse) for f in chunks or [output.path]]
+    return [
+        Run(output.tool.check, output.tool.args(*split[i : i + ALERTS_PER_RUN]), file, w, parse)
+        for i in range(0, len(split), ALERTS_PER_RUN)
+    ]
 
 
 def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int | None = None) -> list[str] | None:
@@ -223,20 +223,25 @@ def parse_rule_test_failure(job: Run, output: str, lines: Mapping[str, int]) -> 
 # --- amtool config routes test -------------------------------------------------------------
 
 
-def route_runs(workdir: Path, label: str, text: str) -> list[Run]:
-    """One amtool run per routing case. amtool compares the receivers it resolves, in order,
-    with --verify.receivers as one string; the spec's list is a set, so when sfmon's own
-    evaluation of alertmanager.yml resolves the same set, its order is what amtool must confirm."""
+def route_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]:
+    """One amtool run per case of the rendered route tests. amtool compares the receivers it
+    resolves, in order, with --verify.receivers as one string; the spec's list is a set, so
+    when sfmon's own evaluation of the rendered alertmanager.yml (the file amtool reads, built
+    once here) resolves the same set, its order is what amtool must confirm."""
     from sfmon.semantics import routing
 
-    data = _load(text) or {}
-    cases = data.get("tests") or []
+    assert output.tool is not None
+    path = workdir / output.path
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    cases = (_load(text) or {}).get("tests") or []
     tree = None
-    am = workdir / "alertmanager.yml"
+    am = workdir / outputs.ALERTMANAGER.path
     if am.is_file():
         try:
             tree = routing.from_config(_load(am.read_text(encoding="utf-8")) or {})
-        except (KeyError, ValueError, TypeError, AttributeError):
+        except (KeyError, ValueError, TypeError, AttributeError, re.error):
             tree = None  # amtool check-config reports what is wrong with the file
     lines = name_lines(text)
     runs = []
@@ -246,17 +251,14 @@ def route_runs(workdir: Path, label: str, text: str) -> list[Run]:
         ours = routing.receivers(tree, labels) if tree is not None else None
         verify = ours if ours is not None and set(ours) == set(expected) else expected
         args = (
-            "amtool",
-            "config",
-            "routes",
-            "test",
-            "--config.file=alertmanager.yml",
+            *output.tool.args(),
+            f"--config.file={outputs.ALERTMANAGER.path}",
             f"--verify.receivers={','.join(verify)}",
             *(f"{k}={alertmanager_string(v)}" for k, v in sorted(labels.items())),  # amtool reads matchers
         )
         name = str(case.get("name", ""))
         parse = partial(parse_route_failure, name=name, labels=labels, expected=expected, ours=ours, line=lines.get(name, 0))
-        runs.append(Run("amtool/routes", args, f"{label}/{ROUTE_TESTS}", str(workdir), parse))
+        runs.append(Run(output.tool.check, args, f"{label}/{output.path}", str(workdir), parse))
     return runs
 
 
@@ -283,8 +285,9 @@ def parse_route_failure(
 # --- summary -------------------------------------------------------------------------------
 
 
-def proof_summary(files: Mapping[str, str]) -> str:
-    """`26 rule test cases, 11 route tests`: what validate ran, for its success line."""
-    rules = count_rule_cases(files.get(RULE_TESTS, ""))
-    routes = len(re.findall(r"(?m)^\s*-?\s*receivers:", files.get(ROUTE_TESTS, "")))
+def proof_summary(derived: Derived) -> str:
+    """`26 rule test cases, 11 route tests`: what validate ran, for its success line, counted
+    on the derived tests (not on the rendered text)."""
+    rules = derived.rule_tests.cases()
+    routes = len(derived.route_cases)
     return f"{rules} rule test case{'s' if rules != 1 else ''} (promtool), {routes} route test{'s' if routes != 1 else ''} (amtool)"

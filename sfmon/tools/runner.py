@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from sfmon.problems import Problem, Severity
+from sfmon.render.outputs import Output
 
 TIMEOUT = float(os.environ.get("SFMON_TOOL_TIMEOUT", "60"))
 
@@ -113,11 +114,23 @@ def _p(job: Run, line: int, message: str, column: int = 0) -> Problem:
     return Problem(job.file, line, column, job.check, Severity.ERROR, message)
 
 
-def standard_runs(workdir: Path, label: str) -> list[Run]:
-    """The checks every render gets: config, rules, Alertmanager config."""
-    w = str(workdir)
+def parse_web_config(job: Run, output: str) -> list[Problem]:
+    # "<file> FAILED: <why>": the message needs only the why; the problem names the file.
+    return parse_failure(job, re.sub(r"(?m)^\S+ FAILED: ", "", output))
+
+
+def written(output: Output, workdir: Path) -> list[str]:
+    """The files of an output entry that are in `workdir`, relative to it (a template
+    override decides what the render wrote)."""
+    if output.pattern:
+        return sorted(p.relative_to(workdir).as_posix() for p in workdir.glob(output.path.replace("{}", "*")) if p.is_file())
+    return [output.path] if (workdir / output.path).is_file() else []
+
+
+def file_runs(output: Output, workdir: Path, label: str, parse: Optional[Callable[[Run, str], list[Problem]]] = None) -> list[Run]:
+    """The entry's tool, once per file of it in `workdir`."""
+    assert output.tool is not None
     return [
-        Run("promtool/config", ("promtool", "check", "config", "prometheus.yml"), f"{label}/prometheus.yml", w),
-        Run("promtool/rules", ("promtool", "check", "rules", "alerts.yml"), f"{label}/alerts.yml", w),
-        Run("amtool/config", ("amtool", "check-config", "alertmanager.yml"), f"{label}/alertmanager.yml", w),
+        Run(output.tool.check, output.tool.args(rel), f"{label}/{rel}", str(workdir), parse)
+        for rel in written(output, workdir)
     ]

@@ -16,11 +16,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from sfmon.problems import Problem
-from sfmon.tools.runner import TIMEOUT, Run, ToolMissing, find, parse_failure
+from sfmon.render.outputs import OUTPUTS
+from sfmon.tools.runner import TIMEOUT, ToolMissing, find, written
 
-WEB_CONFIGS = ("prometheus-web.yml", "alertmanager-web.yml")
-CHECKED = ("prometheus.yml", *WEB_CONFIGS)
 DIRECTORY = ".sfmon-standin"
 # key -> kind of stand-in. Values are rendered as JSON-quoted scalars, one per line.
 KINDS = {"cert_file": "cert", "client_ca_file": "cert", "ca_file": "cert", "key_file": "key",
@@ -33,10 +31,8 @@ def prepare(workdir: Path) -> list[str]:
     copies live in validate's scratch directory; lines stay where they were). Returns the
     paths that were replaced."""
     replaced: set[str] = set()
-    for name in CHECKED:
+    for name in (rel for output in OUTPUTS if output.standins for rel in written(output, workdir)):
         path = workdir / name
-        if not path.is_file():
-            continue
         text = path.read_text(encoding="utf-8")
         swaps: dict[str, str] = {}
         for m in _REF.finditer(text):
@@ -47,20 +43,6 @@ def prepare(workdir: Path) -> list[str]:
         if swaps:
             path.write_text(_REF.sub(lambda m: swaps.get(m.group(0), m.group(0)), text), encoding="utf-8")
     return sorted(replaced)
-
-
-def web_config_runs(workdir: Path, label: str) -> list[Run]:
-    runs = []
-    for name in WEB_CONFIGS:
-        if (workdir / name).is_file():
-            args = ("promtool", "check", "web-config", name)
-            runs.append(Run("promtool/web-config", args, f"{label}/{name}", str(workdir), _parse))
-    return runs
-
-
-def _parse(job: Run, output: str) -> list[Problem]:
-    # "<file> FAILED: <why>": the message needs only the why; the problem names the file.
-    return parse_failure(job, re.sub(r"(?m)^\S+ FAILED: ", "", output))
 
 
 def standin(directory: Path, kind: str) -> Path:

@@ -1,0 +1,178 @@
+"""Every output file, in one table: where it goes, the template and view that make it, when it
+is written, which tool checks it, whether it gets stand-ins for missing credential files,
+and where the compose file mounts it.
+
+render() writes what this table lists; prometheus.yml's rule_files, the rule tests' rule
+files and the compose config mounts are read from it; `sfmon validate` runs each entry's
+tool. A new output is one entry here and one template.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sfmon.derive import Derived
+from sfmon.model import Spec
+from sfmon.render import views
+
+View = Callable[[Spec, Derived], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """How `sfmon validate` checks a file: the problems' check id and the argv, run in the
+    output directory. An argument "{}" stands for the file's path; a run builder in
+    sfmon.tools/validate.py may add arguments (the rule tests' chunks, one amtool run per
+    route case)."""
+
+    check: str
+    argv: tuple[str, ...]
+
+    def args(self, *files: str) -> tuple[str, ...]:
+        """The argv with "{}" replaced by `files`."""
+        return tuple(x for a in self.argv for x in (files if a == "{}" else (a,)))
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A config mount in docker-compose.yml: read-only, at `target` in `service`'s container.
+    `source` defaults to the file itself (for a pattern, its directory)."""
+
+    service: str
+    target: str
+    source: str | None = None
+
+
+def _always(spec: Spec) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Output:
+    # Relative to the output directory; a pattern holds "{}", filled with each key of its view.
+    path: str
+    template: str
+    # spec, derived -> template context; for a pattern: {key: template context}.
+    view: View
+    when: Callable[[Spec], bool] = _always
+    json: bool = False  # JSON-quoted values, and re-serialised as one stable JSON layout
+    tool: Tool | None = None
+    standins: bool = False  # tools read the files it names: stand-ins where they are missing
+    rule_file: bool = False  # a Prometheus rule file (listed in prometheus.yml's rule_files)
+    mounts: tuple[Mount, ...] = ()
+
+    @property
+    def pattern(self) -> bool:
+        return "{}" in self.path
+
+    def files(self, spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
+        """Relative path -> template context of each file this entry writes for the spec."""
+        if not self.when(spec):
+            return {}
+        if self.pattern:
+            return {self.path.replace("{}", key): ctx for key, ctx in self.view(spec, derived).items()}
+        return {self.path: self.view(spec, derived)}
+
+    def mount_source(self) -> str:
+        return posixpath.dirname(self.path) if self.pattern else self.path
+
+
+def rule_files(spec: Spec, relative_to: str) -> list[str]:
+    """The rule files written for the spec, as paths relative to the directory `relative_to`."""
+    return [posixpath.relpath(o.path, relative_to or ".") for o in OUTPUTS if o.rule_file and o.when(spec)]
+
+
+def config_mounts(spec: Spec) -> dict[str, list[str]]:
+    """Per compose service, its config mounts (`./source:target:ro`), in table order, once each."""
+    out: dict[str, list[str]] = {}
+    for o in OUTPUTS:
+        if not o.when(spec):
+            continue
+        for m in o.mounts:
+            line = f"./{m.source or o.mount_source()}:{m.target}:ro"
+            if line not in out.setdefault(m.service, []):
+                out[m.service].append(line)
+    return out
+
+
+# --- views that need the table ------------------------------------------------------------
+
+
+def _prometheus(spec: Spec, derived: Derived) -> dict[str, Any]:
+    return views.prometheus_view(spec, rule_files(spec, posixpath.dirname(PROMETHEUS.path)))
+
+
+def _compose(spec: Spec, derived: Derived) -> dict[str, Any]:
+    return views.compose_view(spec, config_mounts(spec))
+
+
+def _rule_tests(spec: Spec, derived: Derived) -> dict[str, Any]:
+    return views.rule_tests_view(spec, derived, rule_files(spec, posixpath.dirname(RULE_TESTS.path)))
+
+
+def _web(server: str) -> View:
+    return lambda spec, derived: {"server": server, "web": getattr(spec, server).web}
+
+
+def _dashboards(spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
+    alerts = views.alerts_by_name(spec)  # one index for every dashboard
+    return {dash.uid: views.dashboard_view(spec, dash, alerts) for dash in spec.dashboards}
+
+
+# --- the table ------------------------------------------------------------------------------
+
+PROMETHEUS = Output(
+    "prometheus.yml", "prometheus.yml.j2", _prometheus,
+    tool=Tool("promtool/config", ("promtool", "check", "config", "{}")), standins=True,
+    mounts=(Mount("prometheus", "/etc/prometheus/prometheus.yml"),),
+)  # fmt: skip
+ALERTS = Output(
+    "alerts.yml", "alerts.yml.j2", lambda spec, derived: views.rules_view(derived.rule_groups),
+    tool=Tool("promtool/rules", ("promtool", "check", "rules", "{}")), rule_file=True,
+    mounts=(Mount("prometheus", "/etc/prometheus/alerts.yml"),),
+)  # fmt: skip
+# Each server's --web.config.file (TLS and basic auth, docs/hardening.md), when the spec has one.
+PROMETHEUS_WEB = Output(
+    "prometheus-web.yml", "web-config.yml.j2", _web("prometheus"), when=lambda spec: spec.prometheus.web is not None,
+    tool=Tool("promtool/web-config", ("promtool", "check", "web-config", "{}")), standins=True,
+    mounts=(Mount("prometheus", "/etc/prometheus/web.yml"),),
+)  # fmt: skip
+ALERTMANAGER = Output(
+    "alertmanager.yml", "alertmanager.yml.j2", lambda spec, derived: views.alertmanager_view(spec),
+    tool=Tool("amtool/config", ("amtool", "check-config", "{}")),
+    mounts=(Mount("alertmanager", "/etc/alertmanager/alertmanager.yml"),),
+)  # fmt: skip
+ALERTMANAGER_WEB = Output(
+    "alertmanager-web.yml", "web-config.yml.j2", _web("alertmanager"), when=lambda spec: spec.alertmanager.web is not None,
+    tool=Tool("promtool/web-config", ("promtool", "check", "web-config", "{}")), standins=True,
+    mounts=(Mount("alertmanager", "/etc/alertmanager/web.yml"),),
+)  # fmt: skip
+GRAFANA_PROVISIONING = Mount("grafana", "/etc/grafana/provisioning", "grafana/provisioning")
+DATASOURCE = Output(
+    "grafana/provisioning/datasources/prometheus.yml", "grafana/datasource.yml.j2", lambda spec, derived: {},
+    mounts=(GRAFANA_PROVISIONING,),
+)  # fmt: skip
+DASHBOARD_PROVIDER = Output(
+    "grafana/provisioning/dashboards/sfmon.yml", "grafana/dashboards.yml.j2", lambda spec, derived: {},
+    mounts=(GRAFANA_PROVISIONING,),
+)  # fmt: skip
+DASHBOARDS = Output(
+    "grafana/dashboards/{}.json", "grafana/dashboard.json.j2", _dashboards, json=True,
+    mounts=(Mount("grafana", "/var/lib/grafana/dashboards"),),
+)  # fmt: skip
+COMPOSE = Output("docker-compose.yml", "docker-compose.yml.j2", _compose)
+RULE_TESTS = Output(
+    "tests/alerts.test.yml", "tests/alerts.test.yml.j2", _rule_tests,
+    tool=Tool("promtool/test", ("promtool", "test", "rules", "{}")),
+)  # fmt: skip
+ROUTE_TESTS = Output(
+    "tests/routes.test.yml", "tests/routes.test.yml.j2", lambda spec, derived: views.route_tests_view(derived),
+    tool=Tool("amtool/routes", ("amtool", "config", "routes", "test")),
+)  # fmt: skip
+
+OUTPUTS: tuple[Output, ...] = (
+    PROMETHEUS, ALERTS, PROMETHEUS_WEB, ALERTMANAGER, ALERTMANAGER_WEB,
+    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, ROUTE_TESTS,
+)  # fmt: skip

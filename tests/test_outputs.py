@@ -1,0 +1,107 @@
+"""The output table (sfmon/render/outputs.py) is the one list of output files: render writes
+exactly its entries, validate runs the tool each declares, compose mounts what it says."""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import FIXTURES, SPEC
+from sfmon.pipeline import load, render
+from sfmon.render.outputs import OUTPUTS, ROUTE_TESTS, RULE_TESTS, Output
+from sfmon.tools.validate import tool_runs
+
+SPECS = {"default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml"}
+
+
+@pytest.fixture(params=sorted(SPECS), scope="module")
+def case(request):
+    loaded = load(SPECS[request.param])
+    return request.param, loaded, render(loaded)
+
+
+def entry_files(output: Output, files: dict[str, str]) -> list[str]:
+    return [rel for rel in files if fnmatch.fnmatchcase(rel, output.path.replace("{}", "*"))]
+
+
+def test_every_rendered_file_has_exactly_one_entry(case):
+    _, _, files = case
+    for rel in files:
+        owners = [o.path for o in OUTPUTS if entry_files(o, {rel: ""})]
+        assert len(owners) == 1, (rel, owners)
+
+
+def test_each_entry_renders_when_its_predicate_holds(case):
+    _, loaded, files = case
+    for output in OUTPUTS:
+        got = entry_files(output, files)
+        if not output.when(loaded.spec):
+            assert got == [], output.path
+        elif output.pattern:
+            assert sorted(got) == sorted(output.files(loaded.spec, loaded.derived)), output.path
+        else:
+            assert got == [output.path], output.path
+
+
+def test_every_entry_renders_for_some_spec():
+    rendered = [render(load(path)) for path in SPECS.values()]
+    for output in OUTPUTS:
+        assert any(entry_files(output, files) for files in rendered), f"{output.path}: no spec renders it"
+
+
+def test_validate_runs_the_tool_of_every_entry_that_declares_one(case, tmp_path):
+    name, loaded, files = case
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    runs = tool_runs(tmp_path, "generated")
+    # Test files run once per chunk or case: only when they hold any.
+    cases = {RULE_TESTS.path: loaded.derived.rule_tests.cases(), ROUTE_TESTS.path: len(loaded.derived.route_cases)}
+    checked = 0
+    for output in OUTPUTS:
+        if output.tool is None:
+            continue
+        for rel in entry_files(output, files):
+            mine = [r for r in runs if r.check == output.tool.check and r.file == f"generated/{rel}"]
+            if cases.get(rel, 1) == 0:
+                assert mine == [], (name, rel)
+                continue
+            assert mine, (name, rel, sorted({(r.check, r.file) for r in runs}))
+            fixed = tuple(a for a in output.tool.argv if a != "{}")
+            assert all(r.args[: len(fixed)] == fixed for r in mine), mine
+            if rel not in cases:  # one run of the declared argv on the file
+                assert [r.args for r in mine] == [output.tool.args(rel)]
+            checked += 1
+    assert checked >= 3  # prometheus.yml, alerts.yml, alertmanager.yml at least
+    assert {r.check for r in runs} <= {o.tool.check for o in OUTPUTS if o.tool is not None}
+
+
+def compose_config_mounts(doc: dict) -> dict[str, list[str]]:
+    return {
+        name: [m for m in svc.get("volumes", []) if isinstance(m, str) and m.startswith("./")] for name, svc in doc["services"].items()
+    }
+
+
+def test_compose_mounts_are_the_tables(case):
+    _, loaded, files = case
+    expected: dict[str, list[str]] = {}
+    for output in OUTPUTS:
+        if not output.when(loaded.spec):
+            continue
+        for m in output.mounts:
+            source = m.source or (str(Path(output.path).parent) if output.pattern else output.path)
+            line = f"./{source}:{m.target}:ro"
+            if line not in expected.setdefault(m.service, []):
+                expected[m.service].append(line)
+    assert compose_config_mounts(YAML(typ="safe").load(files["docker-compose.yml"])) == expected
+
+
+def test_rule_files_are_the_tables_rule_entries(case):
+    _, loaded, files = case
+    yaml = YAML(typ="safe")
+    rules = [o.path for o in OUTPUTS if o.rule_file and o.when(loaded.spec)]
+    assert yaml.load(files["prometheus.yml"])["rule_files"] == rules  # prometheus.yml sits at the top
+    assert yaml.load(files["tests/alerts.test.yml"])["rule_files"] == [f"../{r}" for r in rules]

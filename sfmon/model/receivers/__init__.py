@@ -37,7 +37,7 @@ class ReceiverBase(StrictModel):
         return [path for key in self.integrations() for path in secret_files(getattr(self, key))]
 
 
-Receiver = create_model(  # type: ignore[call-overload]
+Receiver = create_model(
     "Receiver",
     __base__=ReceiverBase,
     __module__=__name__,

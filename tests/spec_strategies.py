@@ -186,9 +186,59 @@ def web(draw: Any, server: str) -> dict[str, Any] | None:
     return out
 
 
+# Every receiver integration (tests/test_receivers.py holds this to sfmon's registry).
+INTEGRATIONS = ["email", "slack", "pagerduty", "webhook", "opsgenie", "victorops", "webex", "sns"]
+# Alertmanager expands these fields as Go templates when it notifies: text with no braces.
+plain_nonempty = st.text(any_char.filter(lambda c: c not in "{}"), min_size=1, max_size=8).filter(lambda s: s.strip() != "")
+urls = st.from_regex(r"[A-Za-z0-9_/.~-]{0,20}", fullmatch=True).map(lambda p: f"https://api.example.com/{p}")
+
+
+def _some(draw: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Each optional field, set or left out."""
+    return {k: draw(v) for k, v in options.items() if draw(st.booleans())}
+
+
+@st.composite
+def opsgenie(draw: Any) -> dict[str, Any]:
+    responder = st.builds(
+        lambda t, ref, v: {"type": t, ref: v},
+        st.sampled_from(["team", "teams", "user", "escalation", "schedule"]),
+        st.sampled_from(["id", "name", "username"]),
+        plain_nonempty,
+    )
+    return {"api_key_file": "/run/secrets/opsgenie"} | _some(draw, {
+        "api_url": urls, "message": template_text, "priority": st.sampled_from(["P1", "P2", "P3", "P4", "P5"]),
+        "tags": st.lists(plain_nonempty.filter(lambda s: "," not in s), max_size=3),
+        "responders": st.lists(responder, max_size=3), "send_resolved": st.booleans(),
+    })  # fmt: skip
+
+
+@st.composite
+def victorops(draw: Any) -> dict[str, Any]:
+    return {"api_key_file": "/run/secrets/victorops", "routing_key": draw(plain_nonempty)} | _some(draw, {"api_url": urls, "send_resolved": st.booleans()})
+
+
+@st.composite
+def webex(draw: Any) -> dict[str, Any]:
+    return {"room_id": draw(nonempty_text), "bot_token_file": "/run/secrets/webex"} | _some(draw, {"api_url": urls, "message": template_text})
+
+
+@st.composite
+def sns(draw: Any) -> dict[str, Any]:
+    arn = st.from_regex(r"arn:aws:sns:[a-z]{2}-[a-z]{4,9}-[1-3]:[0-9]{12}:[A-Za-z0-9_-]{1,20}", fullmatch=True)
+    destination = draw(st.sampled_from([
+        ("topic_arn", arn), ("target_arn", arn.map(lambda a: a + "/endpoint")), ("phone_number", st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True)),
+    ]))  # fmt: skip
+    sigv4 = {"region": draw(st.sampled_from(["eu-west-1", "us-east-1"]))} | _some(draw, {"role_arn": st.just("arn:aws:iam::123456789012:role/am")})
+    return {destination[0]: draw(destination[1]), "sigv4": sigv4} | _some(draw, {"subject": template_text, "message": template_text, "api_url": urls})
+
+
+NEW_INTEGRATIONS = {"opsgenie": opsgenie, "victorops": victorops, "webex": webex, "sns": sns}
+
+
 @st.composite
 def receivers(draw: Any, name: str) -> dict[str, Any]:
-    kinds = draw(st.lists(st.sampled_from(["email", "slack", "pagerduty", "webhook"]), min_size=1, max_size=4, unique=True))
+    kinds = draw(st.lists(st.sampled_from(INTEGRATIONS), min_size=1, max_size=4, unique=True))
     r: dict[str, Any] = {"name": name}
     mailbox = st.from_regex(r"[a-z0-9._-]{1,10}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True)
     for kind in kinds:
@@ -202,9 +252,11 @@ def receivers(draw: Any, name: str) -> dict[str, Any]:
             r["pagerduty"] = {key: "/run/secrets/pd"}
             if draw(st.booleans()):
                 r["pagerduty"]["url"] = "http://127.0.0.1:9999/v2/enqueue"
-        else:
+        elif kind == "webhook":
             path = draw(st.from_regex(r"[A-Za-z0-9_/.~-]{0,20}", fullmatch=True))
             r["webhook"] = {"url": f"https://hooks.example.com/{path}", "max_alerts": draw(st.integers(0, 100))} | client_auth(draw)
+        else:
+            r[kind] = draw(NEW_INTEGRATIONS[kind]())
     return r
 
 

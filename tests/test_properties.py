@@ -113,6 +113,17 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
             assert (s["channel"], s["title"], s["text"]) == (r.slack.channel, r.slack.title, r.slack.text)
         if r.webhook:
             assert rec["webhook_configs"][0]["url"] == r.webhook.url
+        if r.opsgenie:
+            og = rec["opsgenie_configs"][0]
+            assert (og.get("message"), og.get("tags", "")) == (r.opsgenie.message, ",".join(r.opsgenie.tags))
+            assert og.get("responders", []) == [x.model_dump(exclude_none=True) for x in r.opsgenie.responders]
+        if r.victorops:
+            assert rec["victorops_configs"][0]["routing_key"] == r.victorops.routing_key
+        if r.webex:
+            assert (rec["webex_configs"][0]["room_id"], rec["webex_configs"][0].get("message")) == (r.webex.room_id, r.webex.message)
+        if r.sns:
+            sns = rec["sns_configs"][0]
+            assert (sns.get("subject"), sns.get("message")) == (r.sns.subject, r.sns.message)
     flat = [(route, receiver) for route in spec.routing.routes for receiver in route.notify]
     assert len(am["route"].get("routes", [])) == len(flat)
     for node, (route, receiver) in zip(am["route"].get("routes", []), flat):

@@ -12,10 +12,11 @@ from ruamel.yaml import YAML
 
 from sfmon.pipeline import load, render
 from sfmon.derive.routing_tree import flat_routes, matchers
+from sfmon.model.receivers import INTEGRATIONS
 
 from conftest import FIXTURES, SPEC
 
-SPECS = [SPEC, FIXTURES / "specs" / "valid" / "full.yaml", FIXTURES / "specs" / "valid" / "minimal.yaml"]
+SPECS = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 yaml = YAML(typ="safe")
 
 
@@ -88,6 +89,32 @@ def test_alertmanager_config(case):
             assert (pd.get("routing_key_file"), pd.get("service_key_file")) == (r.pagerduty.routing_key_file, r.pagerduty.service_key_file)
         if r.webhook:
             assert got["webhook_configs"][0]["url"] == r.webhook.url
+        assert set(got) - {"name"} == {INTEGRATIONS[k].configs for k in r.integrations()}
+        assert all(len(got[INTEGRATIONS[k].configs]) == 1 for k in r.integrations())
+        if r.opsgenie:
+            og, c = got["opsgenie_configs"][0], r.opsgenie
+            assert (og["api_key_file"], og.get("api_url"), og.get("message"), og.get("priority"), og["send_resolved"]) == (
+                c.api_key_file, c.api_url, c.message, c.priority, c.send_resolved
+            )
+            assert og.get("tags", "").split(",") == (c.tags or [""])
+            assert og.get("responders", []) == [x.model_dump(exclude_none=True) for x in c.responders]
+        if r.victorops:
+            vo, c = got["victorops_configs"][0], r.victorops
+            assert (vo["api_key_file"], vo["routing_key"], vo.get("api_url"), vo["send_resolved"]) == (
+                c.api_key_file, c.routing_key, c.api_url, c.send_resolved
+            )
+        if r.webex:
+            wx, c = got["webex_configs"][0], r.webex
+            assert (wx["room_id"], wx.get("api_url"), wx.get("message"), wx["send_resolved"]) == (c.room_id, c.api_url, c.message, c.send_resolved)
+            assert wx["http_config"] == {"authorization": {"type": "Bearer", "credentials_file": c.bot_token_file}}
+        if r.sns:
+            sns, c = got["sns_configs"][0], r.sns
+            destination = {k: v for k in ("topic_arn", "target_arn", "phone_number") if (v := getattr(c, k)) is not None}
+            assert {k: sns[k] for k in ("topic_arn", "target_arn", "phone_number") if k in sns} == destination
+            assert sns["sigv4"] == c.sigv4.model_dump(exclude_none=True)
+            assert (sns.get("api_url"), sns.get("subject"), sns.get("message"), sns["send_resolved"]) == (
+                c.api_url, c.subject, c.message, c.send_resolved
+            )
 
 
 def test_dashboards(case):

@@ -28,6 +28,9 @@ CREDENTIALS = [
     (("receivers", 2, "pagerduty"), "routing_key", "routing_key_file"),  # PagerDuty Events v2
     (("receivers", 2, "pagerduty"), "service_key", "service_key_file"),  # PagerDuty Events v1
     (("receivers", 3, "webhook"), "bearer_token", "bearer_token_file"),  # webhook token
+    (("receivers", 0, "opsgenie"), "api_key", "api_key_file"),  # Opsgenie API key
+    (("receivers", 1, "victorops"), "api_key", "api_key_file"),  # VictorOps API key
+    (("receivers", 2, "webex"), "bot_token", "bot_token_file"),  # Webex bot token
     (("grafana",), "admin_password", "admin_password_file"),  # Grafana admin
     (("grafana", "datasource_basic_auth"), "password", "password_file"),  # Grafana -> Prometheus
     (("prometheus", "alerting", "basic_auth"), "password", "password_file"),  # Prometheus -> Alertmanager
@@ -104,6 +107,49 @@ def test_secret_in_the_wrong_place_is_refused_without_echo(tmp_path, where, key,
     node[key] = value
     messages = problems_for(tmp_path, data)
     assert any(expected in m for m in messages), messages
+    assert all(SECRET not in m for m in messages)
+
+
+RECEIVERS_SPEC = FIXTURES / "specs" / "valid" / "receivers.yaml"
+
+
+def registry_secret_fields() -> list[tuple[str, str]]:
+    """(integration, field) for every top-level secret file field in the receiver registry."""
+    from sfmon.model.receivers import INTEGRATIONS
+    from sfmon.model.receivers.integration import is_secret
+
+    return [(key, name) for key, e in INTEGRATIONS.items() for name, f in e.model.model_fields.items() if is_secret(f)]
+
+
+@pytest.mark.parametrize("integration,field", registry_secret_fields())
+def test_every_receiver_secret_is_refused_inline_and_needs_a_path(tmp_path, integration, field):
+    """From the registry: a new integration's credential is covered without listing it here."""
+    data = yaml.load(RECEIVERS_SPEC.read_text(encoding="utf-8"))
+    i, receiver = next((i, r) for i, r in enumerate(data["receivers"]) if integration in r)
+    config = receiver[integration]
+    inline = field.removesuffix("_file")
+    config.pop(field, None)
+    config[inline] = SECRET
+    messages = problems_for(tmp_path, data)
+    assert any(
+        m.startswith(f"receivers[{i}].{integration}.{inline}: unknown key {inline!r}: inline secrets are not allowed; use {field!r}")
+        for m in messages
+    ), messages
+    del config[inline]
+    config[field] = SECRET  # the secret itself pasted into the file field
+    messages = problems_for(tmp_path, data)
+    assert any(f"receivers[{i}].{integration}.{field}: must be an absolute path to a file holding the secret" in m for m in messages), messages
+    assert all(SECRET not in m for m in messages)
+
+
+@pytest.mark.parametrize("key", ["access_key", "secret_key", "secret_key_file"])
+def test_sns_takes_no_aws_key(tmp_path, key):
+    """Alertmanager 0.25 reads an AWS secret key only inline: sfmon accepts none (IAM role or environment)."""
+    data = yaml.load(RECEIVERS_SPEC.read_text(encoding="utf-8"))
+    i, receiver = next((i, r) for i, r in enumerate(data["receivers"]) if "sns" in r)
+    receiver["sns"]["sigv4"][key] = SECRET
+    messages = problems_for(tmp_path, data)
+    assert any(m.startswith(f"receivers[{i}].sns.sigv4.{key}: unknown key {key!r}") for m in messages), messages
     assert all(SECRET not in m for m in messages)
 
 

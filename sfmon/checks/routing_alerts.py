@@ -6,6 +6,7 @@ from typing import Iterator
 
 from sfmon.semantics import routing
 from sfmon.checks import Context
+from sfmon.model.receivers import INTEGRATIONS
 from sfmon.problems import Problem, Severity
 from sfmon.derive.route_cases import alert_labels, case_name
 
@@ -31,7 +32,7 @@ def check(ctx: Context) -> Iterator[Problem]:
             yield ctx.problem(
                 ("alerts", i, "name"),
                 f"alert {alert.name} ({case_name(labels)}) reaches no receiver that delivers: it goes to "
-                f"{', '.join(got)}, which {'has' if len(got) == 1 else 'have'} no email, slack, pagerduty or webhook",
+                f"{', '.join(got)}, which {'has' if len(got) == 1 else 'have'} no integration ({', '.join(INTEGRATIONS)})",
             )
     used = {s.routing.receiver} | {n for route in s.routing.routes for n in route.notify}
     for i, r in enumerate(s.receivers):

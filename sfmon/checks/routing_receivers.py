@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from sfmon.checks import Context
+from sfmon.model.receivers import INTEGRATIONS
 from sfmon.problems import Problem
 
 
@@ -17,5 +18,5 @@ def check(ctx: Context) -> Iterator[Problem]:
         if not r.integrations():
             yield ctx.problem(
                 ("receivers", i),
-                f"receiver {r.name!r} has no integration: add one of email, slack, pagerduty, webhook",
+                f"receiver {r.name!r} has no integration: add one of {', '.join(INTEGRATIONS)}",
             )

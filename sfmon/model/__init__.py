@@ -1,14 +1,14 @@
 """The spec's models, one module per domain: base (names, references), security, prometheus,
-alertmanager, grafana, spec (the whole). `from sfmon.model import Spec` works for any of
-them; the names resolve lazily, so `sfmon.kinds` can import `sfmon.model.base` while
-`sfmon.model.spec` imports the kinds."""
+alertmanager, receivers (a package, one module per integration), grafana, spec (the whole).
+`from sfmon.model import Spec` works for any of them; the names resolve lazily, so
+`sfmon.kinds` can import `sfmon.model.base` while `sfmon.model.spec` imports the kinds."""
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-_MODULES = ("spec", "alertmanager", "grafana", "prometheus", "security", "base")
+_MODULES = ("spec", "alertmanager", "receivers", "grafana", "prometheus", "security", "base")
 
 
 def __getattr__(name: str) -> Any:

@@ -1,70 +1,13 @@
-"""Alertmanager: receivers, routing, inhibition, routing tests, server settings."""
+"""Alertmanager: routing, inhibition, routing tests, server settings (receivers: sfmon.model.receivers)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, model_validator
 
-from sfmon.model.security import BasicAuth, WebSecurity
-from sfmon.model.base import AlertName, LabelName, Labels, NonEmpty, SecretFile, Slug, StrictModel, Url
+from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
+from sfmon.model.security import WebSecurity
+from sfmon.model.base import AlertName, LabelName, Labels, Slug, StrictModel
 from sfmon.semantics.units import DurationStr, PositiveDuration
-
-
-class Email(StrictModel):
-    to: list[NonEmpty] = Field(min_length=1, description="recipient group")
-    from_: NonEmpty = Field(alias="from")
-    smarthost: NonEmpty = Field(description="host:port of the SMTP server")
-    auth_username: str | None = None
-    auth_password_file: SecretFile | None = None
-    require_tls: bool = True
-    send_resolved: bool = True
-
-
-class Slack(StrictModel):
-    channel: NonEmpty
-    api_url_file: SecretFile = Field(description="file holding the Slack incoming-webhook URL")
-    send_resolved: bool = True
-    title: str = '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.job }})'
-    text: str = "{{ range .Alerts }}{{ .Annotations.summary }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}"
-
-
-class PagerDuty(StrictModel):
-    routing_key_file: SecretFile | None = Field(default=None, description="file holding the Events API v2 routing key")
-    service_key_file: SecretFile | None = Field(default=None, description="file holding an Events API v1 service key")
-    url: Url | None = Field(default=None, description="Events API endpoint; default PagerDuty's")
-    send_resolved: bool = True
-
-    @model_validator(mode="after")
-    def _one_key(self) -> "PagerDuty":
-        if (self.routing_key_file is None) == (self.service_key_file is None):
-            raise ValueError("set exactly one of routing_key_file (Events API v2) or service_key_file (v1)")
-        return self
-
-
-class Webhook(StrictModel):
-    url: Url
-    bearer_token_file: SecretFile | None = None
-    basic_auth: BasicAuth | None = None
-    max_alerts: int = Field(default=0, ge=0)
-    send_resolved: bool = True
-
-    @model_validator(mode="after")
-    def _one_auth(self) -> "Webhook":
-        if self.bearer_token_file and self.basic_auth:
-            raise ValueError("set either bearer_token_file or basic_auth, not both")
-        return self
-
-
-class Receiver(StrictModel):
-    name: Slug
-    email: Email | None = None
-    slack: Slack | None = None
-    pagerduty: PagerDuty | None = None
-    webhook: Webhook | None = None
-
-    def integrations(self) -> list[str]:
-        return [k for k in ("email", "slack", "pagerduty", "webhook") if getattr(self, k) is not None]
 
 
 class Route(StrictModel):

@@ -137,7 +137,16 @@ def _user_name(value: str) -> str:
     return value
 
 
-SecretFile = Annotated[str, AfterValidator(_abs_path)]
+class Secret:
+    """Marks a path to a secret file in a type, so code can find every such field in a model
+    (the receivers' files compose must mount) without going by field names."""
+
+    def __repr__(self) -> str:
+        return "Secret"
+
+
+SECRET = Secret()
+SecretFile = Annotated[str, AfterValidator(_abs_path), SECRET]
 EnvName = Annotated[str, AfterValidator(_env_name)]
 AbsFile = Annotated[str, AfterValidator(_abs_file)]
 BcryptHash = Annotated[str, AfterValidator(_bcrypt)]

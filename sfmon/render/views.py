@@ -13,6 +13,7 @@ from sfmon.derive import Derived
 from sfmon.derive.routing_tree import flat_routes, matchers
 from sfmon.kinds.rule import RuleGroup
 from sfmon.model import Dashboard, Panel, Spec
+from sfmon.model.receivers import INTEGRATIONS
 
 
 def prometheus_view(spec: Spec, rule_files: list[str]) -> dict[str, Any]:
@@ -32,6 +33,7 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
             {"source": matchers(i.source), "target": matchers(i.target), "equal": i.equal} for i in spec.routing.inhibit
         ],
         "receivers": spec.receivers,
+        "integrations": list(INTEGRATIONS.values()),
     }
 
 
@@ -142,14 +144,7 @@ def service_files(spec: Spec) -> dict[str, list[str]]:
     """Every credential or certificate file each container reads, by compose service."""
     am: set[str] = set(_web_files(spec.alertmanager.web))
     for r in spec.receivers:
-        for integ in (r.email, r.slack, r.pagerduty, r.webhook):
-            if integ is None:
-                continue
-            for name, value in integ:
-                if name.endswith("_file") and value:
-                    am.add(value)
-        if r.webhook is not None and r.webhook.basic_auth is not None:
-            am.add(r.webhook.basic_auth.password_file)
+        am.update(r.secret_files())
     prom = set(_web_files(spec.prometheus.web)) | set(_client_files(spec.prometheus.alerting))
     for t in spec.targets:
         prom.update(_client_files(t))

@@ -1,0 +1,51 @@
+"""Receiver integrations, one module each (model + registry entry), and the `Receiver` built
+from them. Adding one: a module here, an entry in INTEGRATIONS, a template in
+templates/receivers/. Rendering, compose secret mounts and check messages follow the registry."""
+
+from __future__ import annotations
+
+from pydantic import Field, create_model
+
+from sfmon.model.base import Slug, StrictModel
+from sfmon.model.receivers import email, opsgenie, pagerduty, slack, sns, victorops, webex, webhook
+from sfmon.model.receivers.email import Email
+from sfmon.model.receivers.integration import Integration, secret_files
+from sfmon.model.receivers.opsgenie import Opsgenie, OpsgenieResponder
+from sfmon.model.receivers.pagerduty import PagerDuty
+from sfmon.model.receivers.slack import Slack
+from sfmon.model.receivers.sns import SNS, SigV4
+from sfmon.model.receivers.victorops import VictorOps
+from sfmon.model.receivers.webex import Webex
+from sfmon.model.receivers.webhook import Webhook
+
+# Spec key -> integration, in the order the spec documents them and alertmanager.yml lists them.
+INTEGRATIONS: dict[str, Integration] = {
+    e.key: e
+    for e in (email.ENTRY, slack.ENTRY, pagerduty.ENTRY, webhook.ENTRY, opsgenie.ENTRY, victorops.ENTRY, webex.ENTRY, sns.ENTRY)
+}
+
+
+class ReceiverBase(StrictModel):
+    name: Slug
+
+    def integrations(self) -> list[str]:
+        """The keys of the integrations this receiver sets, in registry order."""
+        return [key for key in INTEGRATIONS if getattr(self, key) is not None]
+
+    def secret_files(self) -> list[str]:
+        """Every secret file the receiver's integrations make Alertmanager read."""
+        return [path for key in self.integrations() for path in secret_files(getattr(self, key))]
+
+
+Receiver = create_model(
+    "Receiver",
+    __base__=ReceiverBase,
+    __module__=__name__,
+    __doc__="A named set of integrations: an alert routed to it goes to each of them.",
+    **{key: (e.model | None, Field(default=None)) for key, e in INTEGRATIONS.items()},
+)
+
+__all__ = [
+    "INTEGRATIONS", "Integration", "Receiver", "ReceiverBase", "secret_files",
+    "Email", "Slack", "PagerDuty", "Webhook", "Opsgenie", "OpsgenieResponder", "VictorOps", "Webex", "SNS", "SigV4",
+]  # fmt: skip

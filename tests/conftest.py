@@ -101,3 +101,17 @@ class JsonSnapshot(SingleFileSnapshotExtension):
 
 def snapshot_extension(rel: str) -> type[SingleFileSnapshotExtension]:
     return JsonSnapshot if rel.endswith(".json") else YmlSnapshot
+
+
+def spec_repo(path: Path) -> Path:
+    """A git repository at `path` whose one commit holds a copy of the default spec at
+    specs/specs.yaml (for `sfmon diff --base`); returns the spec's path."""
+    spec = path / "specs" / "specs.yaml"
+    spec.parent.mkdir(parents=True)
+    shutil.copy(SPEC, spec)
+    for args in (("init", "-q"), ("add", "specs/specs.yaml"), ("commit", "-q", "-m", "spec")):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=path, check=True, capture_output=True, timeout=60,
+        )
+    return spec

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
-from conftest import SPEC, edited_spec, run_sfmon
+from conftest import SPEC, edited_spec, run_sfmon, spec_repo
 
 
 def bullets(stdout: str) -> list[str]:
@@ -35,17 +34,7 @@ def test_diff_applies_an_overlay_to_both_sides(tmp_path):
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_diff_base_applies_the_overlay_to_the_spec_at_the_ref_too(tmp_path):
-    def git(*args: str) -> None:
-        subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-            cwd=tmp_path, check=True, capture_output=True, timeout=60,
-        )
-
-    (tmp_path / "specs").mkdir()
-    shutil.copy(SPEC, tmp_path / "specs" / "specs.yaml")
-    git("init", "-q")
-    git("add", "specs/specs.yaml")
-    git("commit", "-q", "-m", "spec")
+    spec_repo(tmp_path)
     edited_spec(tmp_path / "specs", ("    above: 5%\n", "    above: 4%\n"))
     (tmp_path / "o.yaml").write_text("alerts:\n  - {name: HighErrorRate, above: 3%}\n", encoding="utf-8")
     plain = run_sfmon("diff", "--base", "HEAD", cwd=tmp_path)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import pytest
 
-from conftest import SPEC, run_sfmon
+from conftest import SPEC, run_sfmon, spec_repo
 from sfmon.spec.loader import load_spec, parse_spec
 from sfmon.spec.diff import MARKER, Change, diff_specs, to_markdown
 
@@ -151,18 +150,7 @@ def test_markdown_escapes_user_text():
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_base_reads_the_spec_at_a_git_ref(tmp_path):
-    def git(*args: str) -> None:
-        subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-            cwd=tmp_path, check=True, capture_output=True, timeout=60,
-        )
-
-    (tmp_path / "specs").mkdir()
-    spec = tmp_path / "specs" / "specs.yaml"
-    shutil.copy(SPEC, spec)
-    git("init", "-q")
-    git("add", "specs/specs.yaml")
-    git("commit", "-q", "-m", "spec")
+    spec = spec_repo(tmp_path)
     spec.write_text(edit(THREE_EDITS[0]), encoding="utf-8")
     result = run_sfmon("diff", "--base", "HEAD", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -112,8 +112,14 @@ def _rule_tests(spec: Spec, derived: Derived) -> dict[str, Any]:
     return views.rule_tests_view(spec, derived, rule_files(spec, posixpath.dirname(RULE_TESTS.path)))
 
 
-def _web(server: str) -> View:
-    return lambda spec, derived: {"server": server, "web": getattr(spec, server).web}
+def _web_config(server: str) -> "Output":
+    """A server's --web.config.file (TLS and basic auth, docs/hardening.md), when the spec has one."""
+    return Output(
+        f"{server}-web.yml", "web-config.yml.j2", lambda spec, derived: {"server": server, "web": getattr(spec, server).web},
+        when=lambda spec: getattr(spec, server).web is not None,
+        tool=Tool("promtool/web-config", ("promtool", "check", "web-config", "{}")), standins=True,
+        mounts=(Mount(server, f"/etc/{server}/web.yml"),),
+    )  # fmt: skip
 
 
 def _dashboards(spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
@@ -133,22 +139,13 @@ ALERTS = Output(
     tool=Tool("promtool/rules", ("promtool", "check", "rules", "{}")), rule_file=True,
     mounts=(Mount("prometheus", "/etc/prometheus/alerts.yml"),),
 )  # fmt: skip
-# Each server's --web.config.file (TLS and basic auth, docs/hardening.md), when the spec has one.
-PROMETHEUS_WEB = Output(
-    "prometheus-web.yml", "web-config.yml.j2", _web("prometheus"), when=lambda spec: spec.prometheus.web is not None,
-    tool=Tool("promtool/web-config", ("promtool", "check", "web-config", "{}")), standins=True,
-    mounts=(Mount("prometheus", "/etc/prometheus/web.yml"),),
-)  # fmt: skip
+PROMETHEUS_WEB = _web_config("prometheus")
 ALERTMANAGER = Output(
     "alertmanager.yml", "alertmanager.yml.j2", lambda spec, derived: views.alertmanager_view(spec),
     tool=Tool("amtool/config", ("amtool", "check-config", "{}")),
     mounts=(Mount("alertmanager", "/etc/alertmanager/alertmanager.yml"),),
 )  # fmt: skip
-ALERTMANAGER_WEB = Output(
-    "alertmanager-web.yml", "web-config.yml.j2", _web("alertmanager"), when=lambda spec: spec.alertmanager.web is not None,
-    tool=Tool("promtool/web-config", ("promtool", "check", "web-config", "{}")), standins=True,
-    mounts=(Mount("alertmanager", "/etc/alertmanager/web.yml"),),
-)  # fmt: skip
+ALERTMANAGER_WEB = _web_config("alertmanager")
 GRAFANA_PROVISIONING = Mount("grafana", "/etc/grafana/provisioning", "grafana/provisioning")
 DATASOURCE = Output(
     "grafana/provisioning/datasources/prometheus.yml", "grafana/datasource.yml.j2", lambda spec, derived: {},

@@ -16,7 +16,7 @@ def check(ctx: Context) -> Iterator[Problem]:
     by_name = {r.name: r for r in s.receivers}
     tree = ctx.derived.routing_tree
     if tree is None:
-        return  # routing-test reports it
+        return  # routing/tests reports it
     # Routing depends only on the labels the matchers name (a missing one reads as ""): one
     # walk of the tree per distinct combination, not per alert (alerts x routes grows as n^2).
     names = sorted(_matcher_names(tree.root))

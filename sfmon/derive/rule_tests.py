@@ -1,7 +1,7 @@
 """The promtool rule tests of a spec: generated from each alert's kind, plus the spec's own.
 
 Pure, built once per run into sfmon.derive.Derived: the render stage lays the groups out
-with templates/tests/alerts.test.yml.j2, the `rule-tests` check reports the cases that could
+with templates/tests/alerts.test.yml.j2, the `rules/tests` check reports the cases that could
 not be built, `sfmon validate` runs them.
 """
 

@@ -24,7 +24,7 @@ View = Callable[[Spec, Derived], dict[str, Any]]
 class Tool:
     """How `sfmon validate` checks a file: the problems' check id and the argv, run in the
     output directory. An argument "{}" stands for the file's path; a run builder in
-    sfmon.tools/validate.py may add arguments (the rule tests' chunks, one amtool run per
+    sfmon/tools/validate.py may add arguments (the rule tests' chunks, one amtool run per
     route case)."""
 
     check: str

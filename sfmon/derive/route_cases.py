@@ -1,6 +1,6 @@
 """The routing tests of a spec: label sets and the receivers each must reach.
 
-Pure, built once per run into sfmon.derive.Derived. The `routing-tests` check evaluates
+Pure, built once per run into sfmon.derive.Derived. The `routing/tests` check evaluates
 them (and the inhibition cases) with sfmon's own route evaluation; the render stage writes
 them to tests/routes.test.yml, from which `sfmon validate` runs amtool once per case.
 """
@@ -44,7 +44,7 @@ def case_name(labels: dict[str, str]) -> str:
 
 def route_cases(spec: Spec) -> list[RouteCase]:
     """Every routing test; one naming an unknown alert uses its explicit labels only
-    (the `unknown-reference`-style error comes from the routing-tests check)."""
+    (the unknown-alert error comes from the routing/tests check)."""
     alerts = {a.name: a for a in spec.alerts}
     out = []
     for i, t in enumerate(spec.routing.tests):

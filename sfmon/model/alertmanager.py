@@ -6,14 +6,14 @@ from pydantic import Field, model_validator
 
 from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
 from sfmon.model.security import WebSecurity
-from sfmon.model.base import AlertName, LabelName, Labels, Slug, StrictModel
+from sfmon.model.base import AlertName, LabelName, Labels, ReceiverName, StrictModel
 from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
 class Route(StrictModel):
     match: Labels = Field(default_factory=dict, description="label equality matchers; {} matches everything")
     match_re: Labels = Field(default_factory=dict, description="label regex matchers")
-    notify: list[Slug] = Field(description="receivers that get matching alerts")
+    notify: list[ReceiverName] = Field(description="receivers that get matching alerts")
     continue_: bool = Field(default=False, alias="continue")
     group_by: list[str] | None = None
     group_wait: DurationStr | None = None
@@ -33,7 +33,7 @@ class RouteTest(StrictModel):
     name: str | None = Field(default=None, description="default: the alert name, else the labels")
     alert: AlertName | None = Field(default=None, description="start from this alert's labels: alertname, severity, labels, job")
     labels: Labels = Field(default_factory=dict, description="labels of the alert (added to, or overriding, the alert's)")
-    receivers: list[Slug] = Field(min_length=1, description="every receiver that must get it, and no other (order free)")
+    receivers: list[ReceiverName] = Field(min_length=1, description="every receiver that must get it, and no other (order free)")
 
     @model_validator(mode="after")
     def _some_labels(self) -> "RouteTest":
@@ -52,7 +52,7 @@ class InhibitTest(StrictModel):
 
 
 class Routing(StrictModel):
-    receiver: Slug = Field(description="fallback receiver for alerts no route matches")
+    receiver: ReceiverName = Field(description="fallback receiver for alerts no route matches")
     group_by: list[str] = Field(default_factory=lambda: ["alertname", "job"])
     group_wait: DurationStr = Field(default="30s")
     group_interval: PositiveDuration = Field(default="5m")

@@ -15,6 +15,18 @@ METRIC_NAME_RE = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 SLUG_RE = re.compile(r"^[a-z0-9]([a-z0-9_-]{0,38}[a-z0-9])?$")
 
 
+def _display_name_re(banned: str) -> re.Pattern[str]:
+    # promtool and amtool take any non-empty string as an alert or receiver name
+    # (tests/test_names.py); sfmon refuses only what would break its own outputs.
+    inner = "[^" + banned + r"\x00-\x1f\x7f]"
+    edge = "[^" + banned + r"\s\x00-\x1f\x7f]"
+    return re.compile(f"^{edge}(?:{inner}*{edge})?$")
+
+
+ALERT_NAME_RE = _display_name_re(r"\[\]")
+RECEIVER_NAME_RE = _display_name_re(r"\[\],")
+
+
 class StrictModel(BaseModel):
     """Every spec object: unknown keys are errors, values are not coerced, models are frozen."""
 
@@ -41,10 +53,26 @@ def _slug(value: str) -> str:
     return value
 
 
+def _display_name(what: str, value: str, pattern: re.Pattern[str], comma: bool) -> str:
+    if pattern.match(value):
+        return value
+    if not value:
+        raise ValueError(f"{what} name must not be empty")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError(f"invalid {what} name {value!r}: no control characters (newline, tab): problems and tool output show names on one line")
+    if "[" in value or "]" in value:
+        raise ValueError(f"invalid {what} name {value!r}: no [ or ]: overlays and acknowledgements select {what}s as {what}s[name]")
+    if comma and "," in value:
+        raise ValueError(f"invalid {what} name {value!r}: no comma: amtool route tests take receivers as a comma-separated list")
+    raise ValueError(f"invalid {what} name {value!r}: no leading or trailing spaces, which notifications do not show")
+
+
 def _alert_name(value: str) -> str:
-    if not LABEL_NAME_RE.match(value):
-        raise ValueError(f"invalid alert name {value!r}: use letters, digits and _ (e.g. HighErrorRate)")
-    return value
+    return _display_name("alert", value, ALERT_NAME_RE, comma=False)
+
+
+def _receiver_name(value: str) -> str:
+    return _display_name("receiver", value, RECEIVER_NAME_RE, comma=True)
 
 
 def _nonempty(value: str) -> str:
@@ -61,7 +89,8 @@ def _pattern(regex: str) -> WithJsonSchema:
 LabelName = Annotated[str, AfterValidator(_label_name), _pattern("^(?!__)" + LABEL_NAME_RE.pattern[1:])]
 MetricName = Annotated[str, AfterValidator(_metric_name), _pattern(METRIC_NAME_RE.pattern)]
 Slug = Annotated[str, AfterValidator(_slug), _pattern(SLUG_RE.pattern)]
-AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(LABEL_NAME_RE.pattern)]
+AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(ALERT_NAME_RE.pattern)]
+ReceiverName = Annotated[str, AfterValidator(_receiver_name), _pattern(RECEIVER_NAME_RE.pattern)]
 NonEmpty = Annotated[str, AfterValidator(_nonempty), _pattern(r"\S")]
 Labels = dict[LabelName, str]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field, create_model
 
-from sfmon.model.base import Slug, StrictModel
+from sfmon.model.base import ReceiverName, StrictModel
 from sfmon.model.receivers import email, opsgenie, pagerduty, slack, sns, victorops, webex, webhook
 from sfmon.model.receivers.email import Email
 from sfmon.model.receivers.integration import Integration, secret_files
@@ -26,7 +26,7 @@ INTEGRATIONS: dict[str, Integration] = {
 
 
 class ReceiverBase(StrictModel):
-    name: Slug
+    name: ReceiverName
 
     def integrations(self) -> list[str]:
         """The keys of the integrations this receiver sets, in registry order."""

@@ -5,6 +5,7 @@ where a name would break sfmon's own outputs (then refused, saying why)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -66,3 +67,26 @@ def test_names_agree_with_the_tools(tmp_path, value, tools, alert_why, receiver_
             assert refusal is None, refusal
         else:
             assert refusal is not None and why in refusal
+
+
+def test_a_spec_with_tool_accepted_names_generates_and_validates(tmp_path, promtool, amtool):
+    """The default spec with an alert and a receiver renamed the way public configs name them:
+    generate, then validate with the real tools (rule tests and amtool route tests included),
+    and an overlay selecting the alert by its new name."""
+    from conftest import SPEC, run_sfmon
+
+    alert, receiver = "Error rate > 5% (api.v1)", "team-X-Slack"
+    text = SPEC.read_text(encoding="utf-8")
+    text = re.sub(r"\bHighErrorRate\b", alert, text)
+    text = re.sub(r"\bops-slack\b", receiver, text)
+    spec = tmp_path / "specs.yaml"
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "generated"
+    done = run_sfmon("validate", "--spec", str(spec), "--out", str(out), "--set", f"alerts[{alert}].above=3%", timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"passed \d+ rule test cases \(promtool\), \d+ route tests \(amtool\)", done.stdout + done.stderr)
+    done = run_sfmon("generate", "--spec", str(spec), "--out", str(out), "--set", f"alerts[{alert}].above=3%")
+    assert done.returncode == 0, done.stderr
+    rules = (out / "alerts.yml").read_text(encoding="utf-8")
+    assert f"- alert: {json.dumps(alert)}" in rules and "> 0.03" in rules
+    assert f"- name: {json.dumps(receiver)}" in (out / "alertmanager.yml").read_text(encoding="utf-8")

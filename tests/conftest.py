@@ -106,6 +106,7 @@ def snapshot_extension(rel: str) -> type[SingleFileSnapshotExtension]:
 def spec_repo(path: Path) -> Path:
     """A git repository at `path` whose one commit holds a copy of the default spec at
     specs/specs.yaml (for `sfmon diff --base`); returns the spec's path."""
+    require_tool("git", "git")
     spec = path / "specs" / "specs.yaml"
     spec.parent.mkdir(parents=True)
     shutil.copy(SPEC, spec)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
@@ -32,7 +31,6 @@ def test_diff_applies_an_overlay_to_both_sides(tmp_path):
     assert same.returncode == 0 and bullets(same.stdout) == []
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_diff_base_applies_the_overlay_to_the_spec_at_the_ref_too(tmp_path):
     spec_repo(tmp_path)
     edited_spec(tmp_path / "specs", ("    above: 5%\n", "    above: 4%\n"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -56,9 +55,8 @@ def _refusal(kind, value: str) -> str | None:
     return None
 
 
-@pytest.mark.skipif(not (shutil.which("promtool") and shutil.which("amtool")), reason="needs promtool and amtool")
 @pytest.mark.parametrize(("value", "tools", "alert_why", "receiver_why"), TABLE)
-def test_names_agree_with_the_tools(tmp_path, value, tools, alert_why, receiver_why):
+def test_names_agree_with_the_tools(tmp_path, promtool, amtool, value, tools, alert_why, receiver_why):
     assert _promtool(tmp_path, value) is tools
     assert _amtool(tmp_path, value) is tools
     for kind, why in ((AlertName, alert_why), (ReceiverName, receiver_why)):

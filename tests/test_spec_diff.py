@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -148,7 +147,6 @@ def test_markdown_escapes_user_text():
     assert line == r"- dashboard **a\_b**: panel '\*bold\* \<b\>' ``x`y`` -> `` `z ``"
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_base_reads_the_spec_at_a_git_ref(tmp_path):
     spec = spec_repo(tmp_path)
     spec.write_text(edit(THREE_EDITS[0]), encoding="utf-8")

@@ -33,19 +33,23 @@ class Loaded:
 
 def load(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> Loaded:
     """Read, parse and model the spec, with overlay files then --set assignments merged over
-    it (sfmon/overlay.py); raise SpecError with placed problems."""
+    it (sfmon/spec/overlay.py); raise SpecError with placed problems."""
+    from sfmon.spec.loader import read_text
+
+    return load_text(str(path), read_text(path), overlays, sets)
+
+
+def load_text(file: str, text: str, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> Loaded:
+    """`load` for spec text already read (e.g. from git); `file` names it in problems."""
     from sfmon.spec.loader import parse_spec, parse_yaml, read_text
 
-    file = str(path)
-    text = read_text(path)
     data = parse_yaml(file, text)
     smap = SourceMap(file, text)
     if overlays or sets:
         from sfmon.spec.overlay import layered
 
         data, smap = layered(data, smap, [(str(p), read_text(Path(p))) for p in overlays], sets)
-    spec = parse_spec(file, text, data, smap)
-    return Loaded(spec, data, smap)
+    return Loaded(parse_spec(file, text, data, smap), data, smap)
 
 
 def check(loaded: Loaded) -> list[Problem]:
@@ -62,28 +66,19 @@ def load_and_check(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str
     return loaded, check(loaded)
 
 
+def load_and_check_text(
+    file: str, text: str, overlays: Sequence[Path] = (), sets: Sequence[str] = ()
+) -> tuple[Loaded | None, list[Problem]]:
+    """`load_and_check` for a spec that is not a file of its own (one read from git)."""
+    try:
+        loaded = load_text(file, text, overlays, sets)
+    except SpecError as exc:
+        return None, exc.problems
+    return loaded, check(loaded)
+
+
 def render(loaded: Loaded, templates: Path | None = None) -> dict[str, str]:
     from sfmon.render.files import render as render_files
 
     return render_files(loaded.spec, loaded.derived, templates)
 
-
-def load_and_check_text(
-    file: str, text: str, overlays: Sequence[Path] = (), sets: Sequence[str] = ()
-) -> tuple[Loaded | None, list[Problem]]:
-    """`load_and_check` for a spec that is not a file of its own (one read from git); `file`
-    names it in problems."""
-    from sfmon.spec.loader import parse_spec, parse_yaml
-
-    try:
-        data = parse_yaml(file, text)
-        smap = SourceMap(file, text)
-        if overlays or sets:
-            from sfmon.spec.overlay import layered
-            from sfmon.spec.loader import read_text
-
-            data, smap = layered(data, smap, [(str(p), read_text(Path(p))) for p in overlays], sets)
-        loaded = Loaded(parse_spec(file, text, data, smap), data, smap)
-    except SpecError as exc:
-        return None, exc.problems
-    return loaded, check(loaded)

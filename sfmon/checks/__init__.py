@@ -7,7 +7,6 @@ as `routing/receivers`), so an id always tells which file to open.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from importlib import import_module
 from typing import Any, Sequence
@@ -59,30 +58,24 @@ def run_checks(ctx: Context) -> list[Problem]:
 
 # --- acknowledgements ---------------------------------------------------------------------
 
-_STEP = re.compile(r"\.?([A-Za-z_][\w-]*)|\[([^\]]*)\]")
-
-
 def _where(ctx: Context, where: str) -> str | None:
     """`where` as the problems spell their path (`alerts[3].expr`), or None if it names
-    nothing in the spec. A `[name]` step picks the list item with that name or uid."""
-    out, node, pos = "", ctx.data, 0
-    while pos < len(where):
-        m = _STEP.match(where, pos)
-        key, step = (m.group(1), m.group(2)) if m else (None, None)
-        if m is None or (key is not None and m.group(0).startswith(".") != bool(out)):
-            return None  # a key is dotted, except the first
-        pos = m.end()
-        if key is not None:
-            if not isinstance(node, dict) or key not in node:
+    nothing in the spec. Read as `--set` paths are: a `[name]` step picks the list item with
+    that name or uid."""
+    from sfmon.spec.overlay import find_item, parse_path
+
+    path = parse_path(where)
+    if isinstance(path, int) or where.startswith("."):
+        return None
+    out, node = "", ctx.data
+    for part in path:
+        if isinstance(part, str):
+            if not isinstance(node, dict) or part not in node:
                 return None
-            node, out = node[key], f"{out}.{key}" if out else key
+            node, out = node[part], f"{out}.{part}" if out else part
             continue
-        if not isinstance(node, list):
-            return None
-        index = int(step) if step.isdigit() else next(
-            (i for i, item in enumerate(node) if isinstance(item, dict) and step in (item.get("name"), item.get("uid"))), None
-        )
-        if index is None or index >= len(node):
+        index = find_item(node, part) if isinstance(node, list) else None
+        if index is None:
             return None
         node, out = node[index], f"{out}[{index}]"
     return out or None

@@ -124,6 +124,32 @@ def merge_file(base: dict, file: str, text: str, prov: dict[Path, Origin]) -> di
 _SEGMENT = re.compile(r"(?:^|\.)([^.\[\]=\s]+)|\[([^\[\]]+)\]")
 
 
+def parse_path(text: str) -> list[str | int | tuple[str]] | int:
+    """`targets[api].addresses` -> ['targets', ('api',), 'addresses']: keys, list indexes, and
+    1-tuples for `[name]` selectors; or the offset where the text stops being a path."""
+    path: list[str | int | tuple[str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _SEGMENT.match(text, pos)
+        if not m:
+            return pos
+        if m.group(1) is not None:
+            path.append(m.group(1))
+        else:
+            sel = m.group(2).strip()
+            path.append(int(sel) if re.fullmatch(r"-?\d+", sel) else (sel,))
+        pos = m.end()
+    return path
+
+
+def find_item(node: list, part: int | tuple[str]) -> int | None:
+    """The index a selector (an index, or a 1-tuple name or uid) names in a list, or None."""
+    if isinstance(part, int):
+        return part if 0 <= part < len(node) else None
+    (name,) = part
+    return next((i for i, item in enumerate(node) if isinstance(item, dict) and any(item.get(k) == name for k in NAME_KEYS)), None)
+
+
 def parse_set(arg: str) -> tuple[list[str | int | tuple[str]], Any]:
     """`targets[api].addresses=["127.0.0.1:8000"]` -> (['targets', ('api',), 'addresses'], [...]).
 
@@ -135,19 +161,10 @@ def parse_set(arg: str) -> tuple[list[str | int | tuple[str]], Any]:
     path_text, eq, value_text = arg.partition("=")
     if not eq or not path_text.strip():
         raise _fail(label, "expected PATH=VALUE, e.g. prometheus.scrape_interval=5s or targets[api].addresses=['127.0.0.1:8000']")
-    path: list[str | int | tuple[str]] = []
-    pos = 0
     text = path_text.strip()
-    while pos < len(text):
-        m = _SEGMENT.match(text, pos)
-        if not m:
-            raise _fail(label, f"cannot read the path {text!r} at character {pos + 1}; use keys joined by '.' and [index] or [name]")
-        if m.group(1) is not None:
-            path.append(m.group(1))
-        else:
-            sel = m.group(2).strip()
-            path.append(int(sel) if re.fullmatch(r"-?\d+", sel) else (sel,))
-        pos = m.end()
+    path = parse_path(text)
+    if isinstance(path, int):
+        raise _fail(label, f"cannot read the path {text!r} at character {path + 1}; use keys joined by '.' and [index] or [name]")
     if not isinstance(path[0], str):
         raise _fail(label, "a path starts with a key, e.g. targets[0], not a selector")
     return path, parse_yaml(label, value_text)
@@ -157,14 +174,12 @@ def _resolve(node: Any, part: str | int | tuple[str], label: str, shown: str) ->
     """The list index a selector names in `node`."""
     if not isinstance(node, list):
         raise _fail(label, f"{shown} is not a list, so [{part if not isinstance(part, tuple) else part[0]}] selects nothing")
+    index = find_item(node, part)
+    if index is not None:
+        return index
     if isinstance(part, int):
-        if not 0 <= part < len(node):
-            raise _fail(label, f"{shown} has {len(node)} items; index {part} is out of range")
-        return part
+        raise _fail(label, f"{shown} has {len(node)} items; index {part} is out of range")
     (name,) = part
-    for i, item in enumerate(node):
-        if isinstance(item, dict) and any(item.get(k) == name for k in NAME_KEYS):
-            return i
     names = [str(item.get("name", item.get("uid"))) for item in node if isinstance(item, dict)]
     from sfmon.problems import hint
 

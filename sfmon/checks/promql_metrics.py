@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from sfmon.checks import Context
 from sfmon.problems import Problem, Severity
+from sfmon.semantics import regex
 
 # Series every Prometheus has without any exporter: per-scrape series and the alert state.
 BUILTIN_SERIES = frozenset(
@@ -98,9 +99,9 @@ def nearest(name: str, known: Iterable[str]) -> str | None:
 
 def _regex_matches_any(pattern: str, known: set[str]) -> bool:
     try:
-        rx = re.compile(pattern)
-    except re.error:
-        return True  # RE2 syntax Python lacks; promtool is the judge of the regex itself
+        rx = regex.compile(pattern)
+    except regex.RegexError:
+        return True  # promtool (or the spec's own check) reports the regex itself
     return any(rx.fullmatch(n) for n in known)
 
 

@@ -4,7 +4,6 @@ an earlier one rendered)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,6 @@ def derive(spec: Any) -> Derived:
     tree, error = None, None
     try:
         tree = routing_tree.from_spec(spec)
-    except (ValueError, KeyError, re.error) as exc:  # re.error: a match_re Python cannot compile either
+    except (ValueError, KeyError) as exc:  # e.g. a matcher Alertmanager refuses (MatcherError)
         error = str(exc)
     return Derived(tuple(rule_groups(spec)), rule_tests(spec), tuple(route_cases(spec)), tree, error)

@@ -6,13 +6,13 @@ from pydantic import Field, model_validator
 
 from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
 from sfmon.model.security import WebSecurity
-from sfmon.model.base import AlertName, LabelName, Labels, ReceiverName, StrictModel
+from sfmon.model.base import AlertName, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
 from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
 class Route(StrictModel):
     match: Labels = Field(default_factory=dict, description="label equality matchers; {} matches everything")
-    match_re: Labels = Field(default_factory=dict, description="label regex matchers")
+    match_re: RegexLabels = Field(default_factory=dict, description="label regex matchers (RE2, anchored as Alertmanager anchors them)")
     notify: list[ReceiverName] = Field(description="receivers that get matching alerts")
     continue_: bool = Field(default=False, alias="continue")
     group_by: list[str] | None = None

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Iterator
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+
+from sfmon.semantics import regex
 
 # Prometheus' data model: label names and metric names.
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -93,6 +95,7 @@ AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(ALERT_NAME_RE.p
 ReceiverName = Annotated[str, AfterValidator(_receiver_name), _pattern(RECEIVER_NAME_RE.pattern)]
 NonEmpty = Annotated[str, AfterValidator(_nonempty), _pattern(r"\S")]
 Labels = dict[LabelName, str]
+RegexLabels = dict[LabelName, Annotated[str, AfterValidator(regex.check)]]  # values RE2 accepts
 
 
 def promql_string(value: str) -> str:
@@ -105,11 +108,34 @@ def check_promql(expr: str) -> Any:
     import promql_parser
 
     try:
-        return promql_parser.parse(expr)
+        ast = promql_parser.parse(expr)
     except BaseException as exc:  # the Rust binding may raise a PanicException
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise ValueError(f"PromQL syntax error: {exc}") from None
+    for pattern in _selector_regexes(ast, promql_parser):
+        regex.check(pattern)  # Rust's regex dialect is not Go's: RE2 is the judge
+    return ast
+
+
+_AST_CHILDREN = ("lhs", "rhs", "expr", "param", "args", "vector_selector")
+
+
+def _selector_regexes(node: Any, promql_parser: Any, depth: int = 0) -> Iterator[str]:
+    """The `=~`/`!~` values of every selector in the expression (bounded by its nesting)."""
+    if depth > 200 or node is None:
+        return
+    if isinstance(node, promql_parser.VectorSelector):
+        ms = node.matchers
+        for m in [*ms.matchers, *(m for group in ms.or_matchers for m in group)]:
+            if str(m.op) in ("MatchOp.Re", "MatchOp.NotRe"):
+                yield m.value
+        return
+    for attr in _AST_CHILDREN:
+        child = getattr(node, attr, None)
+        for c in child if isinstance(child, (list, tuple)) else (child,):
+            if c is not None and not isinstance(c, (str, int, float)):
+                yield from _selector_regexes(c, promql_parser, depth + 1)
 
 
 # --- references: files and names a service reads at run time (never the secret itself) ---

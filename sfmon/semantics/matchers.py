@@ -1,5 +1,11 @@
 """Label matchers (`=`, `!=`, `=~`, `!~`) with Prometheus/Alertmanager semantics: regexes
-are anchored, a missing label matches as the empty string."""
+are RE2, anchored; a missing label matches as the empty string.
+
+`parse` reads a matcher line as Alertmanager's classic parser does (pkg/labels
+ParseMatchers, the one amtool 0.25 uses, and newer Alertmanagers' fallback): an optional
+`{`/`}` pair trimmed once, matchers split on commas outside double quotes, each value
+decoded with OpenMetrics escapes whether or not it is quoted.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,18 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from sfmon.semantics import regex
+
+
+class MatcherError(ValueError):
+    """A matcher line Alertmanager refuses; the message is Alertmanager's."""
+
 
 def fullmatch(pattern: str, value: str) -> bool:
-    """Anchored regex match; a pattern Python cannot compile matches nothing."""
+    """Anchored RE2 match; a pattern RE2 refuses matches nothing (the spec refuses it first)."""
     try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error:
+        return regex.compile(pattern).fullmatch(value)
+    except regex.RegexError:
         return False
 
 
@@ -34,3 +46,70 @@ class Matcher:
 
     def __str__(self) -> str:
         return f"{self.name}{self.op}{json.dumps(self.value, ensure_ascii=False)}"
+
+
+# `=~` before `=`, or `a=~b` would read as `a` = `~b`. The value is everything up to the
+# trailing whitespace, newlines included. Go's `\s` is ASCII only.
+_LINE = re.compile(r"[\t\n\f\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\f\r ]*(=~|=|!=|!~)[\t\n\f\r ]*(.*?)[\t\n\f\r ]*", re.S)
+# Go's unicode.IsSpace (strings.TrimSpace), which Python's str.strip() is not quite.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def parse(text: str) -> tuple[Matcher, ...]:
+    """Every matcher on one line: `{a="1", b=~"x|y"}`, `a=1,b!=2`, `{}` (none)."""
+    body = text[1:] if text.startswith("{") else text
+    body = body[:-1] if body.endswith("}") else body
+    parts, token, quoted, escaped = [], [], False, False
+    for ch in body:
+        if ch == "," and not quoted:
+            parts.append("".join(token))
+            token = []
+            continue
+        if ch == '"':
+            if escaped:
+                escaped = False
+            else:
+                quoted = not quoted
+        elif ch == "\\":
+            escaped = not escaped
+        else:
+            escaped = False
+        token.append(ch)
+    last = "".join(token).strip(_GO_SPACE)
+    if last:  # a trailing comma (and blanks after it) ends the list
+        parts.append(last)
+    return tuple(parse_one(p) for p in parts)
+
+
+def parse_one(text: str) -> Matcher:
+    """One matcher, `name op value`; the value may be double-quoted."""
+    m = _LINE.fullmatch(text)
+    if not m:
+        raise MatcherError(f"bad matcher format: {text}")
+    name, op, raw = m.groups()
+    body, want_quote = (raw[1:], True) if raw.startswith('"') else (raw, False)
+    out, escaped = [], False
+    for i, ch in enumerate(body):
+        if escaped:
+            escaped = False
+            out.append({"n": "\n", '"': '"', "\\": "\\"}.get(ch, "\\" + ch))
+        elif ch == "\\":
+            if i < len(body) - 1:
+                escaped = True
+            else:
+                out.append(ch)  # a backslash at the very end is literal
+        elif ch == '"':
+            if not want_quote or i < len(body) - 1:
+                raise MatcherError(f"matcher value contains unescaped double quote: {raw}")
+            want_quote = False
+        else:
+            out.append(ch)
+    if want_quote:
+        raise MatcherError(f"matcher value contains unescaped double quote: {raw}")
+    value = "".join(out)
+    if op in ("=~", "!~"):
+        try:
+            regex.compile(value)
+        except regex.RegexError as exc:
+            raise MatcherError(str(exc)) from None
+    return Matcher(name, op, value)

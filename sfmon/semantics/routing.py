@@ -10,29 +10,17 @@ anchored); children are tried in order and the first match stops the search unle
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from sfmon.semantics.matchers import Matcher
-from sfmon.semantics.quoting import alertmanager_unquote
-
-_MATCHER = re.compile(r'^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$', re.S)
+from sfmon.semantics import regex
+from sfmon.semantics.matchers import Matcher, MatcherError, parse, parse_one
 
 
 def parse_matcher(text: str) -> Matcher:
-    """`severity="critical"`, `team=~"back.*"` or unquoted `job=api`, as Alertmanager writes them."""
-    m = _MATCHER.match(text.strip().strip("{}"))
-    if not m:
-        raise ValueError(f"not a matcher: {text!r}")
-    name, op, raw = m.groups()
-    if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-        value = alertmanager_unquote(raw)  # Alertmanager's escapes, not JSON's
-    else:
-        value = raw
-    if op in ("=~", "!~"):
-        re.compile(value)  # a bad regex is an error here, as in Alertmanager
-    return Matcher(name, op, value)
+    """One matcher, `severity="critical"`, `team=~"back.*"` or unquoted `job=api`, as
+    Alertmanager reads it; MatcherError (a ValueError) when Alertmanager refuses it."""
+    return parse_one(text)
 
 
 def matches_all(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
@@ -64,10 +52,20 @@ class Tree:
 
 
 def _matchers(node: Mapping[str, Any], new: str, old_eq: str, old_re: str) -> tuple[Matcher, ...]:
-    out = [parse_matcher(m) for m in node.get(new) or []]
+    # Each line of `matchers:` may hold several matchers (`a="1", b="2"`), as in
+    # config.Matchers; `match_re` values are regexes like any `=~` value.
+    out = [m for line in node.get(new) or [] for m in parse(str(line))]
     out += [Matcher(k, "=", str(v)) for k, v in sorted((node.get(old_eq) or {}).items())]
-    out += [Matcher(k, "=~", str(v)) for k, v in sorted((node.get(old_re) or {}).items())]
+    out += [_regex_matcher(k, str(v)) for k, v in sorted((node.get(old_re) or {}).items())]
     return tuple(out)
+
+
+def _regex_matcher(name: str, value: str) -> Matcher:
+    try:
+        regex.compile(value)
+    except regex.RegexError as exc:
+        raise MatcherError(str(exc)) from None
+    return Matcher(name, "=~", value)
 
 
 def _route(node: Mapping[str, Any], parent_receiver: str | None) -> Route:
@@ -90,7 +88,7 @@ def from_config(config: Mapping[str, Any]) -> Tree:
             _matchers(r, "target_matchers", "target_match", "target_match_re"),
             tuple(r.get("equal") or ()),
         )
-        for r in config.get("inhibit_rules") or []
+        for r in (rule or {} for rule in config.get("inhibit_rules") or [])  # `- ` alone: an empty rule
     )
     return Tree(_route(config["route"], None), rules)
 

@@ -1,0 +1,77 @@
+"""Regular expressions as Go's `regexp` reads them (RE2 syntax), through the RE2 library.
+
+Prometheus and Alertmanager compile a matcher's value as `^(?:value)$`, so `=~` is a
+full match and `a|b` means `^(?:a|b)$`; Python's `re` is a different dialect (it refuses
+`(?i)` inside a group, accepts backreferences and lookarounds), so anything sfmon
+evaluates as they would goes through here. `dot_nl`: Prometheus 3 lets `.` match a
+newline in PromQL selectors; Prometheus 2.x and Alertmanager do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import re2
+
+_OPTIONS: dict[bool, "re2.Options"] = {}
+
+
+class RegexError(ValueError):
+    """A pattern RE2 (and so Go) refuses; the message is RE2's reason."""
+
+
+def _options(dot_nl: bool) -> "re2.Options":
+    if dot_nl not in _OPTIONS:
+        o = re2.Options()
+        o.log_errors = False  # RE2 writes refused patterns to stderr otherwise
+        o.dot_nl = dot_nl
+        _OPTIONS[dot_nl] = o
+    return _OPTIONS[dot_nl]
+
+
+def _compile(pattern: str, dot_nl: bool, shown: str) -> "re2._Regexp":
+    try:
+        return re2.compile(pattern, options=_options(dot_nl))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else str(exc)
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise RegexError(f"invalid regular expression {shown!r}: {reason}") from None
+
+
+@dataclass(frozen=True, eq=False)
+class Regex:
+    pattern: str
+    dot_nl: bool
+    _anchored: "re2._Regexp"
+
+    def fullmatch(self, value: str) -> bool:
+        """As a Prometheus/Alertmanager matcher: the whole value, `^(?:pattern)$`."""
+        return self._anchored.search(value) is not None
+
+    def search(self, value: str) -> bool:
+        """Somewhere in the value, unanchored (Go's MatchString); RegexError if the
+        pattern only compiles inside the anchors (`a)|(b`)."""
+        return _plain(self.pattern, self.dot_nl).search(value) is not None
+
+    def sub(self, repl: str, value: str) -> str:
+        """Every non-overlapping match replaced by `repl` taken literally."""
+        return _plain(self.pattern, self.dot_nl).sub(lambda _m: repl, value)
+
+
+@lru_cache(maxsize=4096)
+def compile(pattern: str, dot_nl: bool = False) -> Regex:  # noqa: A001 - the module's one verb
+    """A compiled matcher pattern (`^(?:pattern)$`, as upstream compiles it), or RegexError."""
+    return Regex(pattern, dot_nl, _compile(f"^(?:{pattern})$", dot_nl, pattern))
+
+
+@lru_cache(maxsize=1024)
+def _plain(pattern: str, dot_nl: bool) -> "re2._Regexp":
+    return _compile(pattern, dot_nl, pattern)
+
+
+def check(pattern: str) -> str:
+    """The pattern itself when RE2 accepts it (a pydantic validator), else RegexError."""
+    compile(pattern)
+    return pattern

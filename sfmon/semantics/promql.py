@@ -1,10 +1,14 @@
-"""The float arithmetic of Prometheus 2.x that generated rule tests must predict, step for step.
+"""The float arithmetic of Prometheus that generated rule tests must predict, step for step.
 
 promtool compares annotations as text, and `{{ $value }}` prints every digit, so the value
 of an alert expression is computed here with the same IEEE operations in the same order:
 promtool's expanding series notation (repeated addition), rate()/increase() with their
 extrapolation, and histogram_quantile's linear interpolation. Only what sfmon's alert
 kinds use is covered.
+
+The default is Prometheus 2.42's (the Debian promtool sfmon proves with); `version=` picks
+another line's boundaries: 3.x made range windows and the 5m lookback open on the left, so
+a sample exactly `range` (or 5m) old is no longer seen.
 """
 
 from __future__ import annotations
@@ -15,6 +19,29 @@ from decimal import Decimal
 from typing import Sequence
 
 from sfmon.semantics.units import fmt_number
+
+
+@dataclass(frozen=True)
+class Version:
+    """The Prometheus line whose PromQL boundaries are predicted."""
+
+    major: int
+    minor: int
+
+    @property
+    def left_open(self) -> bool:
+        """Windows `(t - range, t]` (3.x) rather than `[t - range, t]` (2.x)."""
+        return self.major >= 3
+
+
+PROMETHEUS_2_42 = Version(2, 42)
+PROMETHEUS_3 = Version(3, 0)
+DEFAULT = PROMETHEUS_2_42
+LOOKBACK_MS = 300_000  # --query.lookback-delta's default, promtool's too
+
+
+def _inside(t: int, start: int, end: int, version: Version) -> bool:
+    return (start < t if version.left_open else start <= t) and t <= end
 
 
 @dataclass(frozen=True)
@@ -47,10 +74,12 @@ def samples(segments: Sequence[Segment]) -> list[float]:
     return out
 
 
-def window(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int) -> list[tuple[int, float]]:
-    """Samples a range selector sees at `at_ms`: timestamps in [at - range, at] (2.x: closed on the left)."""
+def window(
+    values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, version: Version = DEFAULT
+) -> list[tuple[int, float]]:
+    """Samples a range selector sees at `at_ms`: [at - range, at] in 2.x, (at - range, at] in 3.x."""
     start = at_ms - range_ms
-    return [(i * interval_ms, v) for i, v in enumerate(values) if start <= i * interval_ms <= at_ms]
+    return [(i * interval_ms, v) for i, v in enumerate(values) if _inside(i * interval_ms, start, at_ms, version)]
 
 
 def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms: int, is_counter: bool, is_rate: bool) -> float | None:
@@ -85,18 +114,27 @@ def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms:
     return result * factor
 
 
-def rate(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, is_rate: bool = True) -> float | None:
-    return extrapolated_rate(window(values, interval_ms, at_ms, range_ms), at_ms, range_ms, True, is_rate)
+def rate(
+    values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, is_rate: bool = True, version: Version = DEFAULT
+) -> float | None:
+    return extrapolated_rate(window(values, interval_ms, at_ms, range_ms, version), at_ms, range_ms, True, is_rate)
 
 
-def gauge(values: Sequence[float], interval_ms: int, at_ms: int) -> float | None:
-    """An instant selector: the newest sample at or before `at_ms` (within the 5m lookback)."""
-    seen = [(i * interval_ms, v) for i, v in enumerate(values) if at_ms - 300_000 < i * interval_ms <= at_ms]
+def gauge(values: Sequence[float], interval_ms: int, at_ms: int, version: Version = DEFAULT) -> float | None:
+    """An instant selector: the newest sample at or before `at_ms` within the lookback; in
+    2.42 a sample exactly 5m old still counts (engine.go: dropped only when t < ref - 5m)."""
+    seen = [(i * interval_ms, v) for i, v in enumerate(values) if _inside(i * interval_ms, at_ms - LOOKBACK_MS, at_ms, version)]
     return seen[-1][1] if seen else None
 
 
 def bucket_quantile(q: float, buckets: Sequence[tuple[float, float]]) -> float:
     """promql/quantile.go bucketQuantile for classic buckets: (upper bound, cumulative count)."""
+    if math.isnan(q):
+        return math.nan
+    if q < 0:
+        return -math.inf
+    if q > 1:
+        return math.inf
     bs = sorted(buckets)
     if not bs or not math.isinf(bs[-1][0]):
         return math.nan

@@ -12,9 +12,10 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
-# Prometheus' own duration grammar (model.ParseDuration): units in descending order.
+# Prometheus' own duration grammar (prometheus/common model.ParseDuration): units in
+# descending order, or a bare "0".
 _DURATION_RE = re.compile(
-    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
+    r"^(?:0|(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?)$"
 )
 _MS = (365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1)
 MAX_MS = (2**63 - 1) // 1_000_000  # ~292 years
@@ -41,15 +42,19 @@ class Duration(str):
 
 
 def format_duration_ms(ms: int) -> str:
-    """Shortest Prometheus duration for a length in milliseconds (0 -> '0s')."""
+    """A length in milliseconds as Prometheus prints it (model.Duration.String): 0 -> '0s',
+    and years and weeks only when they divide it evenly (`23d1h`, not `3w2d1h`)."""
     if ms == 0:
         return "0s"
+    sign, ms = ("-", -ms) if ms < 0 else ("", ms)
     out = []
     for unit, mult in zip(("y", "w", "d", "h", "m", "s", "ms"), _MS):
+        if unit in ("y", "w") and ms % mult:
+            continue
         if ms >= mult:
             out.append(f"{ms // mult}{unit}")
             ms %= mult
-    return "".join(out)
+    return sign + "".join(out)
 
 
 def _duration(value: Any) -> Duration:

@@ -30,14 +30,40 @@ def _options(dot_nl: bool) -> "re2.Options":
     return _OPTIONS[dot_nl]
 
 
+def _go_only(pattern: str) -> str | None:
+    """What C++ RE2 takes and Go's regexp refuses: `\\C` (any byte), and `(?<name>...)`,
+    which Go accepts only since 1.22 (Debian's promtool 2.42 and amtool 0.25 refuse it)."""
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if pattern[i + 1 : i + 2] == "C":
+                return "invalid escape sequence: \\C"
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 2 if pattern[i + 1 : i + 2] == "]" else 3 if pattern[i + 1 : i + 3] == "^]" else 1
+            continue  # a `]` right after `[` or `[^` is a literal
+        elif pattern.startswith("(?<", i) and pattern[i + 3 : i + 4] not in ("=", "!"):
+            return "invalid named group (?<name>...): write (?P<name>...), which every Go version reads"
+        i += 1
+    return None
+
+
 def _compile(pattern: str, dot_nl: bool, shown: str) -> "re2._Regexp":
+    reason = _go_only(shown)
+    if reason:
+        raise RegexError(f"error parsing regexp {shown!r}: {reason}")
     try:
         return re2.compile(pattern, options=_options(dot_nl))
     except re2.error as exc:
         reason = exc.args[0] if exc.args else str(exc)
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        raise RegexError(f"invalid regular expression {shown!r}: {reason}") from None
+        raise RegexError(f"error parsing regexp {shown!r}: {reason}") from None
 
 
 @dataclass(frozen=True, eq=False)

@@ -30,7 +30,8 @@ class Version:
 
     @property
     def left_open(self) -> bool:
-        """Windows `(t - range, t]` (3.x) rather than `[t - range, t]` (2.x)."""
+        """Windows `(t - range, t]` (3.x) rather than `[t - range, t]` (2.x); 3.x also
+        changed the order of rate()'s start extrapolation limits."""
         return self.major >= 3
 
 
@@ -82,8 +83,11 @@ def window(
     return [(i * interval_ms, v) for i, v in enumerate(values) if _inside(i * interval_ms, start, at_ms, version)]
 
 
-def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms: int, is_counter: bool, is_rate: bool) -> float | None:
-    """promql/functions.go extrapolatedRate, as in Prometheus 2.42."""
+def extrapolated_rate(
+    points: Sequence[tuple[int, float]], at_ms: int, range_ms: int, is_counter: bool, is_rate: bool, version: Version = DEFAULT
+) -> float | None:
+    """promql/functions.go extrapolatedRate. 2.42 cuts the start off where the counter would
+    reach zero and then limits it to half a sample interval; 3.x limits it first."""
     if len(points) < 2:
         return None
     range_start, range_end = at_ms - range_ms, at_ms
@@ -100,15 +104,24 @@ def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms:
     duration_to_end = (range_end - last_t) / 1000
     sampled = (last_t - first_t) / 1000
     average = sampled / (len(points) - 1)
-    if is_counter and result > 0 and first_v >= 0:
-        duration_to_zero = sampled * (first_v / result)
-        if duration_to_zero < duration_to_start:
-            duration_to_start = duration_to_zero
     threshold = average * 1.1
-    extrapolate_to = sampled
-    extrapolate_to += duration_to_start if duration_to_start < threshold else average / 2
-    extrapolate_to += duration_to_end if duration_to_end < threshold else average / 2
-    factor = extrapolate_to / sampled
+
+    def cut_at_zero(start: float) -> float:
+        if is_counter and result > 0 and first_v >= 0:
+            return min(start, sampled * (first_v / result))
+        return start
+
+    if version.left_open:  # 3.x
+        if duration_to_start >= threshold:
+            duration_to_start = average / 2
+        duration_to_start = cut_at_zero(duration_to_start)
+    else:
+        duration_to_start = cut_at_zero(duration_to_start)
+        if duration_to_start >= threshold:
+            duration_to_start = average / 2
+    if duration_to_end >= threshold:
+        duration_to_end = average / 2
+    factor = (sampled + duration_to_start + duration_to_end) / sampled
     if is_rate:
         factor /= range_ms / 1000
     return result * factor
@@ -117,7 +130,7 @@ def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms:
 def rate(
     values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, is_rate: bool = True, version: Version = DEFAULT
 ) -> float | None:
-    return extrapolated_rate(window(values, interval_ms, at_ms, range_ms, version), at_ms, range_ms, True, is_rate)
+    return extrapolated_rate(window(values, interval_ms, at_ms, range_ms, version), at_ms, range_ms, True, is_rate, version)
 
 
 def gauge(values: Sequence[float], interval_ms: int, at_ms: int, version: Version = DEFAULT) -> float | None:

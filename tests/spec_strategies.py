@@ -301,7 +301,7 @@ def specs(draw: Any) -> dict[str, Any]:
         route: dict[str, Any] = {"notify": draw(st.lists(st.sampled_from(receiver_names), min_size=1, max_size=3, unique=True))}
         route["match"] = draw(labels)
         if draw(st.booleans()):
-            route["match_re"] = draw(st.dictionaries(label_names, st.sampled_from(["critical|warning", ".*", "api-.+", "[a-z]+"]), max_size=1))
+            route["match_re"] = draw(st.dictionaries(label_names, st.sampled_from(["critical|warning", ".*", "api-.+", "[a-z]+", "team-(?i)ops"]), max_size=1))
         route["continue"] = draw(st.booleans())
         routes.append(route)
     inhibit = [{"source": draw(labels.filter(bool)), "target": draw(labels.filter(bool)), "equal": draw(st.lists(label_names, max_size=2, unique=True))}

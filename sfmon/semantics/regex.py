@@ -56,14 +56,14 @@ def _go_only(pattern: str) -> str | None:
 def _compile(pattern: str, dot_nl: bool, shown: str) -> "re2._Regexp":
     reason = _go_only(shown)
     if reason:
-        raise RegexError(f"error parsing regexp {shown!r}: {reason}")
+        raise RegexError(f"error parsing regexp `{shown}`: {reason}")
     try:
         return re2.compile(pattern, options=_options(dot_nl))
     except re2.error as exc:
         reason = exc.args[0] if exc.args else str(exc)
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        raise RegexError(f"error parsing regexp {shown!r}: {reason}") from None
+        raise RegexError(f"error parsing regexp `{shown}`: {reason}") from None
 
 
 @dataclass(frozen=True, eq=False)

@@ -141,25 +141,37 @@ def _series_text(labels: frozenset) -> str:
 def test_promtool_242_computes_exactly_what_sfmon_predicts(promtool, tmp_path):
     """Every 2.42 case as a promtool rule test whose expected samples are sfmon's
     predictions, digit for digit (promtool compares float64 exactly). NaN never equals
-    itself there, so a NaN sample is checked only by test_promql."""
+    itself there, so an evaluation with NaN samples is asked twice: `E == E` (the samples
+    that are numbers) and `E != bool E` (1 exactly where E is NaN)."""
     groups = []
     for i, c in enumerate(c for c in PROMQL["cases"] if "2.42" in c["prometheus"]):
-        got = evaluate(c, promql.PROMETHEUS_2_42)
+        expr, got = c["eval"]["expr"], evaluate(c, promql.PROMETHEUS_2_42)
         if any(math.isnan(v) for v in got.values()):
-            continue
-        samples = [{"labels": _series_text(ls), "value": v} for ls, v in got.items()]
+            asks = [
+                (f"({expr}) == ({expr})", {ls: v for ls, v in got.items() if not math.isnan(v)}),
+                (f"({expr}) != bool ({expr})", {_no_name(ls): float(math.isnan(v)) for ls, v in got.items()}),
+            ]
+        else:
+            asks = [(expr, got)]
         groups.append(
             {
-                "name": f"case {i}: {c['eval']['expr']} at {c['eval']['at']}",
+                "name": f"case {i}: {expr} at {c['eval']['at']}",
                 "interval": c["load"],
                 "input_series": [{"series": s, "values": v} for s, v in c["series"].items()],
-                "promql_expr_test": [{"expr": c["eval"]["expr"], "eval_time": c["eval"]["at"], "exp_samples": samples}],
+                "promql_expr_test": [
+                    {"expr": e, "eval_time": c["eval"]["at"], "exp_samples": [{"labels": _series_text(ls), "value": v} for ls, v in want.items()]}
+                    for e, want in asks
+                ],
             }
         )
-    assert len(groups) >= 20
+    assert len(groups) == sum("2.42" in c["prometheus"] for c in PROMQL["cases"])
     (tmp_path / "empty.yml").write_text("groups: []\n")
     text = "rule_files: [empty.yml]\ntests:\n" + "".join(f"  - {json.dumps(g)}\n" for g in groups)
     text = text.replace('"value": Infinity', '"value": .inf').replace('"value": -Infinity', '"value": -.inf')
     (tmp_path / "t.yml").write_text(text)
     out = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+
+
+def _no_name(labels: frozenset) -> frozenset:
+    return frozenset((k, v) for k, v in labels if k != "__name__")

@@ -138,3 +138,22 @@ def test_unused_receiver_is_a_warning(tmp_path):
     assert [(p.severity, p.message) for p in problems] == [
         (Severity.WARNING, "receivers[3].name: receiver 'ops-webhook' is not used: no route notifies it and it is not routing.receiver")
     ]
+
+
+def test_a_go_only_regex_routes_as_amtool_routes_it(tmp_path, amtool, promtool):
+    """`(?i)` after the start of a pattern: Python's re refuses it, Go's regexp (and so
+    sfmon, through RE2) reads it; sfmon's evaluation and amtool agree on both cases."""
+    spec = edited(
+        tmp_path,
+        ("    - {match: {severity: warning}, notify: [ops-slack], continue: true}\n",
+         "    - {match: {severity: warning}, notify: [ops-slack], continue: true}\n"
+         "    - {match_re: {team: 'db-(?i)ops'}, notify: [pagerduty], continue: true}\n"),
+        ("  # Who gets each alert: checked by sfmon, and by amtool in `sfmon validate`.\n  tests:\n",
+         "  tests:\n"
+         "    - {labels: {team: db-OPS}, receivers: [pagerduty, ops-email, ops-webhook]}\n"
+         "    - {labels: {team: DB-ops}, receivers: [ops-email, ops-webhook]}\n"),
+    )
+    loaded, problems = load_and_check(spec)
+    assert [p for p in problems if p.check == "routing/tests"] == []
+    files = render(loaded)
+    assert [p for p in validate_files(files, "generated") if p.check == "amtool/routes"] == []

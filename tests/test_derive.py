@@ -70,10 +70,24 @@ def test_loaded_derives_lazily_once():
     assert len(loaded.derived.route_cases) == len(loaded.spec.routing.tests)
 
 
-def test_a_routing_tree_sfmon_cannot_build_is_derived_as_its_error(tmp_path):
+def test_a_regex_go_refuses_is_a_placed_spec_error(tmp_path):
     spec = edited_spec(tmp_path, ("routes:\n", "routes:\n    - {match_re: {team: \"(\"}, notify: [ops-email]}\n"))
     loaded, problems = load_and_check(spec)
-    assert loaded is not None and loaded.derived.routing_tree is None and loaded.derived.routing_error
-    assert [p.message for p in problems if p.check == "routing/tests"] == [
-        f"routing: cannot evaluate the routing tree: {loaded.derived.routing_error}"
-    ]
+    assert loaded is None
+    (p,) = problems
+    assert p.line > 0 and p.column > 0
+    assert p.message.startswith("routing.routes[0].match_re.team: error parsing regexp `(`: missing )")
+
+
+def test_a_routing_tree_sfmon_cannot_build_is_derived_as_its_error(tmp_path, monkeypatch):
+    from sfmon.derive import routing_tree
+    from sfmon.semantics.matchers import MatcherError
+
+    def refuse(spec):
+        raise MatcherError("bad matcher format: x")
+
+    monkeypatch.setattr(routing_tree, "from_spec", refuse)
+    loaded, problems = load_and_check(SPEC)
+    assert loaded is not None and loaded.derived.routing_tree is None
+    assert loaded.derived.routing_error == "bad matcher format: x"
+    assert [p.message for p in problems if p.check == "routing/tests"] == ["routing: cannot evaluate the routing tree: bad matcher format: x"]

@@ -144,7 +144,8 @@ def test_promtool_242_computes_exactly_what_sfmon_predicts(promtool, tmp_path):
     itself there, so an evaluation with NaN samples is asked twice: `E == E` (the samples
     that are numbers) and `E != bool E` (1 exactly where E is NaN)."""
     groups = []
-    for i, c in enumerate(c for c in PROMQL["cases"] if "2.42" in c["prometheus"]):
+    compared = [c for c in PROMQL["cases"] if "2.42" in c["prometheus"] and "promtool" not in c]
+    for i, c in enumerate(compared):
         expr, got = c["eval"]["expr"], evaluate(c, promql.PROMETHEUS_2_42)
         if any(math.isnan(v) for v in got.values()):
             asks = [
@@ -164,7 +165,7 @@ def test_promtool_242_computes_exactly_what_sfmon_predicts(promtool, tmp_path):
                 ],
             }
         )
-    assert len(groups) == sum("2.42" in c["prometheus"] for c in PROMQL["cases"])
+    assert len(groups) == len(compared) >= 35
     (tmp_path / "empty.yml").write_text("groups: []\n")
     text = "rule_files: [empty.yml]\ntests:\n" + "".join(f"  - {json.dumps(g)}\n" for g in groups)
     text = text.replace('"value": Infinity', '"value": .inf').replace('"value": -Infinity', '"value": -.inf')

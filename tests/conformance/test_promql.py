@@ -142,7 +142,9 @@ def test_promtool_242_computes_exactly_what_sfmon_predicts(promtool, tmp_path):
     """Every 2.42 case as a promtool rule test whose expected samples are sfmon's
     predictions, digit for digit (promtool compares float64 exactly). NaN never equals
     itself there, so an evaluation with NaN samples is asked twice: `E == E` (the samples
-    that are numbers) and `E != bool E` (1 exactly where E is NaN)."""
+    that are numbers) and `E != bool E` (1 exactly where E is NaN). promtool's harness
+    loads input series only up to the last evaluation step before an eval_time, so the
+    file steps every second (8000s is then a step, as for upstream's engine)."""
     groups = []
     compared = [c for c in PROMQL["cases"] if "2.42" in c["prometheus"]]
     for i, c in enumerate(compared):

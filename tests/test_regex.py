@@ -4,6 +4,8 @@ anchor matcher values (the cases against amtool are in tests/conformance)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sfmon.semantics import regex
 
@@ -39,3 +41,14 @@ def test_refused_as_go_refuses(pattern):
         regex.compile(pattern)
     assert regex.compile("(?P<n>a)").fullmatch("a")
     assert regex.check("[(?<n>]") == "[(?<n>]"  # inside a class `(?<` is literal
+
+
+@given(st.text(max_size=30), st.text(max_size=10))
+@settings(max_examples=300, deadline=None)
+def test_any_text_compiles_or_is_refused_never_crashes(pattern, value):
+    """Whatever a spec holds: a compiled pattern or a RegexError, and a match never raises."""
+    try:
+        r = regex.compile(pattern)
+    except regex.RegexError:
+        return
+    r.fullmatch(value)

@@ -59,6 +59,8 @@ def _compile(pattern: str, dot_nl: bool, shown: str) -> "re2._Regexp":
         raise RegexError(f"error parsing regexp `{shown}`: {reason}")
     try:
         return re2.compile(pattern, options=_options(dot_nl))
+    except UnicodeEncodeError:
+        raise RegexError(f"error parsing regexp `{_text(shown)}`: invalid UTF-8") from None
     except re2.error as exc:
         reason = exc.args[0] if exc.args else str(exc)
         if isinstance(reason, bytes):
@@ -74,16 +76,26 @@ class Regex:
 
     def fullmatch(self, value: str) -> bool:
         """As a Prometheus/Alertmanager matcher: the whole value, `^(?:pattern)$`."""
-        return self._anchored.search(value) is not None
+        return self._anchored.search(_text(value)) is not None
 
     def search(self, value: str) -> bool:
         """Somewhere in the value, unanchored (Go's MatchString); RegexError if the
         pattern only compiles inside the anchors (`a)|(b`)."""
-        return _plain(self.pattern, self.dot_nl).search(value) is not None
+        return _plain(self.pattern, self.dot_nl).search(_text(value)) is not None
 
     def sub(self, repl: str, value: str) -> str:
         """Every non-overlapping match replaced by `repl` taken literally."""
-        return _plain(self.pattern, self.dot_nl).sub(lambda _m: repl, value)
+        return _plain(self.pattern, self.dot_nl).sub(lambda _m: repl, _text(value))
+
+
+def _text(value: str) -> str:
+    """RE2 reads UTF-8: a lone surrogate (no Go string holds one) reads as U+FFFD, as Go
+    reads an invalid byte."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
 
 
 @lru_cache(maxsize=4096)

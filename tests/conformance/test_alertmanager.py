@@ -153,3 +153,46 @@ def test_inhibit_rules_accepted_by_amtool(amtool, tmp_path):
         path = _config(tmp_path, f"inhibit{n}.yml", f"route: {{receiver: r}}\nreceivers: [{{name: r}}]\ninhibit_rules:\n{rules}")
         out = _amtool(amtool, "check-config", path)
         assert out.returncode == 0, (group["upstream"], out.stdout, out.stderr)
+
+
+# --- the UTF-8 matcher parser of newer Alertmanagers (matcher/parse/parse_test.go) ------
+
+UTF8 = load("matchers_utf8.yaml")
+
+
+def _classic(text: str) -> list[list[str]] | None:
+    try:
+        return [[m.name, m.op, m.value] for m in parse(text)]
+    except MatcherError:
+        return None
+
+
+@pytest.mark.parametrize("case", UTF8["cases"], ids=lambda c: f"{c['upstream']['test']}:{c['upstream']['case']}")
+def test_utf8_parser_fallback_reads_as_sfmon_where_claimed(case):
+    """Alertmanager >= 0.27 reads a line with the UTF-8 parser, or with the classic one
+    when the UTF-8 parser refuses it; where the data claims 0.25 too, that is sfmon's reading."""
+    effective = case.get("utf8", _classic(case["input"]))
+    if "0.25" in case["alertmanager"]:
+        assert _classic(case["input"]) == effective
+    else:
+        assert _classic(case["input"]) != effective
+
+
+def test_utf8_marks_with_amtool_025(amtool, tmp_path):
+    """amtool 0.25 refuses every line marked for >= 0.27 only, and reads every line marked
+    for both as the newer fallback reads it (or refuses it where both parsers do)."""
+    only_new = [c for c in UTF8["cases"] if c["alertmanager"] == [">=0.27"]]
+    both = [c for c in UTF8["cases"] if "0.25" in c["alertmanager"]]
+    assert len(only_new) >= 20 and len(both) >= 40
+    refused = only_new + [c for c in both if c.get("utf8", _classic(c["input"])) is None]
+    for i, c in enumerate(refused):
+        path = _config(tmp_path, f"u{i}.yml", f"route:\n  receiver: r\n  matchers: [{yaml_string(c['input'])}]\nreceivers: [{{name: r}}]\n")
+        assert _amtool(amtool, "check-config", path).returncode != 0, c["input"]
+    read = [(c, c.get("utf8", _classic(c["input"]))) for c in both]
+    read = [(c, want) for c, want in read if want is not None]
+    routes = "".join(f"  - {{receiver: r, matchers: [{yaml_string(c['input'])}]}}\n" for c, _ in read)
+    path = _config(tmp_path, "both.yml", f"route:\n  receiver: r\n  routes:\n{routes}receivers: [{{name: r}}]\n")
+    out = _amtool(amtool, "config", "routes", f"--config.file={path}")
+    assert out.returncode == 0, out.stderr
+    lines = [line.split("── ", 1)[1].rsplit("  receiver:", 1)[0] for line in out.stdout.splitlines() if "── " in line]
+    assert lines[1:] == [_printed(want) for _, want in read]

@@ -1,5 +1,9 @@
 """sfmon's PromQL arithmetic against Prometheus's own PromQL test scripts, per Prometheus
-line, and (for 2.42) the very same evaluations by the installed promtool, exactly."""
+line, and (for 2.42) the very same evaluations by the installed promtool, exactly.
+
+The loader evaluates the forms sfmon's kinds predict, with sfmon's functions: a selector
+(lookback), rate() and increase() of one, sum [by|without] of either, histogram_quantile()
+of either."""
 
 from __future__ import annotations
 
@@ -73,6 +77,17 @@ def evaluate(case: dict, version: promql.Version) -> dict[frozenset, float]:
     ast = promql_parser.parse(case["eval"]["expr"])
 
     def vector(node: Any) -> list[tuple[dict[str, str], float]]:
+        if isinstance(node, promql_parser.ParenExpr):
+            return vector(node.expr)
+        if isinstance(node, promql_parser.AggregateExpr) and str(node.op) == "sum":
+            mod = node.modifier
+            without = mod is not None and str(mod.type) == "AggModifierType.Without"
+            names = set(mod.labels) if mod is not None else set()
+            sums: dict[frozenset, list[float]] = {}
+            for ls, v in vector(node.expr):
+                keep = {k: x for k, x in ls.items() if k != "__name__" and ((k not in names) if without else (k in names))}
+                sums.setdefault(frozenset(keep.items()), []).append(v)
+            return [(dict(k), promql.fsum(vs)) for k, vs in sums.items()]  # in input order, as Prometheus adds
         if isinstance(node, promql_parser.VectorSelector):
             ms = [Matcher(m.name, _OPS[str(m.op)], m.value) for m in node.matchers.matchers]
             picked = [(ls, vs) for ls, vs in series if ls["__name__"] == node.name and all(m.matches(ls) for m in ms)]

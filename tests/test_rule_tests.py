@@ -200,16 +200,19 @@ def test_validate_reports_how_many_tests_ran(promtool, amtool):
 
 
 def test_unpredictable_annotation_drops_firing_cases_with_a_warning(tmp_path, promtool):
+    """`query` needs a live Prometheus: only that alert's firing cases go, its quiet ones and
+    every other alert's cases stay."""
     spec = edited(
         tmp_path,
-        ('summary: "Redis is down"', 'summary: "Redis is down {{ range $i, $x := $labels }}{{ $x }}{{ end }}"'),
+        ('summary: "Redis is down"', 'summary: "Redis is down {{ with query \\"up\\" }}{{ . | first | value }}{{ end }}"'),
     )
     loaded = load(spec)
     tests = rule_tests(loaded.spec)
     redis = [g for g in tests.groups if g.alertname == "RedisDown"]
     assert redis and all(not c.alerts for g in redis for c in g.checks)
+    assert any(c.alerts for g in tests.groups for c in g.checks)  # the other alerts still fire in their tests
     (note,) = tests.notes
-    assert note.severity is Severity.WARNING and "RedisDown" in note.message
+    assert note.severity is Severity.WARNING and "RedisDown" in note.message and "running server" in note.message
     got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))
     assert got.returncode == 0
     assert "[rules/tests]" in got.stdout + got.stderr
@@ -259,8 +262,12 @@ def test_go_float_formatting():
 
 
 def test_expand_refuses_what_it_cannot_evaluate():
-    with pytest.raises(Unsupported):
-        expand("{{ if $value }}x{{ end }}", {}, 1.0)
+    assert expand("{{ if $value }}x{{ end }}", {}, 1.0) == "x"  # control flow is evaluated now
+    for template in ('{{ query "up" }}', "{{ externalURL }}", "{{ $externalURL }}", '{{ (1 | toTime).Unix }}'):
+        with pytest.raises(Unsupported):
+            expand(template, {}, 1.0)
+    with pytest.raises(Unsupported):  # a run-time error: Prometheus prints its own error text
+        expand('{{ title 1 }}', {}, 1.0)
     with pytest.raises(Unsupported):
         expand("{{ $value }}", {}, None)
     # Prometheus runs alert templates with missingkey=zero: a missing label prints as "".

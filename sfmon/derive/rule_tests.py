@@ -37,7 +37,7 @@ def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
     """A fresh env (its own notes); pass `targets` to share one name index across alerts."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
-    return TestEnv(spec.prometheus.evaluation_interval.ms, targets)
+    return TestEnv(spec.prometheus.evaluation_interval.ms, targets, external_labels=spec.prometheus.external_labels)
 
 
 def rule_tests(spec: Spec) -> RuleTests:
@@ -54,7 +54,7 @@ def rule_tests(spec: Spec) -> RuleTests:
         notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
         for j, test in enumerate(alert.tests):
             try:
-                groups.append(user_group(alert, test))
+                groups.append(user_group(alert, test, spec.prometheus.external_labels))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
     return RuleTests(tuple(groups), tuple(notes))
@@ -76,7 +76,7 @@ def _too_long(alert: Any, env: TestEnv) -> str | None:
     )
 
 
-def user_group(alert: Any, test: Any) -> Group:
+def user_group(alert: Any, test: Any, external: dict[str, str] | None = None) -> Group:
     """A spec-written test: the expected alert is the alert's labels and annotations, with the
     test's `labels` as the expression's output and its `annotations` taking precedence."""
     series = tuple(RawSeries(sel, values) for sel, values in test.series.items())
@@ -89,14 +89,14 @@ def user_group(alert: Any, test: Any) -> Group:
             if key in test.annotations:
                 continue
             try:
-                annotations[key] = expand(template, out_labels, None)
+                annotations[key] = expand(template, out_labels, None, external or {})
             except Unsupported as exc:
                 raise Unsupported(
                     f"test {test.name!r}: annotation {key!r} cannot be predicted ({exc}); "
                     f"write its expected text under `annotations`"
                 ) from None
         try:
-            labels = {**expected_labels(rule, out_labels, None), **test.labels}
+            labels = {**expected_labels(rule, out_labels, None, external or {}), **test.labels}
         except Unsupported as exc:
             raise Unsupported(f"test {test.name!r}: the alert's labels cannot be predicted ({exc}); list them under `labels`") from None
         expected = ExpectedAlert(dict(sorted(labels.items())), dict(sorted({**annotations, **test.annotations}.items())))

@@ -42,7 +42,12 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
 
 def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict[str, Any]:
     """`rule_files`: relative to the rule test file, from the output table."""
-    return {"rule_files": rule_files, "evaluation_interval": spec.prometheus.evaluation_interval, "groups": derived.rule_tests.groups}
+    return {
+        "rule_files": rule_files,
+        "evaluation_interval": spec.prometheus.evaluation_interval,
+        "external_labels": spec.prometheus.external_labels,  # what $externalLabels reads in the tests
+        "groups": derived.rule_tests.groups,
+    }
 
 
 def route_tests_view(derived: Derived) -> dict[str, Any]:

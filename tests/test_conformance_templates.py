@@ -100,3 +100,22 @@ def test_promtool_prints_each_alert_annotation_as_the_data_says(tmp_path, promto
     (tmp_path / "t.yml").write_text(json.dumps(tests, ensure_ascii=False))
     got = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert got.returncode == 0, got.stdout + got.stderr
+
+
+SYNTAX = DATA["syntax"]
+
+
+@pytest.mark.parametrize("case", SYNTAX, ids=lambda c: c["template"])
+def test_sfmon_refuses_a_template_exactly_where_promtool_does(case, tmp_path, promtool):
+    from sfmon.semantics.gotemplate import check
+
+    try:
+        check(case["template"])
+        refused = False
+    except TemplateError:
+        refused = True
+    assert refused is case["refused"]
+    rules = {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "up", "annotations": {"t": case["template"]}}]}]}
+    (tmp_path / "r.yml").write_text(json.dumps(rules))
+    got = subprocess.run([promtool, "check", "rules", "r.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (got.returncode != 0) is case["refused"], got.stdout + got.stderr

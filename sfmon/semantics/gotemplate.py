@@ -351,9 +351,9 @@ class _Parser:
             if word == "template":
                 pipe = self.pipeline(rest[1:], allow_decl=False) if len(rest) > 1 else None
                 return Node("template", pipe=pipe, name=name)
-            self.scopes.append(["$"])  # a definition sees only $
+            outer, self.scopes = self.scopes, [["$"]]  # a definition sees only $
             body, end = self.list_until()
-            self.scopes.pop()
+            self.scopes = outer
             if end[0].text != "end":
                 raise TemplateError(f"unexpected {{{{else}}}} in {word}")
             self.defines[name] = body

@@ -25,9 +25,24 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How many rules of one sort the tests prove: a firing and a quiet case each. validate's
+    success line prints every entry ("9 of 9 alerts proven")."""
+
+    what: str  # plural: "alerts"
+    proven: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.proven} of {self.total} {self.what} proven"
+
+
+@dataclass(frozen=True)
 class RuleTests:
     groups: tuple[Group, ...] = ()
     notes: tuple[Note, ...] = ()
+    unproven: tuple[Note, ...] = ()  # one warning per rule no case proves (check rules/unproven)
+    coverage: tuple[Coverage, ...] = ()
 
     def cases(self) -> int:
         return sum(len(g.checks) for g in self.groups)
@@ -43,21 +58,40 @@ def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
 def rule_tests(spec: Spec) -> RuleTests:
     groups: list[Group] = []
     notes: list[Note] = []
+    unproven: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
     for i, alert in enumerate(spec.alerts):
         env = env_for(spec, targets)
+        own: list[Group] = []
         long = _too_long(alert, env)
         if long:
             notes.append(Note(("alerts", i), long, Severity.WARNING))
         else:
-            groups.extend(alert.rule_tests(env))
+            own.extend(alert.rule_tests(env))
         notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
         for j, test in enumerate(alert.tests):
             try:
-                groups.append(user_group(alert, test, spec.prometheus.external_labels))
+                own.append(user_group(alert, test, spec.prometheus.external_labels))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
-    return RuleTests(tuple(groups), tuple(notes))
+        why = _unproven(own, env.unproven)
+        if why:
+            unproven.append(Note(("alerts", i), f"{alert.name}: not proven: {why}; write tests under `tests:`", Severity.WARNING))
+        groups.extend(own)
+    coverage = (Coverage("alerts", len(spec.alerts) - len(unproven), len(spec.alerts)),)
+    return RuleTests(tuple(groups), tuple(notes), tuple(unproven), coverage)
+
+
+def _unproven(groups: list[Group], reasons: list[str]) -> str | None:
+    """Why these cases do not prove the alert (a case where it fires and one where it does
+    not), or None when they do."""
+    fires = any(c.alerts for g in groups for c in g.checks)
+    quiet = any(not c.alerts for g in groups for c in g.checks)
+    if fires and quiet:
+        return None
+    missing = " and ".join(w for w, ok in (("fires", fires), ("stays quiet", quiet)) if not ok)
+    because = f" ({'; '.join(reasons)})" if reasons else ""
+    return f"no test case shows where it {missing}{because}"
 
 
 MAX_EVALUATIONS = 50_000  # per alert; a `for` of years made generate take minutes and gigabytes

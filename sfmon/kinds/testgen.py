@@ -101,6 +101,7 @@ class TestEnv:
     targets: Mapping[str, Any]  # name -> Target
     notes: list[str] = field(default_factory=list)  # cases left out, and why
     external_labels: Mapping[str, str] = field(default_factory=dict)  # $externalLabels (the test groups carry them)
+    unproven: list[str] = field(default_factory=list)  # why the cases a kind built do not prove its alert
 
     def target_labels(self, name: str | None) -> dict[str, str]:
         """Labels a scraped series of the target carries: job, instance and the target's own."""

@@ -40,12 +40,24 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
 # --- Tests ----------------------------------------------------------------------------------
 
 
+def _reads_external_labels(spec: Spec) -> bool:
+    from sfmon.semantics.gotemplate import reads_external_labels
+
+    return any(
+        reads_external_labels(t)
+        for alert in spec.alerts
+        for rule in alert.rules()
+        for t in (*rule.labels.values(), *rule.annotations.values())
+    )
+
+
 def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict[str, Any]:
     """`rule_files`: relative to the rule test file, from the output table."""
     return {
         "rule_files": rule_files,
         "evaluation_interval": spec.prometheus.evaluation_interval,
-        "external_labels": spec.prometheus.external_labels,  # what $externalLabels reads in the tests
+        # what $externalLabels reads in the tests; only where a template reads it (less noise)
+        "external_labels": spec.prometheus.external_labels if _reads_external_labels(spec) else {},
         "groups": derived.rule_tests.groups,
     }
 

@@ -715,6 +715,14 @@ _USES_VALUE = re.compile(r"\$value(?![A-Za-z0-9_])|(?<![A-Za-z0-9_$\]\)])\.Value
 _ACTION = re.compile(r"\{\{(.*?)\}\}", re.S)
 
 
+_READS_EXTERNAL = re.compile(r"\$externalLabels(?![A-Za-z0-9_])|\.ExternalLabels(?![A-Za-z0-9_])")
+
+
+def reads_external_labels(template: str) -> bool:
+    """Whether an action may read the external labels ($externalLabels, .ExternalLabels)."""
+    return any(_READS_EXTERNAL.search(m.group(1)) for m in _ACTION.finditer(template))
+
+
 def uses_value(template: str) -> bool:
     """Whether an action reads the sample value ($value, .Value), not a label named so."""
     return any(_USES_VALUE.search(m.group(1)) for m in _ACTION.finditer(template))

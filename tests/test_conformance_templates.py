@@ -55,7 +55,7 @@ def test_every_upstream_case_is_claimed_or_out_of_scope_with_a_reason():
         else:
             assert sum(k in case for k in ("output", "fails", "unpredictable")) == 1, case["name"]
     claimed = [c for c in CASES if c.get("scope") != "out"]
-    assert len(claimed) >= 70  # the count the README-level docs state (docs/templates.md)
+    assert len(claimed) == 75 and len(CASES) == 79  # the counts docs/proofs.md states
 
 
 def _alert_value(case: dict) -> float:

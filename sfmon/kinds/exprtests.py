@@ -36,6 +36,7 @@ from sfmon.kinds.testgen import (
     settle_time,
     solve_labels,
 )
+from sfmon.semantics.gofmt import go_float
 from sfmon.semantics.promql import extrapolated_rate, gauge, samples, window
 from sfmon.semantics.units import fmt_number
 
@@ -66,8 +67,8 @@ class Step:
             return a - b
         if self.op == "*":
             return a * b
-        if b == 0:
-            return None  # Go gives ±Inf/NaN; sfmon does not aim at them
+        if b == 0:  # float division as Go does it: x/0 is ±Inf, 0/0 NaN
+            return math.copysign(math.inf, a) * math.copysign(1, b) if a and not math.isnan(a) else math.nan
         return a / b
 
     def backward(self, v: Fraction) -> Fraction | None:
@@ -80,6 +81,8 @@ class Step:
             return v / k if k else None
         if self.left:  # v = k / y
             return k / v if v else None
+        if not k:  # v = y / 0 is ±Inf with y's sign: aim at the sign
+            return Fraction((v > 0) - (v < 0))
         return v * k
 
 
@@ -267,11 +270,14 @@ def rule_tests(alert: Any, env: TestEnv, expr: str) -> tuple[list[Group], str | 
 
     def attempt(v: Fraction) -> tuple[Any, float] | None:
         """A series whose left side computes to a value near `v`, and that value."""
-        raw = v
+        raw: Fraction | None = v
         for s in reversed(shape.steps):  # top-down: undo each scalar step
-            raw = s.backward(raw)  # type: ignore[assignment]
+            raw = s.backward(raw)  # type: ignore[arg-type]
             if raw is None:
                 return None
+        return series_for(raw)  # type: ignore[arg-type]
+
+    def series_for(raw: Fraction) -> tuple[Any, float] | None:
         x = _decimal(raw)
         if counting:
             if x < 0:
@@ -286,13 +292,16 @@ def rule_tests(alert: Any, env: TestEnv, expr: str) -> tuple[list[Group], str | 
             return None
         for s in shape.steps:
             value = s.forward(value)  # type: ignore[assignment]
-            if value is None or math.isnan(value):
+            if value is None:
                 return None
         return series, value
 
     def pick(candidates: list[Fraction], fires: bool) -> tuple[Any, float] | None:
-        for v in candidates:
-            got = attempt(v)
+        tries = [lambda v=v: attempt(v) for v in candidates]
+        if counting:  # last: a counter that does not move (its rate and increase are 0)
+            tries.append(lambda: series_for(Fraction(0)))
+        for attempt_one in tries:
+            got = attempt_one()
             if got is not None and _COMPARE[shape.op](got[1], shape.threshold) is fires:
                 return got
         return None
@@ -343,5 +352,5 @@ def _decimal(v: Fraction) -> Decimal:
 
 def _show(v: float) -> str:
     if math.isinf(v) or math.isnan(v):
-        return str(v)
+        return go_float(v)
     return fmt_number(Decimal(repr(v)))

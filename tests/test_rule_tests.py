@@ -219,6 +219,32 @@ def test_unpredictable_annotation_drops_firing_cases_with_a_warning(tmp_path, pr
     assert promtool_test(promtool, tmp_path / "gen").returncode == 0
 
 
+def test_printf_and_the_template_language_no_longer_switch_generation_off(tmp_path, promtool):
+    """Found by the public-corpus rewrite (issue #11): `printf` dropped an alert's generated
+    tests. Now printf, humanize, if/else and the string functions are predicted, and promtool
+    agrees with every expected annotation."""
+    description = (
+        '{{ printf "%.2f%%" (humanizePercentage $value | reReplaceAll "%" "" | printf "%s") }}|'
+        '{{ printf "%.3f" $value }} of {{ $labels.job | toUpper }}|{{ if gt $value 0.5 }}most{{ else }}some{{ end }}|'
+        '{{ $externalLabels.cluster }}'
+    )
+    spec = edited(
+        tmp_path,
+        (
+            'description: "{{ $value | humanizePercentage }} of requests to {{ $labels.job }} returned 5xx over the last 5 minutes."',
+            f"description: '{description}'",
+        ),
+    )
+    tests = rule_tests(load(spec).spec)
+    assert not tests.notes
+    (fires,) = [a for g in tests.groups if g.alertname == "HighErrorRate" for c in g.checks for a in c.alerts]
+    # Go prints a wrong verb's argument with the verb's precision: `%!f(string=5.)` (promtool found it)
+    assert fires.annotations["description"] == "%!f(string=5.)%|0.055 of API|some|softfactory-prod"
+    got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))
+    assert got.returncode == 0, got.stdout + got.stderr
+    assert promtool_test(promtool, tmp_path / "gen").returncode == 0
+
+
 def test_user_test_needs_annotations_that_use_value(tmp_path):
     spec = edited(tmp_path, ('        annotations: {description: "90% of PostgreSQL connections are in use."}\n', ""))
     got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))

@@ -144,10 +144,12 @@ def sprintf(fmt: str, args: Sequence[Any]) -> str:
     return "".join(out)
 
 
-def _bad(verb: str, arg: Any) -> str:
+def _bad(verb: str, arg: Any, flags: str = "", width: int | None = None, prec: int | None = None) -> str:
+    """Go's badVerb: the argument printed with %v under the same flags, width and precision
+    (`printf "%.2f" "5.5"` gives `%!f(string=5.)`)."""
     if arg is None:
         return f"%!{verb}(<nil>)"
-    return f"%!{verb}({type_name(arg)}={sprint_value(arg)})"
+    return f"%!{verb}({type_name(arg)}={_one('v', flags, width, prec, arg)})"
 
 
 def _one(verb: str, flags: str, width: int | None, prec: int | None, arg: Any) -> str:
@@ -157,7 +159,7 @@ def _one(verb: str, flags: str, width: int | None, prec: int | None, arg: Any) -
     numeric = True
     if isinstance(arg, bool):
         if verb not in "tv":
-            return _bad(verb, arg)
+            return _bad(verb, arg, flags, width, prec)
         body, numeric = sprint_value(arg), False
     elif isinstance(arg, int):
         if verb in "dv":
@@ -167,13 +169,13 @@ def _one(verb: str, flags: str, width: int | None, prec: int | None, arg: Any) -
         elif verb == "c":
             return _pad(chr(arg), width, minus, False)
         else:
-            return _bad(verb, arg)
+            return _bad(verb, arg, flags, width, prec)
         body = _signed(body, arg < 0, plus, space)
     elif isinstance(arg, float):
         if verb == "v":
             verb = "g"
         if verb not in "eEfFgG":
-            return _bad(verb, arg) if verb in "sdtqc" else _unmodelled(verb)
+            return _bad(verb, arg, flags, width, prec) if verb in "sdtqc" else _unmodelled(verb)
         if math.isnan(arg) or math.isinf(arg):
             # fmt: NaN gets a sign only when asked for, +Inf always has one (a space with ' '
             # and no '+'); neither is zero-padded
@@ -195,10 +197,10 @@ def _one(verb: str, flags: str, width: int | None, prec: int | None, arg: Any) -
             if space:
                 raise Unformattable("% x")
         else:
-            return _bad(verb, arg)
+            return _bad(verb, arg, flags, width, prec)
     else:
         if verb != "v":
-            return _bad(verb, arg)
+            return _bad(verb, arg, flags, width, prec)
         body, numeric = sprint_value(arg), False
     return _pad(body, width, minus, zero, numeric)
 

@@ -40,14 +40,15 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
 # --- Tests ----------------------------------------------------------------------------------
 
 
-def _reads_external_labels(spec: Spec) -> bool:
+def _reads_external_labels(derived: Derived) -> bool:
     from sfmon.semantics.gotemplate import reads_external_labels
 
     return any(
         reads_external_labels(t)
-        for alert in spec.alerts
-        for rule in alert.rules()
+        for group in derived.rule_groups
+        for rule in group.rules
         for t in (*rule.labels.values(), *rule.annotations.values())
+        if "{{" in t
     )
 
 
@@ -57,7 +58,7 @@ def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict
         "rule_files": rule_files,
         "evaluation_interval": spec.prometheus.evaluation_interval,
         # what $externalLabels reads in the tests; only where a template reads it (less noise)
-        "external_labels": spec.prometheus.external_labels if _reads_external_labels(spec) else {},
+        "external_labels": spec.prometheus.external_labels if _reads_external_labels(derived) else {},
         "groups": derived.rule_tests.groups,
     }
 

@@ -297,7 +297,10 @@ def parse(text: str, funcs: frozenset[str] | None = None, variables: tuple[str, 
     from sfmon.semantics.promfuncs import NAMES
 
     known = (funcs if funcs is not None else NAMES) | BUILTINS
-    return _Parser(_tokens(text), known, list(variables)).template()
+    try:
+        return _Parser(_tokens(text), known, list(variables)).template()
+    except RecursionError:  # nesting deeper than Python's stack: promtool decides
+        raise Unsupported("the template nests too deeply for sfmon") from None
 
 
 class _Parser:
@@ -449,6 +452,8 @@ class _Parser:
 def check(text: str) -> None:
     """Raise TemplateError where promtool would refuse the template; anything sfmon's parser
     does not model is left to promtool."""
+    if "{{" not in text:
+        return
     try:
         parse(text)
     except Unsupported:
@@ -475,7 +480,10 @@ def execute(text: str, data: Any, variables: Mapping[str, Any] | None = None) ->
     """Run the template on `data` (dot) with the given predeclared variables."""
     variables = dict(variables or {})
     tmpl = parse(text, None, tuple(variables))
-    return _Exec(tmpl, data).run(tmpl.root, data, [{"$": data, **variables}])
+    try:
+        return _Exec(tmpl, data).run(tmpl.root, data, [{"$": data, **variables}])
+    except RecursionError:
+        raise Unsupported("the template nests too deeply for sfmon") from None
 
 
 _UNKNOWN = object()
@@ -493,6 +501,8 @@ def expand(
     `value` None means unknown: a template that needs it raises Unsupported; so does one that
     fails at run time (Prometheus writes its error text instead). `external_labels` None: not
     known here, a template that reads them raises Unsupported."""
+    if "{{" not in template:
+        return template  # no action: the text is the output (most summaries; thousands per spec)
     ext: Any = _UNKNOWN_EXTERNAL if external_labels is None else GoMap(external_labels)
     data = Struct(Labels=GoMap(labels), ExternalLabels=ext, ExternalURL=_SERVER_URL, Value=_UNKNOWN if value is None else value)
     variables = {"$labels": data["Labels"], "$externalLabels": ext, "$externalURL": _SERVER_URL, "$value": data["Value"]}

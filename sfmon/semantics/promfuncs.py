@@ -327,6 +327,7 @@ def _needs_query(fn: str) -> Callable[..., Any]:
 
 
 def _and(*args: Any) -> Any:
+    _at_least("and", args)
     for a in args:
         if not truth(a):
             return a
@@ -334,10 +335,16 @@ def _and(*args: Any) -> Any:
 
 
 def _or(*args: Any) -> Any:
+    _at_least("or", args)
     for a in args:
         if truth(a):
             return a
     return args[-1]
+
+
+def _at_least(fn: str, args: tuple[Any, ...]) -> None:
+    if not args:
+        raise ExecError(f"wrong number of args for {fn}: want at least 1 got 0")
 
 
 def _not(*args: Any) -> bool:

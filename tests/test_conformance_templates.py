@@ -119,3 +119,28 @@ def test_sfmon_refuses_a_template_exactly_where_promtool_does(case, tmp_path, pr
     (tmp_path / "r.yml").write_text(json.dumps(rules))
     got = subprocess.run([promtool, "check", "rules", "r.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert (got.returncode != 0) is case["refused"], got.stdout + got.stderr
+
+
+from hypothesis import given, settings, strategies as st
+
+PIECES = [
+    "{{", "}}", "{{- ", " -}}", " ", "$value", "$labels", ".Labels", ".job", "$x", ":=", "=", "|", "(", ")", '"a"', '"',
+    "`r`", "'c'", "1", "-1", "1.5e3", "0x1F", "if", "else", "end", "range", "with", "define", "template", "break",
+    "humanize", "printf", '"%d %s %.2f %q %x %v %5.1e %-3s %+d %"', "title", "reReplaceAll", '"(a"', "match", "eq",
+    "lt", "and", "or", "not", "len", "index", "args", "print", "query", "first", "nil", "true", "/*", "*/", "\n",
+    "\u00a0", "é", ",", "$", ".", "$labels.x.y", "stripDomain", "humanizeTimestamp", "1e400", "parseDuration", "js",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join), st.sampled_from([1.0, math.inf, -math.inf, math.nan, -0.0, 1e300]))
+def test_any_template_text_is_checked_or_predicted_never_crashes(text, value):
+    """The promise: a template is refused at load (TemplateError), predicted, or left out
+    (Unsupported); never an internal error."""
+    from sfmon.semantics.gotemplate import check
+
+    for run in (lambda: check(text), lambda: expand(text, {"job": "a"}, value, {"region": "eu"})):
+        try:
+            run()
+        except (TemplateError, Unsupported):
+            pass

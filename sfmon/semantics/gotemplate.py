@@ -69,6 +69,7 @@ def _lex_action(src: str, i: int) -> tuple[list[Tok], int, bool]:
     index after `}}` and whether `-}}` trims the following space."""
     toks: list[Tok] = []
     n = len(src)
+    parens = 0
     while True:
         if i >= n:
             raise TemplateError("unclosed action")
@@ -89,6 +90,9 @@ def _lex_action(src: str, i: int) -> tuple[list[Tok], int, bool]:
         elif ch == "(":
             toks.append(Tok("lparen", ch))
             i += 1
+            parens += 1
+            if parens > 200:  # sfmon matches parentheses by scanning: deep nesting is quadratic
+                raise Unsupported("more than 200 parentheses in one action")  # promtool decides
         elif ch == ")":
             toks.append(Tok("rparen", ch))
             chain, i = _fields(src, i + 1)

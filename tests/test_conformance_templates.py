@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from ruamel.yaml import YAML
 
 from sfmon.semantics.gotemplate import ExecError, TemplateError, Unsupported, execute, expand
@@ -120,8 +121,6 @@ def test_sfmon_refuses_a_template_exactly_where_promtool_does(case, tmp_path, pr
     got = subprocess.run([promtool, "check", "rules", "r.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert (got.returncode != 0) is case["refused"], got.stdout + got.stderr
 
-
-from hypothesis import given, settings, strategies as st
 
 PIECES = [
     "{{", "}}", "{{- ", " -}}", " ", "$value", "$labels", ".Labels", ".job", "$x", ":=", "=", "|", "(", ")", '"a"', '"',

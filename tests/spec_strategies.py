@@ -25,6 +25,10 @@ SPECIALS = [
 TEMPLATE_ACTIONS = [
     "{{ $value }}", "{{ $labels.instance }}", "{{ $labels.job }}", "{{ humanize $value }}",
     "{{ $value | humanizePercentage }}", "{{- $labels.job -}}", "{{ .Labels.job }}",
+    '{{ printf "%.2f" $value }}', '{{ printf "%s/%d %5.1e" $labels.job 7 $value }}', "{{ humanizeDuration $value }}",
+    "{{ $value | humanize1024 }}", "{{ $labels.instance | stripPort | toUpper }}", "{{ title $labels.job }}",
+    '{{ if gt $value 1.0 }}big{{ else }}small{{ end }}', '{{ reReplaceAll "[0-9]" "#" $labels.job }}',
+    "{{ $externalLabels.region }}",
 ]  # fmt: skip
 
 any_char = st.characters(exclude_categories=("Cs",))
@@ -116,6 +120,27 @@ def _common(draw: Any, name: str, target: str | None) -> dict[str, Any]:
 
 
 @st.composite
+def raw_exprs(draw: Any) -> str:
+    """A comparison with a constant of the shapes sfmon proves (sfmon.kinds.exprtests), or not."""
+    sel = draw(selectors())
+    window = draw(st.sampled_from(["1m", "5m", "90s", "15m"]))
+    inner = draw(
+        st.sampled_from(
+            [sel, f"rate({sel}[{window}])", f"irate({sel}[{window}])", f"increase({sel}[{window}])"]
+        )
+    )
+    agg = draw(st.sampled_from(["", "sum", "avg", "max", "min", "max by (job)", "sum without (instance)"]))
+    vector = f"{agg} ({inner})" if agg else inner
+    arith = draw(st.sampled_from(["", " * 100", " / 1024", " - 3", "10 - "]))
+    vector = f"{arith}{vector}" if arith.endswith("- ") else f"{vector}{arith}"
+    op = draw(st.sampled_from([">", "<", ">=", "<=", "==", "!="]))
+    constant = draw(st.one_of(st.integers(-100, 100), st.decimals(-1000, 1000, places=3).map(lambda d: f"{d.normalize():f}")))
+    if draw(st.integers(0, 9)) == 0:
+        return f"{vector} {op} bool {constant}"  # unproven: always a sample
+    return f"{vector} {op} {constant}"
+
+
+@st.composite
 def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
     kind = draw(st.sampled_from(["target_down", "error_ratio", "latency_quantile", "ratio", "slow_events", "threshold", "expr"]))
     target = draw(st.sampled_from(targets))
@@ -139,7 +164,7 @@ def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
         if draw(st.booleans()):
             a["window"] = draw(short_durations)
     elif kind == "expr":
-        a["expr"] = f"sum(rate({draw(selectors())}[5m])) > {draw(st.integers(0, 100))}"
+        a["expr"] = draw(raw_exprs())
         if draw(st.booleans()):
             a["target"] = target
     return a

@@ -200,19 +200,48 @@ def test_validate_reports_how_many_tests_ran(promtool, amtool):
 
 
 def test_unpredictable_annotation_drops_firing_cases_with_a_warning(tmp_path, promtool):
+    """`query` needs a live Prometheus: only that alert's firing cases go, its quiet ones and
+    every other alert's cases stay."""
     spec = edited(
         tmp_path,
-        ('summary: "Redis is down"', 'summary: "Redis is down {{ range $i, $x := $labels }}{{ $x }}{{ end }}"'),
+        ('summary: "Redis is down"', 'summary: "Redis is down {{ with query \\"up\\" }}{{ . | first | value }}{{ end }}"'),
     )
     loaded = load(spec)
     tests = rule_tests(loaded.spec)
     redis = [g for g in tests.groups if g.alertname == "RedisDown"]
     assert redis and all(not c.alerts for g in redis for c in g.checks)
+    assert any(c.alerts for g in tests.groups for c in g.checks)  # the other alerts still fire in their tests
     (note,) = tests.notes
-    assert note.severity is Severity.WARNING and "RedisDown" in note.message
+    assert note.severity is Severity.WARNING and "RedisDown" in note.message and "running server" in note.message
     got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))
     assert got.returncode == 0
     assert "[rules/tests]" in got.stdout + got.stderr
+    assert promtool_test(promtool, tmp_path / "gen").returncode == 0
+
+
+def test_printf_and_the_template_language_no_longer_switch_generation_off(tmp_path, promtool):
+    """Found by the public-corpus rewrite (issue #11): `printf` dropped an alert's generated
+    tests. Now printf, humanize, if/else and the string functions are predicted, and promtool
+    agrees with every expected annotation."""
+    description = (
+        '{{ printf "%.2f%%" (humanizePercentage $value | reReplaceAll "%" "" | printf "%s") }}|'
+        '{{ printf "%.3f" $value }} of {{ $labels.job | toUpper }}|{{ if gt $value 0.5 }}most{{ else }}some{{ end }}|'
+        '{{ $externalLabels.cluster }}'
+    )
+    spec = edited(
+        tmp_path,
+        (
+            'description: "{{ $value | humanizePercentage }} of requests to {{ $labels.job }} returned 5xx over the last 5 minutes."',
+            f"description: '{description}'",
+        ),
+    )
+    tests = rule_tests(load(spec).spec)
+    assert not tests.notes
+    (fires,) = [a for g in tests.groups if g.alertname == "HighErrorRate" for c in g.checks for a in c.alerts]
+    # Go prints a wrong verb's argument with the verb's precision: `%!f(string=5.)` (promtool found it)
+    assert fires.annotations["description"] == "%!f(string=5.)%|0.055 of API|some|softfactory-prod"
+    got = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "gen"))
+    assert got.returncode == 0, got.stdout + got.stderr
     assert promtool_test(promtool, tmp_path / "gen").returncode == 0
 
 
@@ -259,8 +288,12 @@ def test_go_float_formatting():
 
 
 def test_expand_refuses_what_it_cannot_evaluate():
-    with pytest.raises(Unsupported):
-        expand("{{ if $value }}x{{ end }}", {}, 1.0)
+    assert expand("{{ if $value }}x{{ end }}", {}, 1.0) == "x"  # control flow is evaluated now
+    for template in ('{{ query "up" }}', "{{ externalURL }}", "{{ $externalURL }}", '{{ (1 | toTime).Unix }}'):
+        with pytest.raises(Unsupported):
+            expand(template, {}, 1.0)
+    with pytest.raises(Unsupported):  # a run-time error: Prometheus prints its own error text
+        expand('{{ title 1 }}', {}, 1.0)
     with pytest.raises(Unsupported):
         expand("{{ $value }}", {}, None)
     # Prometheus runs alert templates with missingkey=zero: a missing label prints as "".

@@ -51,9 +51,24 @@ def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], bool]:
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
+def _go_template(value: str) -> str:
+    """Refuse what Go's template parser refuses (promtool rejects the rule file otherwise)."""
+    from sfmon.semantics.gotemplate import TemplateError, check
+
+    try:
+        check(value)
+    except TemplateError as exc:
+        raise ValueError(f"template error: {exc} (Prometheus' alert templates are Go templates)") from None
+    return value
+
+
+GoTemplate = Annotated[str, AfterValidator(_go_template)]
+
+
 def _label_template(value: str) -> str:
     from sfmon.semantics.gotemplate import uses_value
 
+    _go_template(value)
     if uses_value(value):
         # An alert's labels are its identity: Prometheus keys pending and firing state on
         # them, so a label that changes with the value makes a new alert at every change,
@@ -93,11 +108,11 @@ class AlertBase(StrictModel):
     severity: Literal["critical", "warning", "info"]
     for_: DurationStr = Field(default="0s", alias="for")
     group: str | None = Field(default=None, description="rule group; default: '<project>'")
-    summary: NonEmpty
-    description: str = ""
-    runbook_url: str = ""
+    summary: Annotated[NonEmpty, AfterValidator(_go_template)]
+    description: GoTemplate = ""
+    runbook_url: GoTemplate = ""
     labels: AlertLabels = Field(default_factory=dict, description="extra labels (Go templates; not $value)")
-    annotations: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, GoTemplate] = Field(default_factory=dict, description="extra annotations (Go templates)")
     tests: list[UserTest] = Field(default_factory=list)
 
     # Set by subclasses: the spec field that names the target (None: no target).

@@ -99,7 +99,7 @@ class ErrorRatio(AlertBase):
                 ev = rate(samples(err_series.segments), step, at, self.window.ms)
                 rv = rate(samples(rest_series.segments), step, at, self.window.ms)
                 den = ev + rv if shared else rv
-                check = firing_check(rule, at, out, ev / den)
+                check = firing_check(rule, at, out, ev / den, env)
             verb = "fires" if fires else "stays quiet"
             return Group(
                 f"{self.name}: {verb} at {percent(share)} errors (above {self.above})",

@@ -98,7 +98,7 @@ class LatencyQuantile(AlertBase):
             if fires:
                 rates = [(float(s.label_map()["le"]), rate(samples(s.segments), step, at, self.window.ms)) for s in series]
                 value = bucket_quantile(float(str(self.quantile)), rates)  # type: ignore[arg-type]
-                check = firing_check(rule, at, out, value)
+                check = firing_check(rule, at, out, value, env)
             verb = "fires" if fires else "stays quiet"
             q = fmt_number(self.quantile * 100)
             return Group(

@@ -137,7 +137,7 @@ class Ratio(Threshold, AlertBase):
                 return None
             p, q = pq
             series = [make_series(s.name, lab, segment(p if i == 0 else q)) for i, (s, lab) in enumerate(zip(sels, labels))]
-            check = firing_check(rule, at, out, value_of(series)) if fires else Check(at)
+            check = firing_check(rule, at, out, value_of(series), env) if fires else Check(at)
             verb = "fires" if fires else "stays quiet"
             word = "above" if op == ">" else "below"
             return Group(

@@ -1,8 +1,9 @@
-"""`expr`: the escape hatch, any PromQL; sfmon checks its syntax and metric names."""
+"""`expr`: the escape hatch, any PromQL; sfmon checks its syntax and metric names, and proves
+it where its shape is one sfmon can compute (a comparison with a constant)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -33,3 +34,13 @@ class RawExpr(AlertBase):
 
     def selectors(self) -> dict[str, str | list[str]]:
         return {"expr": self.promql}
+
+    def rule_tests(self, env: Any) -> list[Any]:
+        """Firing and quiet cases where the expression is a comparison sfmon can compute
+        (sfmon.kinds.exprtests); otherwise none, and the reason goes to the unproven warning."""
+        from sfmon.kinds.exprtests import rule_tests
+
+        groups, why = rule_tests(self, env, self.promql)
+        if why:
+            env.unproven.append(why)
+        return groups

@@ -90,7 +90,7 @@ class SlowEvents(AlertBase):
             if fires:
                 inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False)
                 inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False)
-                check = firing_check(rule, at, out, inc_inf - inc_le)  # type: ignore[operator]
+                check = firing_check(rule, at, out, inc_inf - inc_le, env)  # type: ignore[operator]
             verb = "fires" if fires else "stays quiet"
             return Group(
                 f"{self.name}: {verb} at {count} slower than {self.slower_than} in {self.window} (above {fmt_number(self.above)})",

@@ -49,7 +49,7 @@ class TargetDown(AlertBase):
                     self.name,
                     step,
                     (make_series(self.metric, labels, Segment(Decimal(0), Decimal(0), back), constant(1, fire_at, step)),),
-                    (firing_check(rule, fire_at, out, 0.0), Check(fire_at + 2 * step)),
+                    (firing_check(rule, fire_at, out, 0.0, env), Check(fire_at + 2 * step)),
                 )
             yield Group(
                 f"{self.name}: stays quiet while {self.metric} is 1",

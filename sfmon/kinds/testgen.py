@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from sfmon.semantics.gotemplate import Unsupported, expand
+from sfmon.semantics.gotemplate import NeedsServer, Unsupported, expand
 from sfmon.semantics.matchers import Matcher, fullmatch
 from sfmon.model.base import promql_string
 from sfmon.semantics.promql import Segment, notation
@@ -100,6 +100,8 @@ class TestEnv:
     evaluation_interval_ms: int
     targets: Mapping[str, Any]  # name -> Target
     notes: list[str] = field(default_factory=list)  # cases left out, and why
+    external_labels: Mapping[str, str] = field(default_factory=dict)  # $externalLabels (the test groups carry them)
+    unproven: list[str] = field(default_factory=list)  # why the cases a kind built do not prove its alert
 
     def target_labels(self, name: str | None) -> dict[str, str]:
         """Labels a scraped series of the target carries: job, instance and the target's own."""
@@ -112,22 +114,27 @@ class TestEnv:
 # --- expected alerts -----------------------------------------------------------------
 
 
-def expected_labels(rule: "Rule", out_labels: Mapping[str, str], value: float | None) -> dict[str, str]:
+def expected_labels(
+    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The labels of the alert Prometheus raises for one output series of the expression:
-    the series' labels, the rule's labels (templates expanded) and alertname."""
+    the series' labels, the rule's labels (templates expanded) and alertname. `external`:
+    the external labels ($externalLabels); None where they are not known."""
     labels = {k: v for k, v in out_labels.items() if k != "__name__"}
     for k, v in rule.labels.items():
-        labels[k] = expand(v, out_labels, value)
+        labels[k] = expand(v, out_labels, value, external)
     labels["alertname"] = rule.name
     # Prometheus builds the alert's labels with a labels.Builder: an empty value removes the label.
     return dict(sorted((k, v) for k, v in labels.items() if v != ""))
 
 
-def expected_alert(rule: "Rule", out_labels: Mapping[str, str], value: float | None) -> ExpectedAlert:
+def expected_alert(
+    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None
+) -> ExpectedAlert:
     """`out_labels` are the series' labels as the rule sees them ($labels, with __name__ when
     the expression keeps it). Raises Unsupported when a template cannot be predicted."""
-    annotations = {k: expand(v, out_labels, value) for k, v in rule.annotations.items()}
-    return ExpectedAlert(expected_labels(rule, out_labels, value), dict(sorted(annotations.items())))
+    annotations = {k: expand(v, out_labels, value, external) for k, v in rule.annotations.items()}
+    return ExpectedAlert(expected_labels(rule, out_labels, value, external), dict(sorted(annotations.items())))
 
 
 # --- timing --------------------------------------------------------------------------
@@ -397,8 +404,11 @@ def grouped(labels: Mapping[str, str], by: Sequence[str]) -> dict[str, str]:
     return {k: labels[k] for k in by if labels.get(k)}
 
 
-def firing_check(rule: "Rule", at_ms: int, out_labels: Mapping[str, str], value: float | None) -> Check:
-    return Check(at_ms, (expected_alert(rule, out_labels, value),))
+def firing_check(
+    rule: "Rule", at_ms: int, out_labels: Mapping[str, str], value: float | None, env: TestEnv | None = None
+) -> Check:
+    """The alert firing at `at_ms`; pass the env so templates may read the external labels."""
+    return Check(at_ms, (expected_alert(rule, out_labels, value, None if env is None else env.external_labels),))
 
 
 def safe_groups(env: TestEnv, alert: "AlertBase", build: Any) -> list[Group]:
@@ -406,8 +416,9 @@ def safe_groups(env: TestEnv, alert: "AlertBase", build: Any) -> list[Group]:
     try:
         return list(build(True))
     except Unsupported as exc:
+        why = "it depends on the running server" if isinstance(exc, NeedsServer) else "sfmon cannot predict it"
         env.notes.append(
-            f"{alert.name}: firing cases not generated ({exc}); write the expected annotations in a test under `tests:`"
+            f"{alert.name}: firing cases not generated ({exc}: {why}); write the expected annotations in a test under `tests:`"
         )
         return list(build(False))
 

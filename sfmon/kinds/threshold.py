@@ -81,7 +81,7 @@ class GaugeThreshold(Threshold, AlertBase):
             if fires:
                 xs = samples(series.segments)
                 value = rate(xs, step, at, self.window.ms) if self.window is not None else gauge(xs, step, at)
-                check = firing_check(rule, at, out, value)
+                check = firing_check(rule, at, out, value, env)
             verb = "fires" if fires else "stays quiet"
             what = f"{self.aggregate} rate" if windowed else self.aggregate
             word = "above" if op == ">" else "below"

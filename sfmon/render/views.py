@@ -40,9 +40,27 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
 # --- Tests ----------------------------------------------------------------------------------
 
 
+def _reads_external_labels(derived: Derived) -> bool:
+    from sfmon.semantics.gotemplate import reads_external_labels
+
+    return any(
+        reads_external_labels(t)
+        for group in derived.rule_groups
+        for rule in group.rules
+        for t in (*rule.labels.values(), *rule.annotations.values())
+        if "{{" in t
+    )
+
+
 def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict[str, Any]:
     """`rule_files`: relative to the rule test file, from the output table."""
-    return {"rule_files": rule_files, "evaluation_interval": spec.prometheus.evaluation_interval, "groups": derived.rule_tests.groups}
+    return {
+        "rule_files": rule_files,
+        "evaluation_interval": spec.prometheus.evaluation_interval,
+        # what $externalLabels reads in the tests; only where a template reads it (less noise)
+        "external_labels": spec.prometheus.external_labels if _reads_external_labels(derived) else {},
+        "groups": derived.rule_tests.groups,
+    }
 
 
 def route_tests_view(derived: Derived) -> dict[str, Any]:

@@ -290,4 +290,6 @@ def proof_summary(derived: Derived) -> str:
     on the derived tests (not on the rendered text)."""
     rules = derived.rule_tests.cases()
     routes = len(derived.route_cases)
-    return f"{rules} rule test case{'s' if rules != 1 else ''} (promtool), {routes} route test{'s' if routes != 1 else ''} (amtool)"
+    ran = f"{rules} rule test case{'s' if rules != 1 else ''} (promtool), {routes} route test{'s' if routes != 1 else ''} (amtool)"
+    coverage = ", ".join(str(c) for c in derived.rule_tests.coverage)
+    return f"{ran}; {coverage}" if coverage else ran

@@ -145,7 +145,7 @@ class _Queries:
 
 
 def _alerts(q: _Queries) -> None:
-    for i, alert in enumerate(q.ctx.spec.alerts):
+    for i, alert in q.ctx.spec.enabled_alerts():
         what = f"alert {alert.name!r}"
         found: list[tuple[str, bool]] = []
         for rule in alert.rules():

@@ -7,6 +7,7 @@ not be built, `sfmon validate` runs them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,24 +29,56 @@ class Note:
 class RuleTests:
     groups: tuple[Group, ...] = ()
     notes: tuple[Note, ...] = ()
+    evaluation_interval_ms: int = 60_000  # of the test file: every group's interval is a multiple
+    records: int = 0  # recording rules in the spec
+    records_proven: int = 0  # of them, those with a generated test
 
     def cases(self) -> int:
-        return sum(len(g.checks) for g in self.groups)
+        return sum(len(g.checks) + len(g.exprs) for g in self.groups)
 
 
-def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
-    """A fresh env (its own notes); pass `targets` to share one name index across alerts."""
+def group_interval_ms(spec: Spec, group: str | None) -> int:
+    """How often Prometheus evaluates the rule group (`rule_groups:`, else the global interval)."""
+    settings = spec.rule_groups.get(group or spec.project)
+    if settings is not None and settings.interval is not None:
+        return settings.interval.ms
+    return spec.prometheus.evaluation_interval.ms
+
+
+def test_interval_ms(spec: Spec) -> int:
+    """The test file's evaluation_interval. promtool evaluates every group at that one
+    interval, whatever the group's own: the greatest common divisor of them all puts every
+    group's evaluation times (the eval times its tests use) on promtool's grid."""
+    out = spec.prometheus.evaluation_interval.ms
+    for settings in spec.rule_groups.values():
+        if settings.interval is not None:
+            out = math.gcd(out, settings.interval.ms)
+    return out
+
+
+def env_for(spec: Spec, targets: dict[str, Any] | None = None, group: str | None = None) -> TestEnv:
+    """A fresh env (its own notes) for a rule of `group` (None: the default group); pass
+    `targets` to share one name index across alerts."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
-    return TestEnv(spec.prometheus.evaluation_interval.ms, targets)
+    return TestEnv(group_interval_ms(spec, group), targets)
 
 
 def rule_tests(spec: Spec) -> RuleTests:
+    from sfmon.derive.recording_tests import recording_tests
+
     groups: list[Group] = []
     notes: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
-    for i, alert in enumerate(spec.alerts):
-        env = env_for(spec, targets)
+    proven = 0
+    for outcome in recording_tests(spec, lambda group: env_for(spec, targets, group)):
+        if outcome.group is not None:
+            groups.append(outcome.group)
+            proven += 1
+        else:
+            notes.append(Note(("recording_rules", outcome.index, "expr"), outcome.unproven or "", Severity.WARNING))
+    for i, alert in spec.enabled_alerts():
+        env = env_for(spec, targets, alert.group)
         long = _too_long(alert, env)
         if long:
             notes.append(Note(("alerts", i), long, Severity.WARNING))
@@ -57,7 +90,7 @@ def rule_tests(spec: Spec) -> RuleTests:
                 groups.append(user_group(alert, test))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
-    return RuleTests(tuple(groups), tuple(notes))
+    return RuleTests(tuple(groups), tuple(notes), test_interval_ms(spec), len(spec.recording_rules), proven)
 
 
 MAX_EVALUATIONS = 50_000  # per alert; a `for` of years made generate take minutes and gigabytes

@@ -79,14 +79,35 @@ class Check:
 
 
 @dataclass(frozen=True)
+class ExpectedSample:
+    series: str  # name{label="value",...}, as promtool's exp_samples read it
+    value: float
+
+
+@dataclass(frozen=True)
+class ExprCheck:
+    """A promtool `promql_expr_test`: what `expr` returns at `at_ms` (a recording rule's series)."""
+
+    expr: str
+    at_ms: int
+    samples: tuple[ExpectedSample, ...]
+
+    @property
+    def at(self) -> str:
+        return format_duration_ms(self.at_ms)
+
+
+@dataclass(frozen=True)
 class Group:
-    """One promtool test group: input series and the checks of one alert on them."""
+    """One promtool test group: input series and the checks of one alert on them, or the
+    expression checks of one recording rule (alertname "")."""
 
     name: str
     alertname: str
     interval_ms: int
     series: tuple[Series | RawSeries, ...]
     checks: tuple[Check, ...]
+    exprs: tuple[ExprCheck, ...] = ()
 
     @property
     def interval(self) -> str:

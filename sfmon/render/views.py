@@ -42,7 +42,11 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
 
 def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict[str, Any]:
     """`rule_files`: relative to the rule test file, from the output table."""
-    return {"rule_files": rule_files, "evaluation_interval": spec.prometheus.evaluation_interval, "groups": derived.rule_tests.groups}
+    from sfmon.semantics.units import format_duration_ms
+
+    tests, own = derived.rule_tests, spec.prometheus.evaluation_interval
+    interval = own if own.ms == tests.evaluation_interval_ms else format_duration_ms(tests.evaluation_interval_ms)
+    return {"rule_files": rule_files, "evaluation_interval": interval, "groups": tests.groups}
 
 
 def route_tests_view(derived: Derived) -> dict[str, Any]:

@@ -63,6 +63,11 @@ class RecordingRule(StrictModel):
     def rule(self) -> Rule:
         return Rule("record", self.record, self.expr, None, dict(self.labels), {}, self.group)
 
+    def keeps(self) -> set[str] | None:
+        """The labels of the series it records, when its expression says (see kept_labels)."""
+        kept = kept_labels(self.expr)
+        return None if kept is None else kept | {k for k, v in self.labels.items() if v}
+
 
 class RuleGroupSettings(StrictModel):
     interval: PositiveDuration | None = Field(
@@ -71,3 +76,49 @@ class RuleGroupSettings(StrictModel):
     limit: int | None = Field(
         default=None, ge=0, description="at most this many alerts or series per rule, else the evaluation fails; 0: no limit"
     )
+
+
+def kept_labels(expr: str) -> set[str] | None:
+    """The labels every series of `expr`'s result can have, when the expression says so
+    (`sum by (job) (...)` keeps job; a ratio of two such keeps theirs), else None: a bare
+    selector or `without` keeps labels only the scraped series know."""
+    import promql_parser
+
+    return _kept(promql_parser.parse(expr), promql_parser)
+
+
+def _kept(node: Any, p: Any) -> set[str] | None:
+    if isinstance(node, (p.ParenExpr, p.UnaryExpr)):
+        return _kept(node.expr, p)
+    if isinstance(node, p.NumberLiteral):
+        return set()
+    if isinstance(node, p.AggregateExpr):
+        op, mod = str(node.op), node.modifier
+        if op in ("topk", "bottomk", "count_values"):
+            return None
+        if mod is None:
+            return set()
+        return set(mod.labels) if str(mod.type).endswith("By") else None
+    if isinstance(node, p.Call):
+        name = node.func.name
+        if name == "histogram_quantile" and len(node.args) == 2:
+            inner = _kept(node.args[1], p)
+            return None if inner is None else inner - {"le"}
+        if name in ("abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "sqrt", "exp", "ln", "log2", "log10"):
+            return _kept(node.args[0], p)
+        return None
+    if isinstance(node, p.BinaryExpr):
+        lhs, rhs = _kept(node.lhs, p), _kept(node.rhs, p)
+        if isinstance(node.lhs, p.NumberLiteral):
+            return rhs
+        if isinstance(node.rhs, p.NumberLiteral) or str(node.op) in ("and", "unless"):
+            return lhs
+        if str(node.op) == "or":
+            return None if lhs is None or rhs is None else lhs | rhs
+        matching = node.modifier.matching if node.modifier is not None else None
+        if matching is not None and str(matching.type).endswith("Include") and "OneToOne" in str(node.modifier.card):
+            return set(matching.labels) if lhs is None else lhs & set(matching.labels)
+        if lhs is None:
+            return None
+        return lhs - set(matching.labels) if matching is not None and "OneToOne" in str(node.modifier.card) else lhs
+    return None

@@ -32,10 +32,10 @@ def check(ctx: Context) -> Iterator[Problem]:
                     if cycle not in reported:
                         reported.add(cycle)
                         loop = " reads ".join((*path, start))
+                        whose = "it from its own" if len(path) == 1 else "each from the others'"
                         yield ctx.problem(
                             ("recording_rules", first[start], "expr"),
-                            f"recording rule cycle: {loop}; Prometheus would compute "
-                            f"{'it from its own' if len(path) == 1 else "each from the others'"} earlier result, "
+                            f"recording rule cycle: {loop}; Prometheus would compute {whose} earlier result, "
                             "never from the scraped series alone",
                         )
                 elif nxt not in seen:

@@ -89,10 +89,12 @@ def test_alerting_rule_holds_the_alerts_own_fields():
 
 
 def test_a_recording_rule_takes_neither_for_nor_annotations():
-    with pytest.raises(ValueError, match="neither `for` nor annotations"):
+    with pytest.raises(ValueError, match="neither `for`, `keep_firing_for` nor annotations"):
         Rule("record", "job:x:rate5m", "rate(x[5m])", for_=Duration("5m"))
-    with pytest.raises(ValueError, match="neither `for` nor annotations"):
+    with pytest.raises(ValueError, match="neither `for`, `keep_firing_for` nor annotations"):
         Rule("record", "job:x:rate5m", "rate(x[5m])", annotations={"summary": "s"})
+    with pytest.raises(ValueError, match="neither `for`, `keep_firing_for` nor annotations"):
+        Rule("record", "job:x:rate5m", "rate(x[5m])", keep_firing_for=Duration("5m"))
 
 
 RECORD = "job:http_errors:ratio_rate5m"

@@ -113,7 +113,8 @@ class _Queries:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.known = known_series(ctx.spec) | {r.record for r in ctx.spec.recording_rules}
+        records = {r.name for g in ctx.derived.rule_groups for r in g.rules if r.kind == "record"}
+        self.known = known_series(ctx.spec) | records
         self.check_names = bool(ctx.spec.catalogs)
         self.problems: list[Problem] = []
         self.keeps: dict[str, set[str] | None] = {}

@@ -28,7 +28,8 @@ def _colon_names(query: str) -> list[str]:
 class _Refs:
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.records = {r.record for r in ctx.spec.recording_rules}
+        # Kinds may record series too: every recording rule of the rule groups counts.
+        self.records = {r.name for g in ctx.derived.rule_groups for r in g.rules if r.kind == "record"}
         self.known = self.records | known_series(ctx.spec)
 
     def check(self, loc: tuple[Any, ...], what: str, query: str) -> Iterator[Problem]:

@@ -56,11 +56,13 @@ def test_interval_ms(spec: Spec) -> int:
     return out
 
 
-def env_for(spec: Spec, targets: dict[str, Any] | None = None, group: str | None = None) -> TestEnv:
-    """A fresh env (its own notes) for a rule of `group` (None: the default group); pass
-    `targets` to share one name index across alerts."""
+def env_for(spec: Spec, targets: dict[str, Any] | None = None, group: str | None = None, alert: Any = None) -> TestEnv:
+    """A fresh env (its own notes) for a rule of `group` (None: the default group), or for
+    `alert` (its group and keep_firing_for); pass `targets` to share one name index."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
+    if alert is not None:
+        return TestEnv(group_interval_ms(spec, alert.group), targets, keep_firing_for_ms=alert.keep_firing_for.ms)
     return TestEnv(group_interval_ms(spec, group), targets)
 
 
@@ -78,7 +80,7 @@ def rule_tests(spec: Spec) -> RuleTests:
         else:
             notes.append(Note(("recording_rules", outcome.index, "expr"), outcome.unproven or "", Severity.WARNING))
     for i, alert in spec.enabled_alerts():
-        env = env_for(spec, targets, alert.group)
+        env = env_for(spec, targets, alert=alert)
         long = _too_long(alert, env)
         if long:
             notes.append(Note(("alerts", i), long, Severity.WARNING))
@@ -100,11 +102,11 @@ def _too_long(alert: Any, env: TestEnv) -> str | None:
     """Why generated tests are skipped for an alert whose `for` and window span too many evaluations."""
     window = getattr(alert, "window", None)
     step = env.evaluation_interval_ms if window is None else min(env.evaluation_interval_ms, max(window.ms // 2, 1))
-    evaluations = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
+    evaluations = (alert.for_.ms + alert.keep_firing_for.ms + (window.ms if window is not None else 0)) // max(step, 1)
     if evaluations <= MAX_EVALUATIONS:
         return None
     return (
-        f"{alert.name}: tests not generated: `for` and window span {evaluations:,} evaluations "
+        f"{alert.name}: tests not generated: `for`, keep_firing_for and window span {evaluations:,} evaluations "
         f"(at most {MAX_EVALUATIONS:,}); write tests under `tests:`"
     )
 

@@ -118,9 +118,10 @@ class Group:
 class TestEnv:
     """What the kinds need from the rest of the spec."""
 
-    evaluation_interval_ms: int
+    evaluation_interval_ms: int  # of the alert's rule group
     targets: Mapping[str, Any]  # name -> Target
     notes: list[str] = field(default_factory=list)  # cases left out, and why
+    keep_firing_for_ms: int = 0  # the alert's keep_firing_for
 
     def target_labels(self, name: str | None) -> dict[str, str]:
         """Labels a scraped series of the target carries: job, instance and the target's own."""
@@ -178,7 +179,9 @@ def settle_time(env: TestEnv, interval_ms: int, warmup_ms: int, for_ms: int) -> 
     # `for` counts from that evaluation, so it is added after rounding, not before (a
     # `for` shorter than the grid was swallowed by the rounding: found by the property tests).
     first_true = ceil_to(warmup_ms + 2 * interval_ms, grid)
-    return ceil_to(first_true + for_ms, grid)
+    # keep_firing_for: a condition true for a moment while the windows fill (a rate just
+    # starting is low) keeps its alert firing that long, so a quiet case must wait it out.
+    return ceil_to(first_true + for_ms + env.keep_firing_for_ms, grid)
 
 
 def steps(at_ms: int, interval_ms: int, extra: int = 2) -> int:

@@ -28,10 +28,10 @@ def problems_of(path: Path, check: str) -> list:
     return [p for p in problems if p.check == check]
 
 
-def test_default_spec_routes_all_nine_alerts():
+def test_default_spec_routes_all_ten_alerts():
     spec = load(SPEC).spec
     tests = {t.alert: t.receivers for t in spec.routing.tests if t.alert}
-    assert set(tests) == {a.name for a in spec.alerts} and len(tests) == 9
+    assert set(tests) == {a.name for a in spec.alerts} and len(tests) == 10
     for a in spec.alerts:
         assert tests[a.name] == (CRITICAL if a.severity == "critical" else WARNING), a.name
     assert len(spec.routing.inhibit_tests) == 2

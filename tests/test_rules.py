@@ -58,12 +58,19 @@ def test_the_specs_cover_every_kind():
 def test_rule_groups_place_each_rule_at_its_alert(path):
     spec = load(path).spec
     groups = rule_groups(spec)
-    assert [g.name for g in groups] == sorted({a.group or spec.project for a in spec.alerts})
-    for g in groups:  # spec order within a group
-        assert [r.loc for r in g.rules] == sorted(r.loc for r in g.rules)
+    enabled = [i for i, _ in spec.enabled_alerts()]
+    used = {spec.alerts[i].group or spec.project for i in enabled} | {r.group or spec.project for r in spec.recording_rules}
+    assert [g.name for g in groups] == sorted(used)
+    for g in groups:  # recording rules first, then alerts, each in spec order
+        locs = [r.loc for r in g.rules]
+        records = [loc for loc in locs if loc[0] == "recording_rules"]
+        assert locs == records + sorted(loc for loc in locs if loc[0] == "alerts") and records == sorted(records)
     placed = {r.loc: r for g in groups for r in g.rules}
-    assert set(placed) == {("alerts", i) for i in range(len(spec.alerts))}
-    for (_, i), rule in placed.items():
+    assert set(placed) == {("alerts", i) for i in enabled} | {("recording_rules", i) for i in range(len(spec.recording_rules))}
+    for (where, i), rule in placed.items():
+        if where == "recording_rules":
+            assert rule == spec.recording_rules[i].rule().placed(("recording_rules", i), spec.project)
+            continue
         alert = spec.alerts[i]
         assert (rule.kind, rule.name, rule.group) == ("alert", alert.name, alert.group or spec.project)
         assert rule == alert.alert_rule().placed(("alerts", i), spec.project)
@@ -125,10 +132,11 @@ def test_recording_and_alerting_rules_of_one_kind_pass_promtool(tmp_path, promto
     (tmp_path / "alerts.yml").write_text(text, encoding="utf-8")
     res = subprocess.run([promtool, "check", "rules", "alerts.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS: 10 rules found" in res.stdout
+    n = len(spec.recording_rules)  # the spec's own recording rules come first in the group
+    assert f"SUCCESS: {len(spec.alerts) + n + 1} rules found" in res.stdout
 
     [group] = yaml.load(text)["groups"]
-    rules = group["rules"]
+    rules = group["rules"][n:]
     assert rules[i] == {"record": RECORD, "expr": spec.alerts[i].expr().rpartition(" > ")[0], "labels": {"recorded_by": "sfmon"}}
     assert rules[i + 1]["alert"] == "HighErrorRate" and rules[i + 1]["expr"] == f"{RECORD} > 0.05"
     assert "annotations" not in rules[i] and "for" not in rules[i]

@@ -4,6 +4,9 @@ series, so an alert on it never fires and a panel on it stays empty.
 
 Read in alert expressions (placed on the field that names the series), recording rule
 expressions and dashboard queries (Grafana variables replaced as promql/metrics does).
+An error when the spec has recording rules (they live here, so a miss is a typo); a
+warning when it has none, as its recorded series may come from another rule file (declare
+them in a catalog, or acknowledge the warning).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any, Iterator
 
 from sfmon.checks import Context, hint
 from sfmon.checks.promql_metrics import known_series, metric_names, substitute
-from sfmon.problems import Problem
+from sfmon.problems import Problem, Severity
 
 
 def _colon_names(query: str) -> list[str]:
@@ -31,6 +34,7 @@ class _Refs:
         # Kinds may record series too: every recording rule of the rule groups counts.
         self.records = {r.name for g in ctx.derived.rule_groups for r in g.rules if r.kind == "record"}
         self.known = self.records | known_series(ctx.spec)
+        self.severity = Severity.ERROR if self.records else Severity.WARNING
 
     def check(self, loc: tuple[Any, ...], what: str, query: str) -> Iterator[Problem]:
         for name in dict.fromkeys(_colon_names(query)):
@@ -39,6 +43,7 @@ class _Refs:
                     loc,
                     f"{what} reads {name}, which no recording rule writes and no catalog declares"
                     + (hint(name, self.records) or "; add it under 'recording_rules:'"),
+                    self.severity,
                 )
 
 

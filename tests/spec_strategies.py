@@ -143,9 +143,8 @@ def recording_rules(draw: Any, index: int, earlier: list[dict[str, Any]]) -> dic
         f"sum by (job) (increase({sel}[{window}])) / sum by (job) (increase({draw(selectors())}[{window}]))",
         f"{sel} * {draw(st.integers(0, 100))}",
     ]
-    same_group = [r for r in earlier]
-    if same_group:
-        shapes.append(f"sum by (job) ({draw(st.sampled_from(same_group))['record']}) + 1")
+    if earlier:  # rules of the same group, before this one
+        shapes.append(f"sum by (job) ({draw(st.sampled_from(earlier))['record']}) + 1")
     rule: dict[str, Any] = {"record": f"rec{index}:{draw(metric_names)}", "expr": draw(st.sampled_from(shapes))}
     if draw(st.booleans()):
         rule["labels"] = draw(st.dictionaries(label_names, any_text.filter(lambda s: "{{" not in s), max_size=2))

@@ -320,3 +320,18 @@ def test_diff_reports_recording_rules_and_enabled_toggles(tmp_path):
     assert "recording rule job:lat:count removed" in texts
     assert "recording rule job:new added" in texts
     assert "rule group g: interval 30s -> 1m" in texts
+
+
+def test_a_kind_reading_a_recorded_series_gets_only_the_labels_the_rule_keeps(tmp_path, promtool):
+    body = """recording_rules:
+  - {record: "job:req:rate5m", expr: 'sum by (job) (rate(req_total[5m]))'}
+  - {record: "job:err:rate5m", expr: 'sum by (job) (rate(req_total{code=~"5.."}[5m]))'}
+  - {record: "job:err:ratio", expr: 'job:err:rate5m / job:req:rate5m'}
+alerts:
+  - {name: Errors, kind: threshold, target: api, metric: 'job:err:ratio', above: 0.1, severity: warning, summary: s}
+"""
+    loaded = load(spec_file(tmp_path, body))
+    [series] = {s.selector() for g in loaded.derived.rule_tests.groups if g.alertname == "Errors" for s in g.series}
+    assert series == 'job:err:ratio{job="api"}'  # not the target's instance: the ratio is by job
+    out = write(render(loaded), tmp_path / "out")
+    assert promtool_test(promtool, out).returncode == 0

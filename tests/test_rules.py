@@ -30,6 +30,8 @@ def as_written(rule: Rule) -> dict:
     out: dict = {rule.kind: rule.name, "expr": rule.expr}
     if rule.for_ is not None:
         out["for"] = str(rule.for_)
+    if rule.keep_firing_for is not None:
+        out["keep_firing_for"] = str(rule.keep_firing_for)
     if rule.kind == "alert" or rule.labels:
         out["labels"] = rule.labels
     if rule.kind == "alert":
@@ -43,10 +45,16 @@ def test_every_kinds_rules_are_what_alerts_yml_holds(path):
     spec = loaded.spec
     written = yaml.load(render(loaded)["alerts.yml"])["groups"]
     expected: dict[str, list[dict]] = {}
-    for alert in spec.alerts:
+    for r in spec.recording_rules:  # first in their group, then the enabled alerts' rules
+        expected.setdefault(r.group or spec.project, []).append(as_written(r.rule()))
+    for _, alert in spec.enabled_alerts():
         for rule in alert.rules():
             expected.setdefault(rule.group or spec.project, []).append(as_written(rule))
-    assert written == [{"name": name, "rules": rules} for name, rules in sorted(expected.items())]
+    settings = {
+        name: {k: v for k, v in (("interval", str(s.interval) if s.interval else None), ("limit", s.limit)) if v is not None}
+        for name, s in spec.rule_groups.items()
+    }
+    assert written == [{"name": name, **settings.get(name, {}), "rules": rules} for name, rules in sorted(expected.items())]
 
 
 def test_the_specs_cover_every_kind():

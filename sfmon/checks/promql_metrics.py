@@ -117,10 +117,9 @@ class _Queries:
         self.known = known_series(ctx.spec) | records
         self.check_names = bool(ctx.spec.catalogs)
         self.problems: list[Problem] = []
-        self.keeps: dict[str, set[str] | None] = {}
-        for r in ctx.spec.recording_rules:  # a name two rules write keeps what either keeps
-            mine, theirs = r.keeps(), self.keeps.get(r.record, set())
-            self.keeps[r.record] = None if mine is None or theirs is None else mine | theirs
+        from sfmon.derive.rule_tests import recorded_labels
+
+        self.keeps = recorded_labels(ctx.spec)
 
     def parse(self, loc: tuple, what: str, query: str) -> Any:
         from sfmon.model.base import check_promql

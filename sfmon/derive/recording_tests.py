@@ -100,10 +100,10 @@ class _Recordings:
         recorded in another group, later in the group, or twice: then the value it reads is
         from an earlier evaluation, which sfmon does not predict."""
         order: list[int] = []
-        stack = [(i, 0)]
+        stack = [i]
         seen = {i}
         while stack:  # bounded: each rule enters once
-            j, _ = stack.pop()
+            j = stack.pop()
             for name in sorted(self.deps(j)):
                 defs = self.by_name[name]
                 if len(defs) > 1:
@@ -117,7 +117,7 @@ class _Recordings:
                 if k not in seen:
                     seen.add(k)
                     order.append(k)
-                    stack.append((k, 0))
+                    stack.append(k)
         return order
 
     def outcome(self, i: int) -> Outcome:

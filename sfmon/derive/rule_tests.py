@@ -56,14 +56,35 @@ def test_interval_ms(spec: Spec) -> int:
     return out
 
 
-def env_for(spec: Spec, targets: dict[str, Any] | None = None, group: str | None = None, alert: Any = None) -> TestEnv:
+def env_for(
+    spec: Spec, targets: dict[str, Any] | None = None, group: str | None = None, alert: Any = None, recorded: Any = None
+) -> TestEnv:
     """A fresh env (its own notes) for a rule of `group` (None: the default group), or for
-    `alert` (its group and keep_firing_for); pass `targets` to share one name index."""
+    `alert` (its group and keep_firing_for); pass `targets` and `recorded` (recorded_labels)
+    to share them across alerts."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
+    if recorded is None:
+        recorded = recorded_labels(spec)
     if alert is not None:
-        return TestEnv(group_interval_ms(spec, alert.group), targets, keep_firing_for_ms=alert.keep_firing_for.ms)
-    return TestEnv(group_interval_ms(spec, group), targets)
+        return TestEnv(group_interval_ms(spec, alert.group), targets, keep_firing_for_ms=alert.keep_firing_for.ms, recorded=recorded)
+    return TestEnv(group_interval_ms(spec, group), targets, recorded=recorded)
+
+
+def recorded_labels(spec: Spec) -> dict[str, set[str] | None]:
+    """Each recorded series name -> the labels its rules keep (None when any rule's are
+    unknown). A rule reading recorded series keeps what they keep: resolved in passes until
+    nothing changes (at most one per rule; a cycle stays unknown)."""
+    out: dict[str, set[str] | None] = {}
+    for _ in range(len(spec.recording_rules) + 1):
+        new: dict[str, set[str] | None] = {}
+        for r in spec.recording_rules:
+            mine, theirs = r.keeps(out), new.get(r.record, set())
+            new[r.record] = None if mine is None or theirs is None else mine | theirs
+        if new == out:
+            break
+        out = new
+    return out
 
 
 def rule_tests(spec: Spec) -> RuleTests:
@@ -72,15 +93,16 @@ def rule_tests(spec: Spec) -> RuleTests:
     groups: list[Group] = []
     notes: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
+    recorded = recorded_labels(spec)
     proven = 0
-    for outcome in recording_tests(spec, lambda group: env_for(spec, targets, group)):
+    for outcome in recording_tests(spec, lambda group: env_for(spec, targets, group, recorded=recorded)):
         if outcome.group is not None:
             groups.append(outcome.group)
             proven += 1
         else:
             notes.append(Note(("recording_rules", outcome.index, "expr"), outcome.unproven or "", Severity.WARNING))
     for i, alert in spec.enabled_alerts():
-        env = env_for(spec, targets, alert=alert)
+        env = env_for(spec, targets, alert=alert, recorded=recorded)
         long = _too_long(alert, env)
         if long:
             notes.append(Note(("alerts", i), long, Severity.WARNING))

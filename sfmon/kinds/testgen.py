@@ -122,13 +122,19 @@ class TestEnv:
     targets: Mapping[str, Any]  # name -> Target
     notes: list[str] = field(default_factory=list)  # cases left out, and why
     keep_firing_for_ms: int = 0  # the alert's keep_firing_for
+    # Recorded series -> the labels its recording rule keeps (None: not known).
+    recorded: Mapping[str, set[str] | None] = field(default_factory=dict)
 
-    def target_labels(self, name: str | None) -> dict[str, str]:
-        """Labels a scraped series of the target carries: job, instance and the target's own."""
+    def target_labels(self, name: str | None, metric: str | None = None) -> dict[str, str]:
+        """Labels a scraped series of the target carries: job, instance and the target's own;
+        for a recorded `metric`, only those its recording rule keeps (`sum by (job)`: job)."""
         t = self.targets.get(name) if name else None
         if t is None:
-            return {"job": name} if name else {}
-        return {**t.labels, "job": t.name, "instance": t.addresses[0]}
+            labels = {"job": name} if name else {}
+        else:
+            labels = {**t.labels, "job": t.name, "instance": t.addresses[0]}
+        kept = self.recorded.get(metric) if metric is not None else None
+        return labels if kept is None else {k: v for k, v in labels.items() if k in kept}
 
 
 # --- expected alerts -----------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Mapping
 
 from pydantic import AfterValidator, Field, WithJsonSchema, field_validator, model_validator
 
@@ -63,9 +63,10 @@ class RecordingRule(StrictModel):
     def rule(self) -> Rule:
         return Rule("record", self.record, self.expr, None, dict(self.labels), {}, self.group)
 
-    def keeps(self) -> set[str] | None:
-        """The labels of the series it records, when its expression says (see kept_labels)."""
-        kept = kept_labels(self.expr)
+    def keeps(self, recorded: Mapping[str, set[str] | None] | None = None) -> set[str] | None:
+        """The labels of the series it records, when its expression says (see kept_labels;
+        `recorded`: what the recorded series it reads keep)."""
+        kept = kept_labels(self.expr, recorded)
         return None if kept is None else kept | {k for k, v in self.labels.items() if v}
 
 
@@ -78,18 +79,22 @@ class RuleGroupSettings(StrictModel):
     )
 
 
-def kept_labels(expr: str) -> set[str] | None:
+def kept_labels(expr: str, recorded: Mapping[str, set[str] | None] | None = None) -> set[str] | None:
     """The labels every series of `expr`'s result can have, when the expression says so
-    (`sum by (job) (...)` keeps job; a ratio of two such keeps theirs), else None: a bare
-    selector or `without` keeps labels only the scraped series know."""
+    (`sum by (job) (...)` keeps job; a ratio of two such keeps theirs; a recorded series in
+    `recorded` keeps its own), else None: a bare selector or `without` keeps labels only the
+    scraped series know."""
     import promql_parser
 
-    return _kept(promql_parser.parse(expr), promql_parser)
+    return _kept(promql_parser.parse(expr), promql_parser, recorded or {})
 
 
-def _kept(node: Any, p: Any) -> set[str] | None:
+def _kept(node: Any, p: Any, recorded: Mapping[str, set[str] | None]) -> set[str] | None:
+    if isinstance(node, p.VectorSelector):
+        kept = recorded.get(node.name) if node.name else None
+        return None if kept is None else set(kept)
     if isinstance(node, (p.ParenExpr, p.UnaryExpr)):
-        return _kept(node.expr, p)
+        return _kept(node.expr, p, recorded)
     if isinstance(node, p.NumberLiteral):
         return set()
     if isinstance(node, p.AggregateExpr):
@@ -102,13 +107,13 @@ def _kept(node: Any, p: Any) -> set[str] | None:
     if isinstance(node, p.Call):
         name = node.func.name
         if name == "histogram_quantile" and len(node.args) == 2:
-            inner = _kept(node.args[1], p)
+            inner = _kept(node.args[1], p, recorded)
             return None if inner is None else inner - {"le"}
         if name in ("abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "sqrt", "exp", "ln", "log2", "log10"):
-            return _kept(node.args[0], p)
+            return _kept(node.args[0], p, recorded)
         return None
     if isinstance(node, p.BinaryExpr):
-        lhs, rhs = _kept(node.lhs, p), _kept(node.rhs, p)
+        lhs, rhs = _kept(node.lhs, p, recorded), _kept(node.rhs, p, recorded)
         if isinstance(node.lhs, p.NumberLiteral):
             return rhs
         if isinstance(node.rhs, p.NumberLiteral) or str(node.op) in ("and", "unless"):

@@ -335,3 +335,45 @@ alerts:
     assert series == 'job:err:ratio{job="api"}'  # not the target's instance: the ratio is by job
     out = write(render(loaded), tmp_path / "out")
     assert promtool_test(promtool, out).returncode == 0
+
+
+def test_the_evaluator_folds_aggregations_as_promtool_does(tmp_path, promtool):
+    """sum, avg (2.42's incremental mean, not sum / count), min, max and count over several
+    series of seeded random values, each predicted to the last bit and checked by promtool
+    (three runs: promtool reads test series in a different order each run, so a sum whose
+    float depends on the order must be refused, not predicted)."""
+    import json
+    import random
+
+    from sfmon.semantics.evaluate import Input, NotEvaluable, evaluate
+
+    rng = random.Random(42)
+    exprs = {
+        "g:sum": "sum by (job) (lat)", "g:avg": "avg by (job) (lat)", "g:min": "min by (job) (lat)",
+        "g:max": "max without (i) (lat)", "g:count": "count by (job) (lat)", "g:ratio": "sum by (job) (lat) / on (job) max by (job) (lat)",
+    }  # fmt: skip
+    rules = "groups:\n  - name: g\n    rules:\n" + "".join(f"      - {{record: '{r}', expr: '{e}'}}\n" for r, e in exprs.items())
+    (tmp_path / "r.yml").write_text(rules, encoding="utf-8")
+    groups, refused, predicted_sums = [], 0, 0
+    for n in range(12):
+        places = rng.choice([0, 1, 6])  # whole numbers add up exactly in any order
+        values = {str(i): round(rng.uniform(-10, 10), places) for i in range(rng.randint(2, 6))}
+        series = [Input({"__name__": "lat", "job": "a", "i": i}, [v] * 4, 60_000) for i, v in values.items()]
+        cases = []
+        for record, expr in exprs.items():
+            try:
+                [(labels, value)] = evaluate(expr, series, 120_000)
+            except NotEvaluable:
+                refused += 1
+                continue
+            if not math.isfinite(value):  # a ratio over a max of 0: generated tests refuse those too
+                continue
+            predicted_sums += record == "g:sum" and len(values) > 2
+            cases.append({"expr": record, "eval_time": "2m", "exp_samples": [{"labels": f'{record}{{job="a"}}', "value": value}]})
+        inputs = [{"series": f'lat{{job="a",i="{i}"}}', "values": f"{v!r}x3"} for i, v in values.items()]
+        groups.append({"name": f"set {n}", "interval": "1m", "input_series": inputs, "promql_expr_test": cases})
+    assert refused and predicted_sums, (refused, predicted_sums)
+    (tmp_path / "t.yml").write_text(json.dumps({"rule_files": ["r.yml"], "evaluation_interval": "1m", "tests": groups}), encoding="utf-8")
+    for _ in range(3):
+        res = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stdout + res.stderr

@@ -5,13 +5,11 @@ import math
 import subprocess
 from pathlib import Path
 
-import pytest
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from sfmon.derive import derive
 from sfmon.model.rules import RecordingRule
-from sfmon.pipeline import check, load, load_and_check, render
+from sfmon.pipeline import load, load_and_check, render
 from sfmon.problems import Severity
 from sfmon.spec.diff import diff_specs
 

@@ -50,6 +50,9 @@ label_names = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,12}", fullmatch=True).filt
 # too), and so are the numbers Inf and NaN.
 PROMQL_WORDS = ("bool", "on", "ignoring", "group_left", "group_right", "offset", "by", "without", "and", "or", "unless", "atan2", "inf", "nan")
 metric_names = st.from_regex(r"[a-zA-Z_:][a-zA-Z0-9_:]{0,15}", fullmatch=True).filter(lambda s: s.lower() not in PROMQL_WORDS)
+# Selectors read plain names: a name with a `:` is a recorded series, which the spec must
+# define (recording/references); the recording rules drawn below carry those.
+plain_metric_names = metric_names.filter(lambda s: ":" not in s)
 alert_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
 labels = st.dictionaries(label_names, any_text, max_size=3)
 # Alert labels may template $labels but not $value (a label that changes with the value
@@ -90,7 +93,7 @@ def promql_string(value: str) -> str:
 
 @st.composite
 def selectors(draw: Any, values: Any = any_text) -> str:
-    name = draw(metric_names)
+    name = draw(plain_metric_names)
     matchers = draw(st.dictionaries(label_names.filter(lambda s: s != "job"), values, max_size=2))
     regex = draw(st.dictionaries(label_names.filter(lambda s: s != "job"), st.sampled_from(["5..", ".*", "a|b", "[0-9]+", "(?i)get"]), max_size=1))
     parts = [f"{k}={promql_string(v)}" for k, v in matchers.items() if k not in regex]
@@ -116,7 +119,40 @@ def _common(draw: Any, name: str, target: str | None) -> dict[str, Any]:
         out["labels"] = draw(template_labels)
     if draw(st.booleans()):
         out["annotations"] = draw(st.dictionaries(label_names, template_text, max_size=2))
+    if draw(st.integers(0, 3)) == 0:
+        out["keep_firing_for"] = draw(short_durations)
+    if draw(st.integers(0, 5)) == 0:
+        out["enabled"] = False
     return out
+
+
+GROUPS = ["fast", "slow"]
+group_settings = st.fixed_dictionaries(
+    {}, optional={"interval": st.sampled_from(["15s", "30s", "1m", "2m"]), "limit": st.integers(0, 1000)}
+)
+
+
+@st.composite
+def recording_rules(draw: Any, index: int, earlier: list[dict[str, Any]]) -> dict[str, Any]:
+    """A recording rule: an aggregation, a ratio or arithmetic of selectors, or of an earlier
+    rule's series; optionally in a named group, with plain-text labels."""
+    sel = draw(selectors())
+    window = draw(st.sampled_from(["1m", "5m", "90s", "10m"]))
+    shapes = [
+        f"sum by (job) (rate({sel}[{window}]))",
+        f"sum(rate({sel}[{window}]))",
+        f"avg by (job) ({sel})",
+        f"max without (instance) ({sel})",
+        f"count by (job) ({sel})",
+        f"sum by (job) (increase({sel}[{window}])) / sum by (job) (increase({draw(selectors())}[{window}]))",
+        f"{sel} * {draw(st.integers(0, 100))}",
+    ]
+    if earlier:  # rules of the same group, before this one
+        shapes.append(f"sum by (job) ({draw(st.sampled_from(earlier))['record']}) + 1")
+    rule: dict[str, Any] = {"record": f"rec{index}:{draw(metric_names)}", "expr": draw(st.sampled_from(shapes))}
+    if draw(st.booleans()):
+        rule["labels"] = draw(st.dictionaries(label_names, any_text.filter(lambda s: "{{" not in s), max_size=2))
+    return rule
 
 
 @st.composite
@@ -147,7 +183,7 @@ def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
     a = _common(draw, name, None if kind == "expr" else target) | {"kind": kind}
     direction = draw(st.sampled_from(["above", "below"]))
     if kind == "target_down" and draw(st.booleans()):
-        a["metric"] = draw(metric_names)
+        a["metric"] = draw(plain_metric_names)
     elif kind == "error_ratio":
         a |= {"errors": draw(selectors()), "total": draw(selectors()), "above": draw(percents), "window": draw(short_durations)}
     elif kind == "latency_quantile":
@@ -321,6 +357,15 @@ def specs(draw: Any) -> dict[str, Any]:
     target_names = draw(st.lists(slugs, min_size=1, max_size=3, unique=True))
     receiver_names = draw(st.lists(slugs, min_size=1, max_size=4, unique=True))
     alert_list = [draw(alerts(n, target_names)) for n in draw(st.lists(alert_names, max_size=4, unique=True))]
+    records: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(0, 3))):
+        group = draw(st.sampled_from([None, *GROUPS]))
+        rule = draw(recording_rules(i, [r for r in records if r.get("group") == group]))
+        if group is not None:
+            rule["group"] = group
+        records.append(rule)
+    if records and "ReadsRecord" not in {a["name"] for a in alert_list} and draw(st.booleans()):  # reads a recorded series
+        alert_list.append(_common(draw, "ReadsRecord", None) | {"kind": "expr", "expr": f"{records[0]['record']} > 0"})
     routes = []
     for _ in range(draw(st.integers(0, 3))):
         route: dict[str, Any] = {"notify": draw(st.lists(st.sampled_from(receiver_names), min_size=1, max_size=3, unique=True))}
@@ -337,6 +382,8 @@ def specs(draw: Any) -> dict[str, Any]:
         "prometheus": {"external_labels": draw(labels), "scrape_interval": draw(st.sampled_from(["15s", "30s", "1m"]))},
         "targets": [draw(targets(n)) for n in target_names],
         "alerts": alert_list,
+        "recording_rules": records,
+        "rule_groups": draw(st.dictionaries(st.sampled_from(GROUPS), group_settings, max_size=2)),
         "receivers": [draw(receivers(n)) for n in receiver_names],
         "routing": {"receiver": receiver_names[0], "routes": routes, "inhibit": inhibit, "group_by": draw(st.lists(label_names, max_size=2, unique=True))},
         "dashboards": [draw(dashboards(u)) for u in draw(st.lists(slugs, max_size=2, unique=True))],

@@ -82,7 +82,7 @@ def test_panel_syntax_error_names_the_panel_and_its_line(tmp_path):
     assert p.severity is Severity.ERROR
     assert p.line == line_of(spec, "max(process_memory_mb,")
     assert p.message == (
-        "dashboards[0].rows[2].panels[0].expr: PromQL syntax error in panel 'Memory' of dashboard "
+        "dashboards[0].rows[3].panels[0].expr: PromQL syntax error in panel 'Memory' of dashboard "
         "'softfactory-api': unclosed left parenthesis"
     )
 

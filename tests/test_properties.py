@@ -95,11 +95,19 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
         if t.basic_auth:
             assert job["basic_auth"] == {"username": t.basic_auth.username, "password_file": t.basic_auth.password_file}
 
-    rules = {r["alert"]: r for g in safe.load(files["alerts.yml"])["groups"] for r in g["rules"]}
-    assert set(rules) == {a.name for a in spec.alerts}
-    for a in spec.alerts:
+    groups = safe.load(files["alerts.yml"])["groups"]
+    rules = {r["alert"]: r for g in groups for r in g["rules"] if "alert" in r}
+    assert set(rules) == {a.name for _, a in spec.enabled_alerts()}  # enabled: false is not rendered
+    for _, a in spec.enabled_alerts():
         rule, want = rules[a.name], a.alert_rule()
         assert (rule["expr"], rule["labels"], rule["annotations"]) == (want.expr, want.labels, want.annotations)
+        assert rule.get("keep_firing_for") == (str(a.keep_firing_for) if a.keep_firing_for.ms else None)
+    records = [(g["name"], r["record"], r["expr"], r.get("labels", {})) for g in groups for r in g["rules"] if "record" in r]
+    want_records = [(r.group or spec.project, r.record, r.expr, r.labels) for r in spec.recording_rules]
+    assert sorted(records) == sorted(want_records)
+    for g in groups:
+        settings = spec.rule_groups.get(g["name"])
+        assert (g.get("interval"), g.get("limit")) == ((str(settings.interval) if settings.interval else None, settings.limit) if settings else (None, None))
 
     am = safe.load(files["alertmanager.yml"])
     got = {r["name"]: r for r in am["receivers"]}

@@ -30,6 +30,8 @@ def as_written(rule: Rule) -> dict:
     out: dict = {rule.kind: rule.name, "expr": rule.expr}
     if rule.for_ is not None:
         out["for"] = str(rule.for_)
+    if rule.keep_firing_for is not None:
+        out["keep_firing_for"] = str(rule.keep_firing_for)
     if rule.kind == "alert" or rule.labels:
         out["labels"] = rule.labels
     if rule.kind == "alert":
@@ -43,10 +45,16 @@ def test_every_kinds_rules_are_what_alerts_yml_holds(path):
     spec = loaded.spec
     written = yaml.load(render(loaded)["alerts.yml"])["groups"]
     expected: dict[str, list[dict]] = {}
-    for alert in spec.alerts:
+    for r in spec.recording_rules:  # first in their group, then the enabled alerts' rules
+        expected.setdefault(r.group or spec.project, []).append(as_written(r.rule()))
+    for _, alert in spec.enabled_alerts():
         for rule in alert.rules():
             expected.setdefault(rule.group or spec.project, []).append(as_written(rule))
-    assert written == [{"name": name, "rules": rules} for name, rules in sorted(expected.items())]
+    settings = {
+        name: {k: v for k, v in (("interval", str(s.interval) if s.interval else None), ("limit", s.limit)) if v is not None}
+        for name, s in spec.rule_groups.items()
+    }
+    assert written == [{"name": name, **settings.get(name, {}), "rules": rules} for name, rules in sorted(expected.items())]
 
 
 def test_the_specs_cover_every_kind():
@@ -58,12 +66,19 @@ def test_the_specs_cover_every_kind():
 def test_rule_groups_place_each_rule_at_its_alert(path):
     spec = load(path).spec
     groups = rule_groups(spec)
-    assert [g.name for g in groups] == sorted({a.group or spec.project for a in spec.alerts})
-    for g in groups:  # spec order within a group
-        assert [r.loc for r in g.rules] == sorted(r.loc for r in g.rules)
+    enabled = [i for i, _ in spec.enabled_alerts()]
+    used = {spec.alerts[i].group or spec.project for i in enabled} | {r.group or spec.project for r in spec.recording_rules}
+    assert [g.name for g in groups] == sorted(used)
+    for g in groups:  # recording rules first, then alerts, each in spec order
+        locs = [r.loc for r in g.rules]
+        records = [loc for loc in locs if loc[0] == "recording_rules"]
+        assert locs == records + sorted(loc for loc in locs if loc[0] == "alerts") and records == sorted(records)
     placed = {r.loc: r for g in groups for r in g.rules}
-    assert set(placed) == {("alerts", i) for i in range(len(spec.alerts))}
-    for (_, i), rule in placed.items():
+    assert set(placed) == {("alerts", i) for i in enabled} | {("recording_rules", i) for i in range(len(spec.recording_rules))}
+    for (where, i), rule in placed.items():
+        if where == "recording_rules":
+            assert rule == spec.recording_rules[i].rule().placed(("recording_rules", i), spec.project)
+            continue
         alert = spec.alerts[i]
         assert (rule.kind, rule.name, rule.group) == ("alert", alert.name, alert.group or spec.project)
         assert rule == alert.alert_rule().placed(("alerts", i), spec.project)
@@ -89,10 +104,12 @@ def test_alerting_rule_holds_the_alerts_own_fields():
 
 
 def test_a_recording_rule_takes_neither_for_nor_annotations():
-    with pytest.raises(ValueError, match="neither `for` nor annotations"):
+    with pytest.raises(ValueError, match="neither `for`, `keep_firing_for` nor annotations"):
         Rule("record", "job:x:rate5m", "rate(x[5m])", for_=Duration("5m"))
-    with pytest.raises(ValueError, match="neither `for` nor annotations"):
+    with pytest.raises(ValueError, match="neither `for`, `keep_firing_for` nor annotations"):
         Rule("record", "job:x:rate5m", "rate(x[5m])", annotations={"summary": "s"})
+    with pytest.raises(ValueError, match="neither `for`, `keep_firing_for` nor annotations"):
+        Rule("record", "job:x:rate5m", "rate(x[5m])", keep_firing_for=Duration("5m"))
 
 
 RECORD = "job:http_errors:ratio_rate5m"
@@ -123,10 +140,11 @@ def test_recording_and_alerting_rules_of_one_kind_pass_promtool(tmp_path, promto
     (tmp_path / "alerts.yml").write_text(text, encoding="utf-8")
     res = subprocess.run([promtool, "check", "rules", "alerts.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS: 10 rules found" in res.stdout
+    n = len(spec.recording_rules)  # the spec's own recording rules come first in the group
+    assert f"SUCCESS: {len(spec.alerts) + n + 1} rules found" in res.stdout
 
     [group] = yaml.load(text)["groups"]
-    rules = group["rules"]
+    rules = group["rules"][n:]
     assert rules[i] == {"record": RECORD, "expr": spec.alerts[i].expr().rpartition(" > ")[0], "labels": {"recorded_by": "sfmon"}}
     assert rules[i + 1]["alert"] == "HighErrorRate" and rules[i + 1]["expr"] == f"{RECORD} > 0.05"
     assert "annotations" not in rules[i] and "for" not in rules[i]

@@ -17,7 +17,10 @@ from sfmon.problems import Problem, Severity, hint  # noqa: F401  (checks import
 from sfmon.spec.sourcemap import SourceMap, dotted
 
 # In the order they run; each name is a module of this package.
-CHECKS = ("names_unique", "names_references", "routing_receivers", "promql_metrics", "rules_tests", "rules_unproven", "routing_tests", "routing_alerts")
+CHECKS = (
+    "names_unique", "names_references", "routing_receivers", "promql_metrics", "recording_references", "recording_cycles",
+    "rules_tests", "rules_unproven", "routing_tests", "routing_alerts",
+)  # fmt: skip
 
 ACKNOWLEDGE = "spec/acknowledge"  # the id of problems with the spec's own `acknowledge` list
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from sfmon.checks import Context, hint
-from sfmon.problems import Problem
+from sfmon.problems import Problem, Severity
 
 
 def check(ctx: Context) -> Iterator[Problem]:
@@ -20,6 +20,12 @@ def check(ctx: Context) -> Iterator[Problem]:
         target = a.target_name()
         if target is not None and target not in targets:
             yield ctx.problem(("alerts", i, "target"), f"unknown target {target!r}" + hint(target, targets))
+    used_groups = {a.group or s.project for a in s.alerts} | {r.group or s.project for r in s.recording_rules}
+    for name in s.rule_groups:
+        if name not in used_groups:
+            yield ctx.problem(
+                ("rule_groups", name), f"rule group {name!r} has no rules" + hint(name, used_groups), Severity.WARNING, key=True
+            )
     if s.routing.receiver not in receivers:
         yield ctx.problem(
             ("routing", "receiver"), f"unknown receiver {s.routing.receiver!r}" + hint(s.routing.receiver, receivers)

@@ -38,5 +38,17 @@ def check(ctx: Context) -> Iterator[Problem]:
         yield from _dupes(
             ctx, ((("dashboards", di, "variables", vi, "name"), v.name) for vi, v in enumerate(d.variables)), "variable"
         )
+    # Two rules of one group writing one series overwrite each other at every evaluation.
+    records: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(s.recording_rules):
+        key = (r.group or s.project, r.record)
+        if key in records:
+            first = ctx.smap.locate(("recording_rules", records[key], "record"))[0]
+            yield ctx.problem(
+                ("recording_rules", i, "record"),
+                f"duplicate recording rule {r.record!r} in group {key[0]!r} (first defined on line {first})",
+            )
+        else:
+            records[key] = i
     for ai, a in enumerate(s.alerts):
         yield from _dupes(ctx, ((("alerts", ai, "tests", ti, "name"), t.name) for ti, t in enumerate(a.tests)), "test")

@@ -7,6 +7,10 @@ Grafana would before sending the query. A syntax error is an error; a metric nam
 no catalog declares is a warning with the nearest known name, placed on the alert field
 that names it (the kind's `selectors()`). A spec without catalogs gets no name warnings:
 there is nothing to check against.
+
+A recording rule's series is a known metric, with the labels its expression keeps (`sum by
+(job)` keeps job): a matcher on a label it drops selects nothing, a warning. Names with a
+`:` that nothing defines are recording/references' errors, not warnings here.
 """
 
 from __future__ import annotations
@@ -110,9 +114,13 @@ class _Queries:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.known = known_series(ctx.spec)
+        records = {r.name for g in ctx.derived.rule_groups for r in g.rules if r.kind == "record"}
+        self.known = known_series(ctx.spec) | records
         self.check_names = bool(ctx.spec.catalogs)
         self.problems: list[Problem] = []
+        from sfmon.derive.rule_tests import recorded_labels
+
+        self.keeps = recorded_labels(ctx.spec)
 
     def parse(self, loc: tuple, what: str, query: str) -> Any:
         from sfmon.model.base import check_promql
@@ -131,7 +139,7 @@ class _Queries:
             if is_regex:
                 if not _regex_matches_any(name, self.known):
                     self.warn(loc, f"no cataloged metric matches __name__=~{name!r} in {what}")
-            elif name not in self.known:
+            elif name not in self.known and ":" not in name:
                 guess = nearest(name, self.known)
                 tail = f" (did you mean {guess!r}?)" if guess else "; declare it in a catalog under 'catalogs:'"
                 self.warn(loc, f"metric {name!r} in {what} is not in any catalog{tail}")
@@ -143,10 +151,31 @@ class _Queries:
         ast = self.parse(loc, what, query)
         if ast is not None:
             self.names(loc, what, metric_names(ast))
+            self.recorded_labels(loc, what, ast)
+
+    def recorded_labels(self, loc: tuple, what: str, ast: Any) -> None:
+        """A matcher on a label the recording rule does not keep selects nothing."""
+        import promql_parser
+
+        if not self.keeps:
+            return
+
+        def visit(node: Any) -> None:
+            if not isinstance(node, promql_parser.VectorSelector) or node.name not in self.keeps:
+                return
+            kept = self.keeps[node.name]
+            if kept is None:
+                return
+            for m in node.matchers.matchers:
+                if m.name != "__name__" and m.name not in kept:
+                    shown = ", ".join(sorted(kept)) or "no labels"
+                    self.warn(loc, f"{what} matches label {m.name!r} of {node.name}, whose recording rule keeps only {shown}")
+
+        promql_parser.walk(ast, visit, None)
 
 
 def _alerts(q: _Queries) -> None:
-    for i, alert in enumerate(q.ctx.spec.alerts):
+    for i, alert in q.ctx.spec.enabled_alerts():
         what = f"alert {alert.name!r}"
         found: list[tuple[str, bool]] = []
         for rule in alert.rules():
@@ -154,6 +183,7 @@ def _alerts(q: _Queries) -> None:
             ast = q.parse(loc, f"the expression sfmon built for {what}", rule.expr)
             if ast is not None:
                 found += metric_names(ast)
+                q.recorded_labels(loc, what, ast)
         # Cataloged names report nothing, so only the others are placed on the fields that
         # name them (a parse of each selector, for the few alerts that have one).
         unknown = {f for f in found if f[1] or f[0] not in q.known} if q.check_names else set()
@@ -165,6 +195,11 @@ def _alerts(q: _Queries) -> None:
             placed.update(names)
             q.names(("alerts", i, *loc), what, names)
         q.names(("alerts", i, "name"), what, [f for f in found if f in unknown and f not in placed])
+
+
+def _recording_rules(q: _Queries) -> None:
+    for i, r in enumerate(q.ctx.spec.recording_rules):
+        q.run(("recording_rules", i, "expr"), f"recording rule {r.record}", r.expr)
 
 
 def _selector_fields(alert: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -214,6 +249,7 @@ def _query(q: _Queries, loc: tuple, what: str, query: str, variables: dict[str, 
 
 def check(ctx: Context) -> Iterator[Problem]:
     q = _Queries(ctx)
+    _recording_rules(q)
     _alerts(q)
     _dashboards(q)
     return iter(q.problems)

@@ -21,7 +21,7 @@ def check(ctx: Context) -> Iterator[Problem]:
     # walk of the tree per distinct combination, not per alert (alerts x routes grows as n^2).
     names = sorted(_matcher_names(tree.root))
     memo: dict[tuple[str, ...], list[str]] = {}
-    for i, alert in enumerate(s.alerts):
+    for i, alert in s.enabled_alerts():
         labels = alert_labels(alert)
         key = tuple(labels.get(n, "") for n in names)
         got = memo.get(key)

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from sfmon.semantics import routing
 from sfmon.checks import Context, hint
-from sfmon.problems import Problem
+from sfmon.problems import Problem, Severity
 from sfmon.derive.route_cases import case_name
 
 
@@ -21,11 +21,20 @@ def check(ctx: Context) -> Iterator[Problem]:
     if tree is None:  # e.g. a bad regex: reported by amtool too
         yield ctx.problem(("routing",), f"cannot evaluate the routing tree: {ctx.derived.routing_error}")
         return
+    disabled = {a.name for a in s.alerts if not a.enabled}
     bad = False
     for i, t in enumerate(s.routing.tests):
         if t.alert is not None and t.alert not in alerts:
             bad = True
             yield ctx.problem(("routing", "tests", i, "alert"), f"unknown alert {t.alert!r}" + hint(t.alert, alerts))
+        elif t.alert in disabled:
+            # A warning, not an error: an overlay switches an alert off per environment, and the
+            # base spec's route tests must not break there. The case is not run.
+            yield ctx.problem(
+                ("routing", "tests", i, "alert"),
+                f"alert {t.alert!r} is disabled (enabled: false): this route test is skipped",
+                Severity.WARNING,
+            )
         for j, r in enumerate(t.receivers):
             if r not in receivers:
                 bad = True

@@ -44,10 +44,13 @@ def case_name(labels: dict[str, str]) -> str:
 
 def route_cases(spec: Spec) -> list[RouteCase]:
     """Every routing test; one naming an unknown alert uses its explicit labels only
-    (the unknown-alert error comes from the routing/tests check)."""
+    (the unknown-alert error comes from the routing/tests check). A test of a disabled
+    alert is left out (routing/tests warns): nothing would send that alert."""
     alerts = {a.name: a for a in spec.alerts}
     out = []
     for i, t in enumerate(spec.routing.tests):
+        if t.alert in alerts and not alerts[t.alert].enabled:
+            continue
         base = alert_labels(alerts[t.alert]) if t.alert in alerts else {}
         labels = dict(sorted({**base, **t.labels}.items()))
         name = t.name or t.alert or case_name(labels)

@@ -7,6 +7,7 @@ not be built, `sfmon validate` runs them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,27 +42,88 @@ class Coverage:
 class RuleTests:
     groups: tuple[Group, ...] = ()
     notes: tuple[Note, ...] = ()
-    unproven: tuple[Note, ...] = ()  # one warning per rule no case proves (check rules/unproven)
-    coverage: tuple[Coverage, ...] = ()
+    unproven: tuple[Note, ...] = ()  # one warning per alert no case proves (check rules/unproven)
+    coverage: tuple[Coverage, ...] = ()  # alerts, and recording rules when the spec has any
+    evaluation_interval_ms: int = 60_000  # of the test file: every group's interval is a multiple
+
+    def covered(self, what: str) -> Coverage | None:
+        return next((c for c in self.coverage if c.what == what), None)
 
     def cases(self) -> int:
-        return sum(len(g.checks) for g in self.groups)
+        return sum(len(g.checks) + len(g.exprs) for g in self.groups)
 
 
-def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
-    """A fresh env (its own notes); pass `targets` to share one name index across alerts."""
+def group_interval_ms(spec: Spec, group: str | None) -> int:
+    """How often Prometheus evaluates the rule group (`rule_groups:`, else the global interval)."""
+    settings = spec.rule_groups.get(group or spec.project)
+    if settings is not None and settings.interval is not None:
+        return settings.interval.ms
+    return spec.prometheus.evaluation_interval.ms
+
+
+def test_interval_ms(spec: Spec) -> int:
+    """The test file's evaluation_interval. promtool evaluates every group at that one
+    interval, whatever the group's own: the greatest common divisor of them all puts every
+    group's evaluation times (the eval times its tests use) on promtool's grid."""
+    out = spec.prometheus.evaluation_interval.ms
+    for settings in spec.rule_groups.values():
+        if settings.interval is not None:
+            out = math.gcd(out, settings.interval.ms)
+    return out
+
+
+def env_for(
+    spec: Spec, targets: dict[str, Any] | None = None, group: str | None = None, alert: Any = None, recorded: Any = None
+) -> TestEnv:
+    """A fresh env (its own notes) for a rule of `group` (None: the default group), or for
+    `alert` (its group and keep_firing_for); pass `targets` and `recorded` (recorded_labels)
+    to share them across alerts."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
-    return TestEnv(spec.prometheus.evaluation_interval.ms, targets, external_labels=spec.prometheus.external_labels)
+    if recorded is None:
+        recorded = recorded_labels(spec)
+    if alert is not None:
+        return TestEnv(
+            group_interval_ms(spec, alert.group), targets, keep_firing_for_ms=alert.keep_firing_for.ms,
+            recorded=recorded, external_labels=spec.prometheus.external_labels,
+        )  # fmt: skip
+    return TestEnv(group_interval_ms(spec, group), targets, recorded=recorded, external_labels=spec.prometheus.external_labels)
+
+
+def recorded_labels(spec: Spec) -> dict[str, set[str] | None]:
+    """Each recorded series name -> the labels its rules keep (None when any rule's are
+    unknown). A rule reading recorded series keeps what they keep: resolved in passes until
+    nothing changes (at most one per rule; a cycle stays unknown)."""
+    out: dict[str, set[str] | None] = {}
+    for _ in range(len(spec.recording_rules) + 1):
+        new: dict[str, set[str] | None] = {}
+        for r in spec.recording_rules:
+            mine, theirs = r.keeps(out), new.get(r.record, set())
+            new[r.record] = None if mine is None or theirs is None else mine | theirs
+        if new == out:
+            break
+        out = new
+    return out
 
 
 def rule_tests(spec: Spec) -> RuleTests:
+    from sfmon.derive.recording_tests import recording_tests
+
     groups: list[Group] = []
     notes: list[Note] = []
     unproven: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
-    for i, alert in enumerate(spec.alerts):
-        env = env_for(spec, targets)
+    recorded = recorded_labels(spec)
+    records_proven = 0
+    for outcome in recording_tests(spec, lambda group: env_for(spec, targets, group, recorded=recorded)):
+        if outcome.group is not None:
+            groups.append(outcome.group)
+            records_proven += 1
+        else:
+            notes.append(Note(("recording_rules", outcome.index, "expr"), outcome.unproven or "", Severity.WARNING))
+    enabled = spec.enabled_alerts()
+    for i, alert in enabled:
+        env = env_for(spec, targets, alert=alert, recorded=recorded)
         own: list[Group] = []
         long = _too_long(alert, env)
         if long:
@@ -78,8 +140,10 @@ def rule_tests(spec: Spec) -> RuleTests:
         if why:
             unproven.append(Note(("alerts", i), f"{alert.name}: not proven: {why}; write tests under `tests:`", Severity.WARNING))
         groups.extend(own)
-    coverage = (Coverage("alerts", len(spec.alerts) - len(unproven), len(spec.alerts)),)
-    return RuleTests(tuple(groups), tuple(notes), tuple(unproven), coverage)
+    coverage = [Coverage("alerts", len(enabled) - len(unproven), len(enabled))]
+    if spec.recording_rules:
+        coverage.append(Coverage("recording rules", records_proven, len(spec.recording_rules)))
+    return RuleTests(tuple(groups), tuple(notes), tuple(unproven), tuple(coverage), test_interval_ms(spec))
 
 
 def _unproven(groups: list[Group], reasons: list[str]) -> str | None:
@@ -101,11 +165,11 @@ def _too_long(alert: Any, env: TestEnv) -> str | None:
     """Why generated tests are skipped for an alert whose `for` and window span too many evaluations."""
     window = getattr(alert, "window", None)
     step = env.evaluation_interval_ms if window is None else min(env.evaluation_interval_ms, max(window.ms // 2, 1))
-    evaluations = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
+    evaluations = (alert.for_.ms + alert.keep_firing_for.ms + (window.ms if window is not None else 0)) // max(step, 1)
     if evaluations <= MAX_EVALUATIONS:
         return None
     return (
-        f"{alert.name}: tests not generated: `for` and window span {evaluations:,} evaluations "
+        f"{alert.name}: tests not generated: `for`, keep_firing_for and window span {evaluations:,} evaluations "
         f"(at most {MAX_EVALUATIONS:,}); write tests under `tests:`"
     )
 

@@ -107,6 +107,13 @@ class AlertBase(StrictModel):
     name: AlertName
     severity: Literal["critical", "warning", "info"]
     for_: DurationStr = Field(default="0s", alias="for")
+    keep_firing_for: DurationStr = Field(
+        default="0s", description="keep firing this long after the condition clears (Prometheus >= 2.42)"
+    )
+    enabled: bool = Field(
+        default=True,
+        description="false: not rendered, tested or routed, e.g. switched off per environment by an overlay",
+    )
     group: str | None = Field(default=None, description="rule group; default: '<project>'")
     summary: Annotated[NonEmpty, AfterValidator(_go_template)]
     description: GoTemplate = ""
@@ -144,6 +151,7 @@ class AlertBase(StrictModel):
             {"severity": self.severity, **self.labels},
             {**annotations, **self.annotations},
             self.group,
+            keep_firing_for=self.keep_firing_for if self.keep_firing_for.ms else None,
         )
 
     def alert_rule(self) -> Rule:

@@ -24,16 +24,17 @@ class Rule:
     annotations: dict[str, str] = field(default_factory=dict)  # alerting rules only
     group: str | None = None
     loc: tuple[Any, ...] = ()
+    keep_firing_for: Duration | None = None  # alerting rules only; None: resolves at once
 
     def __post_init__(self) -> None:
-        if self.kind == "record" and (self.for_ is not None or self.annotations):
-            raise ValueError(f"recording rule {self.name!r}: Prometheus allows neither `for` nor annotations")
+        if self.kind == "record" and (self.for_ is not None or self.annotations or self.keep_firing_for is not None):
+            raise ValueError(f"recording rule {self.name!r}: Prometheus allows neither `for`, `keep_firing_for` nor annotations")
 
     def placed(self, loc: tuple[Any, ...], default_group: str) -> "Rule":
         """This rule at its place in the spec: `loc` is where its alert is, e.g. ("alerts", 3)."""
         return Rule(
             self.kind, self.name, self.expr, self.for_, self.labels, self.annotations,
-            self.group or default_group, (*loc, *self.loc),
+            self.group or default_group, (*loc, *self.loc), self.keep_firing_for,
         )  # fmt: skip
 
 
@@ -43,3 +44,7 @@ class RuleGroup:
     rules: tuple[Rule, ...]
     interval: Duration | None = None  # None: Prometheus' global evaluation_interval
     limit: int | None = None  # None: no limit on the alerts or series a rule may produce
+
+    def interval_ms(self, default_ms: int) -> int:
+        """How often Prometheus evaluates the group: its own interval, else the global one."""
+        return self.interval.ms if self.interval is not None else default_ms

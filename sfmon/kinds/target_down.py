@@ -41,15 +41,23 @@ class TargetDown(AlertBase):
         w = f"{self.metric} is 0"
         held = f"{w} for {self.for_}" if self.for_.ms else w
 
+        keep = env.keep_firing_for_ms
+
         def build(firing: bool):
             if firing:
                 back = fire_at // step  # samples 0..fire_at are 0, then 1
+                # Back at 1 from fire_at + step: keep_firing_for holds the alert until then + keep.
+                checks = [firing_check(rule, fire_at, out, 0.0, env)]
+                if keep >= step:
+                    checks.append(firing_check(rule, fire_at + keep, out, 0.0, env))
+                checks.append(Check(fire_at + keep + 2 * step))
+                after = f"keeps firing {self.keep_firing_for} after it is 1 again, then resolves" if keep else "resolves when it is 1 again"
                 yield Group(
-                    f"{self.name}: fires when {held}, resolves when it is 1 again",
+                    f"{self.name}: fires when {held}, {after}",
                     self.name,
                     step,
-                    (make_series(self.metric, labels, Segment(Decimal(0), Decimal(0), back), constant(1, fire_at, step)),),
-                    (firing_check(rule, fire_at, out, 0.0, env), Check(fire_at + 2 * step)),
+                    (make_series(self.metric, labels, Segment(Decimal(0), Decimal(0), back), constant(1, fire_at + keep, step)),),
+                    tuple(checks),
                 )
             yield Group(
                 f"{self.name}: stays quiet while {self.metric} is 1",

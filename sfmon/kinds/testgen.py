@@ -79,14 +79,35 @@ class Check:
 
 
 @dataclass(frozen=True)
+class ExpectedSample:
+    series: str  # name{label="value",...}, as promtool's exp_samples read it
+    value: float
+
+
+@dataclass(frozen=True)
+class ExprCheck:
+    """A promtool `promql_expr_test`: what `expr` returns at `at_ms` (a recording rule's series)."""
+
+    expr: str
+    at_ms: int
+    samples: tuple[ExpectedSample, ...]
+
+    @property
+    def at(self) -> str:
+        return format_duration_ms(self.at_ms)
+
+
+@dataclass(frozen=True)
 class Group:
-    """One promtool test group: input series and the checks of one alert on them."""
+    """One promtool test group: input series and the checks of one alert on them, or the
+    expression checks of one recording rule (alertname "")."""
 
     name: str
     alertname: str
     interval_ms: int
     series: tuple[Series | RawSeries, ...]
     checks: tuple[Check, ...]
+    exprs: tuple[ExprCheck, ...] = ()
 
     @property
     def interval(self) -> str:
@@ -97,18 +118,25 @@ class Group:
 class TestEnv:
     """What the kinds need from the rest of the spec."""
 
-    evaluation_interval_ms: int
+    evaluation_interval_ms: int  # of the alert's rule group
     targets: Mapping[str, Any]  # name -> Target
     notes: list[str] = field(default_factory=list)  # cases left out, and why
     external_labels: Mapping[str, str] = field(default_factory=dict)  # $externalLabels (the test groups carry them)
     unproven: list[str] = field(default_factory=list)  # why the cases a kind built do not prove its alert
+    keep_firing_for_ms: int = 0  # the alert's keep_firing_for
+    # Recorded series -> the labels its recording rule keeps (None: not known).
+    recorded: Mapping[str, set[str] | None] = field(default_factory=dict)
 
-    def target_labels(self, name: str | None) -> dict[str, str]:
-        """Labels a scraped series of the target carries: job, instance and the target's own."""
+    def target_labels(self, name: str | None, metric: str | None = None) -> dict[str, str]:
+        """Labels a scraped series of the target carries: job, instance and the target's own;
+        for a recorded `metric`, only those its recording rule keeps (`sum by (job)`: job)."""
         t = self.targets.get(name) if name else None
         if t is None:
-            return {"job": name} if name else {}
-        return {**t.labels, "job": t.name, "instance": t.addresses[0]}
+            labels = {"job": name} if name else {}
+        else:
+            labels = {**t.labels, "job": t.name, "instance": t.addresses[0]}
+        kept = self.recorded.get(metric) if metric is not None else None
+        return labels if kept is None else {k: v for k, v in labels.items() if k in kept}
 
 
 # --- expected alerts -----------------------------------------------------------------
@@ -164,7 +192,9 @@ def settle_time(env: TestEnv, interval_ms: int, warmup_ms: int, for_ms: int) -> 
     # `for` counts from that evaluation, so it is added after rounding, not before (a
     # `for` shorter than the grid was swallowed by the rounding: found by the property tests).
     first_true = ceil_to(warmup_ms + 2 * interval_ms, grid)
-    return ceil_to(first_true + for_ms, grid)
+    # keep_firing_for: a condition true for a moment while the windows fill (a rate just
+    # starting is low) keeps its alert firing that long, so a quiet case must wait it out.
+    return ceil_to(first_true + for_ms + env.keep_firing_for_ms, grid)
 
 
 def steps(at_ms: int, interval_ms: int, extra: int = 2) -> int:

@@ -64,7 +64,7 @@ class GaugeThreshold(Threshold, AlertBase):
         for a counter (`window`), the per-second rate is what crosses."""
         rule = self.alert_rule()
         sel = SeriesSelector.parse(scoped(self.metric, self.target))
-        labels = solve_labels(env.target_labels(self.target), sel, present=self.by)
+        labels = solve_labels(env.target_labels(self.target, sel.name), sel, present=self.by)
         if labels is None:
             env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")
             return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -11,6 +11,7 @@ from sfmon.model.alertmanager import AlertmanagerSettings, Receiver, Routing
 from sfmon.model.base import NonEmpty, Slug, StrictModel
 from sfmon.model.grafana import Dashboard, Grafana
 from sfmon.model.prometheus import MetricFamily, PrometheusSettings, Target
+from sfmon.model.rules import RecordingRule, RuleGroupSettings
 
 
 class Images(StrictModel):
@@ -37,6 +38,12 @@ class Spec(StrictModel):
     catalogs: dict[Slug, list[MetricFamily]] = Field(default_factory=dict)
     targets: list[Target] = Field(min_length=1)
     alerts: list[Alert] = Field(default_factory=list)
+    recording_rules: list[RecordingRule] = Field(
+        default_factory=list, description="series Prometheus computes ahead; alerts and panels read them by name"
+    )
+    rule_groups: dict[NonEmpty, RuleGroupSettings] = Field(
+        default_factory=dict, description="rule group name -> its evaluation interval and limit"
+    )
     receivers: list[Receiver] = Field(min_length=1)
     routing: Routing
     alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
@@ -46,3 +53,8 @@ class Spec(StrictModel):
     acknowledge: list[Acknowledgement] = Field(
         default_factory=list, description="warnings reviewed and accepted; an error cannot be acknowledged"
     )
+
+    def enabled_alerts(self) -> list[tuple[int, Any]]:
+        """(index, alert) of the alerts that are not `enabled: false`: the ones rendered,
+        tested and routed. Indexes are the spec's, so problems stay placed."""
+        return [(i, a) for i, a in enumerate(self.alerts) if a.enabled]

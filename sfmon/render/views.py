@@ -54,12 +54,16 @@ def _reads_external_labels(derived: Derived) -> bool:
 
 def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict[str, Any]:
     """`rule_files`: relative to the rule test file, from the output table."""
+    from sfmon.semantics.units import format_duration_ms
+
+    tests, own = derived.rule_tests, spec.prometheus.evaluation_interval
+    interval = own if own.ms == tests.evaluation_interval_ms else format_duration_ms(tests.evaluation_interval_ms)
     return {
         "rule_files": rule_files,
-        "evaluation_interval": spec.prometheus.evaluation_interval,
+        "evaluation_interval": interval,
         # what $externalLabels reads in the tests; only where a template reads it (less noise)
         "external_labels": spec.prometheus.external_labels if _reads_external_labels(derived) else {},
-        "groups": derived.rule_tests.groups,
+        "groups": tests.groups,
     }
 
 

@@ -25,7 +25,7 @@ MARKER = "<!-- sfmon-diff -->"  # lets a CI job find and update its earlier PR c
 class Change:
     subject: str  # "alert HighErrorRate", "receiver ops-slack", "routing", ...
     path: str  # within the subject: "threshold above", "slack.channel", "panel 'p95 latency'", "" for itself
-    action: str  # "added" | "removed" | "changed"
+    action: str  # "added" | "removed" | "changed" | "enabled" | "disabled" (an alert's `enabled`)
     old: str | None = None
     new: str | None = None
 
@@ -221,6 +221,15 @@ def _subjects(kind: str, old: list[Any], new: list[Any], key: Callable[[Any], st
             yield from _node(subject, (), a[name], b[name])
 
 
+def _record_key(old: Spec, new: Spec) -> Callable[[Any], str]:
+    """A recording rule is named by its record; by record and group when either spec has the
+    record in two groups (a duplicate within one group is an error elsewhere)."""
+    groups: dict[str, set[str | None]] = {}
+    for r in [*old.recording_rules, *new.recording_rules]:
+        groups.setdefault(r.record, set()).add(r.group)
+    return lambda r: r.record if len(groups[r.record]) == 1 else f"{r.record} (group {r.group or 'default'})"
+
+
 def diff_specs(old: Spec, new: Spec) -> list[Change]:
     """Every semantic change from `old` to `new`, in spec order."""
     out: list[Change] = []
@@ -234,7 +243,14 @@ def diff_specs(old: Spec, new: Spec) -> list[Change]:
         else:
             out += _items(f"catalog {name}", (), a, b)
     out += _subjects("target", old.targets, new.targets, lambda t: t.name)
-    out += _subjects("alert", old.alerts, new.alerts, lambda a: a.name)
+    # An alert switched off or on is one line that says so, not a field change.
+    out += [
+        Change(c.subject, "", "disabled" if c.new == "false" else "enabled") if c.path == "enabled" else c
+        for c in _subjects("alert", old.alerts, new.alerts, lambda a: a.name)
+    ]
+    out += _subjects("recording rule", old.recording_rules, new.recording_rules, _record_key(old, new))
+    for name in [*old.rule_groups, *(k for k in new.rule_groups if k not in old.rule_groups)]:
+        out += _node(f"rule group {name}", (), old.rule_groups.get(name), new.rule_groups.get(name))
     out += _subjects("receiver", old.receivers, new.receivers, lambda r: r.name)
     out += _node("routing", (), old.routing, new.routing)
     out += _subjects("dashboard", old.dashboards, new.dashboards, lambda d: d.uid)
@@ -261,7 +277,13 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>|~#])", r"\\\1", text)
 
 
+_TWO_WORD_KINDS = ("recording rule ", "rule group ")
+
+
 def _md_subject(subject: str) -> str:
+    two = next((k for k in _TWO_WORD_KINDS if subject.startswith(k)), None)
+    if two is not None:
+        return f"{two}**{_md(subject[len(two):])}**"
     kind, _, name = subject.partition(" ")
     return f"{kind} **{_md(name)}**" if name else _md(kind)
 

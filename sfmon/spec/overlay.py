@@ -4,8 +4,9 @@ Pure: texts in, data out; the pipeline reads the files. Merge rules (docs/overla
 
 - mappings merge key by key; an overlay value `null` removes the key, so the model's
   default applies (e.g. switching off an optional block);
-- lists of named items (every item a mapping with a `name`, or else a `uid`: targets,
-  alerts, receivers, dashboards, catalog families, ...) merge item by item on that key;
+- lists of named items (every item a mapping with a `name`, or else a `uid` or a `record`:
+  targets, alerts, receivers, dashboards, catalog families, recording rules, ...) merge
+  item by item on that key;
   new names are appended;
 - any other list, and any scalar, is replaced.
 
@@ -26,7 +27,7 @@ from sfmon.problems import Problem, Severity, SpecError
 from sfmon.spec.sourcemap import SourceMap
 
 CHECK = "spec/overlay"
-NAME_KEYS = ("name", "uid")
+NAME_KEYS = ("name", "uid", "record")
 
 Path = tuple  # of str (mapping keys) and int (list indexes)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any, Iterator, Literal
+from typing import Iterator, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from sfmon.kinds.base import AlertBase, Selector, Threshold, aggregated, compare, scoped
 from sfmon.kinds.rule import Rule
@@ -47,12 +47,13 @@ class CounterChange(Threshold, AlertBase):
     aggregate: Literal["sum", "max", "min", "avg"] = Field(default="sum", description="how `by` combines series")
     by: list[LabelName] | None = Field(default=None, description="aggregate by these labels; unset: each series alone")
 
-    @model_validator(mode="after")
-    def _sign(self) -> Any:
-        value = self.above if self.above is not None else self.below
-        if self.function != "delta" and value is not None and value < 0:
-            raise ValueError(f"{self.function}() is never negative: a negative threshold is only meaningful for delta")
-        return self
+    @field_validator("above", "below")
+    @classmethod
+    def _sign(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        function = info.data.get("function", "increase")
+        if function != "delta" and value is not None and value < 0:
+            raise ValueError(f"{function}() is never negative: a negative threshold is only meaningful for delta")
+        return value
 
     def inner(self) -> str:
         return f"{self.function}({scoped(self.metric, self.target)}[{self.window}])"

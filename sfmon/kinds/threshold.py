@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from sfmon.kinds.base import AlertBase, Selector, Threshold, compare, scoped
 from sfmon.kinds.rule import Rule
@@ -45,12 +45,12 @@ class GaugeThreshold(Threshold, AlertBase):
     below: SignedNumber | None = Field(default=None, description="may be negative for a gauge (a temperature, a clock offset)")
     by: list[LabelName] = Field(default_factory=lambda: ["job"])
 
-    @model_validator(mode="after")
-    def _sign(self) -> Any:
-        value = self.above if self.above is not None else self.below
-        if self.window is not None and value is not None and value < 0:
+    @field_validator("above", "below")
+    @classmethod
+    def _sign(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if info.data.get("window") is not None and value is not None and value < 0:
             raise ValueError("a counter's rate is never negative: a negative threshold needs a gauge (no `window`)")
-        return self
+        return value
 
     def expr(self) -> str:
         inner = scoped(self.metric, self.target)

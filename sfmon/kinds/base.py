@@ -89,8 +89,9 @@ class UserTest(StrictModel):
 
 
 class Guard(StrictModel):
-    """A filter on the alert's expression: it fires only where (`and`) or only where not
-    (`unless`) a series of `selector` exists, matched on the labels in `on`."""
+    """A filter on the alert's expression: `and` fires only where its series exists, `unless` only where it does not.
+
+    The guard series is matched on the labels in `on`."""
 
     and_: Selector | None = Field(default=None, alias="and", description="fire only where this series exists")
     unless: Selector | None = Field(default=None, description="do not fire where this series exists")

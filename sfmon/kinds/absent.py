@@ -78,13 +78,10 @@ class Absent(AlertBase):
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """A series that stops: quiet while it reports, firing once no sample is left in the
         window (the 5m lookback for `absent`) and `for` has passed; and a series that keeps
-        reporting stays quiet."""
+        reporting stays quiet. A selector no series can satisfy gets the firing case only."""
         rule = self.alert_rule()
         sel = SeriesSelector.parse(self.scoped_metric())
         labels = solve_labels(env.target_labels(self.target), sel)
-        if labels is None:
-            env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")
-            return []
         step = env.evaluation_interval_ms
         last = 2 * step  # samples at 0, step, 2 step, then none
         gap = self.window.ms if self.window is not None else LOOKBACK_MS
@@ -94,6 +91,10 @@ class Absent(AlertBase):
         gone = f"{self.window} without a sample" if self.window is not None else "gone"
 
         def build(firing: bool) -> Iterator[Group]:
+            if labels is None:  # e.g. x{env="a",env="b"}: no series can match, so it always fires
+                if firing:
+                    yield Group(f"{self.name}: fires, as no series can match {self.metric}", self.name, step, (), (firing_check(rule, at, out, 1.0),))
+                return
             if firing:
                 stops = make_series(sel.name, labels, Segment(Decimal(1), Decimal(0), 2))
                 yield Group(

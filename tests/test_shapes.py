@@ -221,3 +221,27 @@ def test_range_functions_match_promtool_digit_for_digit(tmp_path, promtool, segm
         YAML(typ="safe").dump(test, fh)
     got = subprocess.run([promtool, "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert got.returncode == 0, got.stdout + got.stderr
+
+
+def test_a_guard_series_the_alert_itself_would_read_is_not_added(tmp_path, promtool):
+    """`and: up{job="app"}` on a count of up: a guard series would be counted too."""
+    spec = small_spec(
+        tmp_path,
+        "  - {name: Few, kind: count, target: app, metric: up, below: 2, severity: warning, summary: s, guards: [{and: 'up{job=\"app\"}', on: []}]}\n",
+    )
+    loaded = load(spec)
+    built = rule_tests(loaded.spec)
+    assert [n.message for n in built.notes] == [
+        'Few: guard up{job="app"} would select a series the alert itself reads; only its quiet cases are generated'
+    ]
+    got = promtool_test(promtool, write(render(loaded), tmp_path / "out"))
+    assert got.returncode == 0, got.stdout + got.stderr
+
+
+def test_a_count_of_changes_no_window_can_hold_is_reported(tmp_path):
+    spec = small_spec(
+        tmp_path,
+        "  - {name: Flaps, kind: counter_change, target: app, metric: link_up, function: changes, window: 2m, above: 500, severity: info, summary: s}\n",
+    )
+    notes = [n.message for n in rule_tests(load(spec).spec).notes]
+    assert notes == ["Flaps: no whole number of changes above 500 fits a 2m window of 8 samples; firing case not generated"]

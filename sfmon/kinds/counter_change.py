@@ -117,6 +117,11 @@ class CounterChange(Threshold, AlertBase):
                 if self.function == "increase":  # a counter never moves backwards
                     cases = [(v if fires or v >= 0 else Decimal(0), fires) for v, fires in cases if v >= 0 or not fires]
             for v, fires in cases:
+                if v is None and fires and firing:
+                    env.notes.append(
+                        f"{self.name}: no whole number of {self.function} {word} {fmt_number(t)} fits a {self.window} window "
+                        f"of {w // step} samples; firing case not generated"
+                    )
                 if v is None or (fires and not firing):
                     continue
                 if counting:

@@ -35,6 +35,19 @@ def guard_series(guard: "Guard", out: Mapping[str, str]) -> Series | None:
     return make_series(sel.name, labels)
 
 
+def _own_selectors(alert: "AlertBase") -> list[SeriesSelector]:
+    """The selectors the alert's own expression reads (a guard series they select would change
+    its value); a raw expression's text is not one."""
+    out = []
+    for value in alert.selectors().values():
+        for text in value if isinstance(value, list) else [value]:
+            try:
+                out.append(SeriesSelector.parse(text))
+            except (AttributeError, ValueError):
+                continue
+    return out
+
+
 def guarded(alert: "AlertBase", groups: list[Group], env: TestEnv) -> list[Group]:
     if not alert.guards or not groups:
         return groups
@@ -44,10 +57,10 @@ def guarded(alert: "AlertBase", groups: list[Group], env: TestEnv) -> list[Group
     out = firing[0].checks[[bool(c.alerts) for c in firing[0].checks].index(True)].alerts[0].series
     found = [guard_series(g, out) for g in alert.guards]
     bad = next((g for g, s in zip(alert.guards, found) if s is None), None)
-    taken = {(s.name, s.labels) for g in groups for s in g.series if isinstance(s, Series)}
-    clash = next((g for g, s in zip(alert.guards, found) if s is not None and (s.name, s.labels) in taken), None)
+    own = _own_selectors(alert)
+    clash = next((g for g, s in zip(alert.guards, found) if s is not None and any(o.matches(s.name, dict(s.labels)) for o in own)), None)
     if bad is not None or clash is not None:
-        why = "selects no series sharing its `on` labels with the alert's" if bad else "selects the alert's own input series"
+        why = "selects no series sharing its `on` labels with the alert's" if bad else "would select a series the alert itself reads"
         env.notes.append(f"{alert.name}: guard {(bad or clash).selector} {why}; only its quiet cases are generated")  # type: ignore[union-attr]
         return [g for g in groups if g not in firing]
 

@@ -4,7 +4,6 @@ cases fire and stay quiet as promtool says, and a wrong rule fails them."""
 
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
@@ -15,7 +14,7 @@ from sfmon.pipeline import load, load_and_check, render
 from sfmon.semantics.gotemplate import expand
 from sfmon.semantics.promql import Segment, notation, over_window, predict_linear, samples
 
-from test_rule_tests import TEST_FILE, promtool_test, small_spec, write
+from test_rule_tests import promtool_test, small_spec, write
 
 SHAPES = """\
   - {name: Restarts, kind: counter_change, target: app, metric: restarts_total, function: resets, window: 15m, above: 2, severity: warning, summary: "{{ $labels.instance }}: {{ $value }}"}

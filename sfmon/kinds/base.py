@@ -132,7 +132,10 @@ class AlertBase(StrictModel):
     tests: list[UserTest] = Field(default_factory=list)
     guards: list[Guard] = Field(
         default_factory=list,
-        description="filters on the expression, in order: `(expr) and on(labels) selector` / `unless`",
+        description=(
+            "filters on the expression, in order: `(expr) and on(labels) selector` / `unless`; generated tests "
+            "add the guard series, tests under `tests:` list them themselves"
+        ),
     )
 
     # Set by subclasses: the spec field that names the target (None: no target).

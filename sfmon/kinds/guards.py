@@ -54,7 +54,7 @@ def guarded(alert: "AlertBase", groups: list[Group], env: TestEnv) -> list[Group
     firing = [g for g in groups if any(c.alerts for c in g.checks)]
     if not firing:
         return groups
-    out = firing[0].checks[[bool(c.alerts) for c in firing[0].checks].index(True)].alerts[0].series
+    out = next(c.alerts[0].series for c in firing[0].checks if c.alerts)  # the alert's own series
     found = [guard_series(g, out) for g in alert.guards]
     bad = next((g for g, s in zip(alert.guards, found) if s is None), None)
     own = _own_selectors(alert)

@@ -40,7 +40,7 @@ def test_promtool_and_amtool_accept_render(spec, tmp_path, promtool, amtool):
 def test_committed_default_stack_passes_the_tools(promtool, amtool):
     assert run(promtool, "check", "config", "prometheus.yml", cwd=GENERATED).returncode == 0
     rules = run(promtool, "check", "rules", "alerts.yml", cwd=GENERATED)
-    assert "SUCCESS: 9 rules found" in rules.stdout
+    assert "SUCCESS: 11 rules found" in rules.stdout
     assert run(amtool, "check-config", "alertmanager.yml", cwd=GENERATED).returncode == 0
 
 

@@ -83,6 +83,9 @@ short_durations = st.one_of(
 )
 percents = st.decimals(0, 100, places=2).map(lambda d: f"{d.normalize():f}%")
 numbers = st.one_of(st.integers(0, 10**12), st.decimals(0, 10**6, places=4).map(lambda d: float(d)))
+signed_numbers = st.one_of(st.integers(-(10**9), 10**9), st.decimals(-(10**6), 10**6, places=4).map(lambda d: float(d)))
+small_counts = st.one_of(st.integers(0, 40), st.decimals(0, 40, places=1).map(lambda d: float(d)))
+optional_by = st.one_of(st.none(), st.lists(label_names, min_size=1, max_size=2, unique=True))
 
 
 def promql_string(value: str) -> str:
@@ -176,9 +179,57 @@ def raw_exprs(draw: Any) -> str:
     return f"{vector} {op} {constant}"
 
 
+KIND_NAMES = [
+    "target_down", "error_ratio", "latency_quantile", "ratio", "slow_events", "threshold",
+    "counter_change", "state", "absent", "forecast", "deadline", "count", "expr",
+]  # fmt: skip
+
+
+def _by(draw: Any, a: dict[str, Any]) -> None:
+    by = draw(optional_by)
+    if by is not None:
+        a["by"] = by
+
+
+@st.composite
+def guards(draw: Any) -> dict[str, Any]:
+    g: dict[str, Any] = {draw(st.sampled_from(["and", "unless"])): draw(selectors())}
+    on = draw(st.one_of(st.none(), st.lists(st.sampled_from(["job", "instance", "service"]), max_size=2, unique=True)))
+    if on is not None:
+        g["on"] = on
+    return g
+
+
+def _shape(draw: Any, kind: str, a: dict[str, Any], direction: str) -> None:
+    """The fields of the kinds for the shapes of public rule sets (counters, states, absence,
+    forecasts, deadlines, counts)."""
+    if kind == "counter_change":
+        function = draw(st.sampled_from(["increase", "delta", "changes", "resets"]))
+        value = draw(signed_numbers if function == "delta" else (small_counts if function in ("changes", "resets") else numbers))
+        a |= {"metric": draw(selectors()), "function": function, "window": draw(short_durations), direction: value}
+        if draw(st.booleans()):
+            a["aggregate"] = draw(st.sampled_from(["sum", "max", "min", "avg"]))
+        _by(draw, a)
+    elif kind == "state":
+        a |= {"metric": draw(selectors()), draw(st.sampled_from(["equals", "not_equals"])): draw(signed_numbers)}
+    elif kind == "absent":
+        a["metric"] = draw(selectors())
+        if draw(st.booleans()):
+            a["window"] = draw(short_durations)
+    elif kind == "forecast":
+        a |= {"metric": draw(selectors()), "window": draw(short_durations), "horizon": draw(durations.filter(lambda d: not d.endswith("y"))), direction: draw(signed_numbers)}
+        _by(draw, a)
+    elif kind == "deadline":
+        a |= {"metric": draw(selectors()), "within": draw(st.one_of(short_durations, st.builds(lambda n: f"{n}d", st.integers(1, 400))))}
+        _by(draw, a)
+    elif kind == "count":
+        a |= {"metric": draw(selectors()), direction: draw(small_counts)}
+        _by(draw, a)
+
+
 @st.composite
 def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["target_down", "error_ratio", "latency_quantile", "ratio", "slow_events", "threshold", "expr"]))
+    kind = draw(st.sampled_from(KIND_NAMES))
     target = draw(st.sampled_from(targets))
     a = _common(draw, name, None if kind == "expr" else target) | {"kind": kind}
     direction = draw(st.sampled_from(["above", "below"]))
@@ -190,19 +241,25 @@ def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
         a |= {"histogram": draw(selectors()), "above": draw(short_durations), "unit": draw(st.sampled_from(["seconds", "milliseconds"]))}
         a["quantile"] = float(draw(st.decimals(Decimal("0.01"), Decimal("0.99"), places=2)))
     elif kind == "ratio":
-        a |= {"numerator": draw(selectors()), "denominator": draw(st.lists(selectors(), min_size=1, max_size=2)), direction: draw(percents)}
+        a |= {"numerator": draw(selectors()), "denominator": draw(st.lists(selectors(), min_size=1, max_size=2)), direction: draw(st.one_of(percents, numbers))}
         if draw(st.booleans()):
             a["window"] = draw(short_durations)
     elif kind == "slow_events":
         a |= {"histogram": draw(selectors()), "slower_than": draw(short_durations), "above": draw(numbers)}
     elif kind == "threshold":
-        a |= {"metric": draw(selectors()), direction: draw(numbers), "aggregate": draw(st.sampled_from(["sum", "max", "min", "avg"]))}
+        a |= {"metric": draw(selectors()), "aggregate": draw(st.sampled_from(["sum", "max", "min", "avg"]))}
         if draw(st.booleans()):
-            a["window"] = draw(short_durations)
+            a |= {"window": draw(short_durations), direction: draw(numbers)}
+        else:  # a gauge may be compared with a negative number
+            a[direction] = draw(signed_numbers)
     elif kind == "expr":
         a["expr"] = draw(raw_exprs())
         if draw(st.booleans()):
             a["target"] = target
+    else:
+        _shape(draw, kind, a, direction)
+    if kind != "expr" and draw(st.integers(0, 3)) == 0:
+        a["guards"] = draw(st.lists(guards(), min_size=1, max_size=2))
     return a
 
 

@@ -28,10 +28,10 @@ def problems_of(path: Path, check: str) -> list:
     return [p for p in problems if p.check == check]
 
 
-def test_default_spec_routes_all_ten_alerts():
+def test_default_spec_routes_all_twelve_alerts():
     spec = load(SPEC).spec
     tests = {t.alert: t.receivers for t in spec.routing.tests if t.alert}
-    assert set(tests) == {a.name for a in spec.alerts} and len(tests) == 10
+    assert set(tests) == {a.name for a in spec.alerts} and len(tests) == 12
     for a in spec.alerts:
         assert tests[a.name] == (CRITICAL if a.severity == "critical" else WARNING), a.name
     assert len(spec.routing.inhibit_tests) == 2
@@ -50,7 +50,7 @@ def test_one_amtool_run_per_case_with_receivers_in_amtool_order(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
     runs = [r for r in tool_runs(tmp_path, "generated") if r.check == "amtool/routes"]
-    assert len(runs) == 11
+    assert len(runs) == 13
     assert runs[0].args[:5] == ("amtool", "config", "routes", "test", "--config.file=alertmanager.yml")
     assert runs[0].args[5] == "--verify.receivers=pagerduty,ops-slack,ops-email,ops-webhook"
     assert runs[0].args[6:] == ('alertname="ApiDown"', 'job="api"', 'severity="critical"')
@@ -110,7 +110,7 @@ def test_inhibition_cases(tmp_path):
 def test_validate_runs_route_tests_with_amtool(promtool, amtool):
     got = run_sfmon("validate")
     assert got.returncode == 0, got.stdout + got.stderr
-    assert "11 route tests (amtool)" in got.stdout
+    assert "13 route tests (amtool)" in got.stdout
 
 
 # --- every alert is routed, every receiver used -------------------------------------------

@@ -83,7 +83,7 @@ def test_every_default_alert_has_a_firing_and_a_quiet_generated_case():
         for c in g.checks:
             (firing if c.alerts else quiet)[g.alertname] += 1
     names = [a.name for a in spec.alerts]
-    assert len(names) == 10
+    assert len(names) == 12
     for name in names:
         assert firing[name] >= 1 and quiet[name] >= 1, name
         assert firing[name] + quiet[name] >= 2
@@ -311,9 +311,9 @@ def test_large_specs_run_each_alerts_tests_against_its_rule_alone(tmp_path, prom
     spec = edited(tmp_path, ("    above: 80%\n", "    below: 80%\n"))
     out = write(render(load(spec)), tmp_path / "out")
     text = (out / TEST_FILE).read_text(encoding="utf-8")
-    assert split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8")) is None  # 10 alerts: one file
+    assert split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8")) is None  # 12 alerts: one file
     split = split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8"), above=0)
-    assert split is not None and len(split) == 13  # 10 alerts, 3 recording rules
+    assert split is not None and len(split) == 15  # 12 alerts, 3 recording rules
     parse = partial(parse_rule_test_failure, lines=name_lines(text))
     problems = run(Run("promtool/test", ("promtool", "test", "rules", *split), f"generated/{TEST_FILE}", str(out), parse))
     assert len(problems) == 2

@@ -211,4 +211,6 @@ def test_selectors_name_every_metric_the_rules_read(path):
         for value in alert.selectors().values():
             for text in value if isinstance(value, list) else [value]:
                 named.update(metric_names(promql_parser.parse(text)))
+        for guard in alert.guards:  # any kind's; the check places them on guards[j].and/unless
+            named.update(metric_names(promql_parser.parse(guard.selector)))
         assert read == named, alert.name

@@ -209,6 +209,8 @@ def _selector_fields(alert: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
             yield from (((field, j), text) for j, text in enumerate(value))
         else:
             yield (field,), value
+    for j, guard in enumerate(alert.guards):
+        yield ("guards", j, guard.op), guard.selector
 
 
 def _parsed(selector: str) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfmon.semantics.gotemplate import Unsupported, expand
+from sfmon.kinds.guards import guarded
 from sfmon.kinds.testgen import Check, ExpectedAlert, Group, RawSeries, TestEnv, expected_labels
 from sfmon.model import Spec
 from sfmon.problems import Severity
@@ -129,7 +130,7 @@ def rule_tests(spec: Spec) -> RuleTests:
         if long:
             notes.append(Note(("alerts", i), long, Severity.WARNING))
         else:
-            own.extend(alert.rule_tests(env))
+            own.extend(guarded(alert, alert.rule_tests(env), env))
         notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
         for j, test in enumerate(alert.tests):
             try:

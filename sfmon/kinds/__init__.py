@@ -10,6 +10,9 @@ Adding things: a kind is one module holding its model (the spec fields, a subcla
 - `selectors()`: spec field -> the selector it contributes, so a check can place a problem
   with a metric on the field that names it.
 
+Guards (`guards:`, any kind) wrap the expression in AlertBase.alerting_rule; their test
+cases are added to the kind's by `guards.guarded`.
+
 Then list it in KINDS, use it in tests/fixtures/specs/valid/full.yaml, and run
 `make update-snapshots schema docs`.
 """
@@ -20,14 +23,23 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
+from sfmon.kinds.absent import Absent
+from sfmon.kinds.count import Count
+from sfmon.kinds.counter_change import CounterChange
+from sfmon.kinds.deadline import Deadline
 from sfmon.kinds.error_ratio import ErrorRatio
+from sfmon.kinds.forecast import Forecast
 from sfmon.kinds.latency_quantile import LatencyQuantile
 from sfmon.kinds.ratio import Ratio
 from sfmon.kinds.raw_expr import RawExpr
 from sfmon.kinds.slow_events import SlowEvents
+from sfmon.kinds.state import State
 from sfmon.kinds.target_down import TargetDown
 from sfmon.kinds.threshold import GaugeThreshold
 
-KINDS = (TargetDown, ErrorRatio, LatencyQuantile, Ratio, SlowEvents, GaugeThreshold, RawExpr)
+KINDS = (
+    TargetDown, ErrorRatio, LatencyQuantile, Ratio, SlowEvents, GaugeThreshold,
+    CounterChange, State, Absent, Forecast, Deadline, Count, RawExpr,
+)  # fmt: skip
 
 Alert = Annotated[Union[KINDS], Field(discriminator="kind")]  # type: ignore[valid-type]

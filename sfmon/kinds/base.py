@@ -103,6 +103,37 @@ class UserTest(StrictModel):
     )
 
 
+class Guard(StrictModel):
+    """A filter on the alert's expression: `and` fires only where its series exists, `unless` only where it does not.
+
+    The guard series is matched on the labels in `on`."""
+
+    and_: Selector | None = Field(default=None, alias="and", description="fire only where this series exists")
+    unless: Selector | None = Field(default=None, description="do not fire where this series exists")
+    on: list[LabelName] | None = Field(
+        default=None,
+        description="labels the guard series must share with the alert's series; [] for any guard series; unset: all labels",
+    )
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Any:
+        if (self.and_ is None) == (self.unless is None):
+            raise ValueError("set exactly one of 'and' or 'unless'")
+        return self
+
+    @property
+    def op(self) -> str:
+        return "and" if self.and_ is not None else "unless"
+
+    @property
+    def selector(self) -> str:
+        return self.and_ if self.and_ is not None else self.unless  # type: ignore[return-value]
+
+    def apply(self, expr: str) -> str:
+        matching = "" if self.on is None else f" on({', '.join(self.on)})"
+        return f"({expr}) {self.op}{matching} {self.selector}"
+
+
 class AlertBase(StrictModel):
     name: AlertName
     severity: Literal["critical", "warning", "info"]
@@ -121,6 +152,13 @@ class AlertBase(StrictModel):
     labels: AlertLabels = Field(default_factory=dict, description="extra labels (Go templates; not $value)")
     annotations: dict[str, GoTemplate] = Field(default_factory=dict, description="extra annotations (Go templates)")
     tests: list[UserTest] = Field(default_factory=list)
+    guards: list[Guard] = Field(
+        default_factory=list,
+        description=(
+            "filters on the expression, in order: `(expr) and on(labels) selector` / `unless`; generated tests "
+            "add the guard series, tests under `tests:` list them themselves"
+        ),
+    )
 
     # Set by subclasses: the spec field that names the target (None: no target).
     def target_name(self) -> str | None:
@@ -143,6 +181,8 @@ class AlertBase(StrictModel):
             annotations["description"] = self.description
         if self.runbook_url:
             annotations["runbook_url"] = self.runbook_url
+        for guard in self.guards:
+            expr = guard.apply(expr)
         return Rule(
             "alert",
             self.name,
@@ -184,3 +224,8 @@ def compare(op: str, value: Decimal) -> str:
     from sfmon.semantics.units import fmt_number
 
     return f"{op} {fmt_number(value)}"
+
+
+def aggregated(aggregate: str, by: list[str] | None, inner: str) -> str:
+    """`inner` as it is (each series keeps its identity), or aggregated `by` the labels given."""
+    return inner if by is None else f"{aggregate} by ({', '.join(by)}) ({inner})"

@@ -1,4 +1,5 @@
-"""`ratio`: one series over the sum of others (hit ratio, pool usage), above or below a percentage."""
+"""`ratio`: one series over the sum of others (hit ratio, pool usage), above or below a
+percentage, or a plain number for a ratio that is not a share (seconds per operation)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from sfmon.kinds.testgen import (
 )
 from sfmon.model.base import LabelName, Slug
 from sfmon.semantics.promql import Segment, fsum, gauge, rate, samples
-from sfmon.semantics.units import PercentStr, PositiveDuration
+from sfmon.semantics.units import PositiveDuration, RatioValue, fmt_number, ratio_fraction
 
 
 class Ratio(Threshold, AlertBase):
@@ -45,8 +46,8 @@ class Ratio(Threshold, AlertBase):
     numerator: Selector
     denominator: list[Selector] = Field(min_length=1, description="summed; e.g. [cache_hits_total, cache_misses_total]")
     window: PositiveDuration | None = Field(default=None, description="set for counters: each term becomes rate(...[window])")
-    above: PercentStr | None = None
-    below: PercentStr | None = None
+    above: RatioValue | None = Field(default=None, description="'5%' of a whole, or a plain number such as 0.25 or 3")
+    below: RatioValue | None = Field(default=None, description="'5%' of a whole, or a plain number such as 0.25 or 3")
     by: list[LabelName] = Field(default_factory=lambda: ["job"])
 
     def _term(self, selector: str) -> str:
@@ -72,7 +73,11 @@ class Ratio(Threshold, AlertBase):
         }
 
     def threshold(self) -> tuple[str, Decimal]:
-        return (">", self.above.fraction) if self.above is not None else ("<", self.below.fraction)  # type: ignore[union-attr]
+        return (">", ratio_fraction(self.above)) if self.above is not None else ("<", ratio_fraction(self.below))  # type: ignore[arg-type]
+
+    def _show(self, r: Decimal) -> str:
+        limit = self.above if self.above is not None else self.below
+        return percent(r) if isinstance(limit, str) else fmt_number(r)
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """Series whose ratio is 10% past the threshold (fires after `for`) or 10% short of it
@@ -141,7 +146,7 @@ class Ratio(Threshold, AlertBase):
             verb = "fires" if fires else "stays quiet"
             word = "above" if op == ">" else "below"
             return Group(
-                f"{self.name}: {verb} at {percent(r)} ({word} {self.above or self.below})",
+                f"{self.name}: {verb} at {self._show(r)} ({word} {self.above if self.above is not None else self.below})",
                 self.name,
                 step,
                 tuple(series),

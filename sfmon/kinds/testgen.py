@@ -66,6 +66,9 @@ class RawSeries:
 class ExpectedAlert:
     labels: dict[str, str]
     annotations: dict[str, str]
+    # The expression's output series the alert comes from (no __name__): what a guard
+    # series must share with it. Not part of what promtool compares.
+    series: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,8 @@ def expected_alert(
     """`out_labels` are the series' labels as the rule sees them ($labels, with __name__ when
     the expression keeps it). Raises Unsupported when a template cannot be predicted."""
     annotations = {k: expand(v, out_labels, value, external) for k, v in rule.annotations.items()}
-    return ExpectedAlert(expected_labels(rule, out_labels, value, external), dict(sorted(annotations.items())))
+    series = {k: v for k, v in out_labels.items() if k != "__name__"}
+    return ExpectedAlert(expected_labels(rule, out_labels, value, external), dict(sorted(annotations.items())), series)
 
 
 # --- timing --------------------------------------------------------------------------
@@ -230,6 +234,18 @@ def not_under(threshold: Decimal, ceiling: Decimal | None = None) -> Decimal:
     """A value that is not below `threshold` (10% over, capped at `ceiling`)."""
     value = threshold * Decimal("1.1")
     return min(value, ceiling) if ceiling is not None else value
+
+
+def beyond(op: str, threshold: Decimal) -> Decimal:
+    """A value 10% past `threshold` in the direction of `op` ('>' or '<'), any sign (1 past 0)."""
+    delta = abs(threshold) / 10 or Decimal(1)
+    return threshold + delta if op == ">" else threshold - delta
+
+
+def short_of(op: str, threshold: Decimal) -> Decimal:
+    """A value 10% on the quiet side of `threshold` (1 from 0), any sign."""
+    delta = abs(threshold) / 10 or Decimal(1)
+    return threshold - delta if op == ">" else threshold + delta
 
 
 def percent(fraction: Decimal) -> str:

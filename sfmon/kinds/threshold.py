@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from sfmon.kinds.base import AlertBase, Selector, Threshold, compare, scoped
 from sfmon.kinds.rule import Rule
@@ -14,6 +14,8 @@ from sfmon.kinds.testgen import (
     Group,
     SeriesSelector,
     TestEnv,
+    beyond,
+    short_of,
     constant,
     counter,
     firing_check,
@@ -30,7 +32,7 @@ from sfmon.kinds.testgen import (
 )
 from sfmon.model.base import LabelName, Slug
 from sfmon.semantics.promql import gauge, rate, samples
-from sfmon.semantics.units import Number, PositiveDuration, fmt_number
+from sfmon.semantics.units import PositiveDuration, SignedNumber, fmt_number
 
 
 class GaugeThreshold(Threshold, AlertBase):
@@ -39,9 +41,16 @@ class GaugeThreshold(Threshold, AlertBase):
     metric: Selector
     window: PositiveDuration | None = Field(default=None, description="set for counters: compare rate(metric[window])")
     aggregate: Literal["sum", "max", "min", "avg"] = "max"
-    above: Number | None = None
-    below: Number | None = None
+    above: SignedNumber | None = Field(default=None, description="may be negative for a gauge (a temperature, a clock offset)")
+    below: SignedNumber | None = Field(default=None, description="may be negative for a gauge (a temperature, a clock offset)")
     by: list[LabelName] = Field(default_factory=lambda: ["job"])
+
+    @field_validator("above", "below")
+    @classmethod
+    def _sign(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if info.data.get("window") is not None and value is not None and value < 0:
+            raise ValueError("a counter's rate is never negative: a negative threshold needs a gauge (no `window`)")
+        return value
 
     def expr(self) -> str:
         inner = scoped(self.metric, self.target)
@@ -94,7 +103,10 @@ class GaugeThreshold(Threshold, AlertBase):
             )
 
         def build(firing: bool):
-            cases = ((over(t), True), (not_over(t), False)) if op == ">" else ((under(t), True), (not_under(t), False))
+            if t < 0:  # a gauge below zero: 10% either side, by magnitude
+                cases = ((beyond(op, t), True), (short_of(op, t), False))
+            else:
+                cases = ((over(t), True), (not_over(t), False)) if op == ">" else ((under(t), True), (not_under(t), False))
             for v, fires in cases:
                 if v is not None and (firing or not fires):
                     yield scenario(v, fires)

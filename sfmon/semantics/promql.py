@@ -185,3 +185,61 @@ def fsum(values: Sequence[float]) -> float:
     for v in values[1:]:
         total += v
     return total
+
+
+def over_window(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, function: str) -> float | None:
+    """`function(x[range])` at `at_ms` for increase, delta, changes and resets (None: no output)."""
+    points = window(values, interval_ms, at_ms, range_ms)
+    if function in ("increase", "delta"):
+        return extrapolated_rate(points, at_ms, range_ms, function == "increase", False)
+    if not points:
+        return None
+    vs = [v for _, v in points]
+    pairs = zip(vs, vs[1:])
+    if function == "changes":  # funcChanges: a NaN after a NaN is no change
+        return float(sum(1 for a, b in pairs if b != a and not (math.isnan(a) and math.isnan(b))))
+    if function == "resets":
+        return float(sum(1 for a, b in pairs if b < a))
+    raise ValueError(f"unknown range function {function!r}")
+
+
+def _kahan_inc(inc: float, total: float, c: float) -> tuple[float, float]:
+    """kahanSumInc (Neumaier's variant), as promql/functions.go sums a linear regression."""
+    t = total + inc
+    if abs(total) >= abs(inc):
+        c += (total - t) + inc
+    else:
+        c += (inc - t) + total
+    return t, c
+
+
+def linear_regression(points: Sequence[tuple[int, float]], intercept_ms: int) -> tuple[float, float]:
+    """promql/functions.go linearRegression: (slope per second, value at intercept_ms)."""
+    n = sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
+    init_y = points[0][1]
+    const_y = True
+    for i, (t, v) in enumerate(points):
+        if const_y and i > 0 and v != init_y:
+            const_y = False
+        n += 1.0
+        x = (t - intercept_ms) / 1e3
+        sum_x, c_x = _kahan_inc(x, sum_x, c_x)
+        sum_y, c_y = _kahan_inc(v, sum_y, c_y)
+        sum_xy, c_xy = _kahan_inc(x * v, sum_xy, c_xy)
+        sum_x2, c_x2 = _kahan_inc(x * x, sum_x2, c_x2)
+    if const_y:
+        return (math.nan, math.nan) if math.isinf(init_y) else (0.0, init_y)
+    sum_x, sum_y, sum_xy, sum_x2 = sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2
+    cov_xy = sum_xy - sum_x * sum_y / n
+    var_x = sum_x2 - sum_x * sum_x / n
+    slope = cov_xy / var_x
+    return slope, sum_y / n - slope * sum_x / n
+
+
+def predict_linear(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, horizon_s: float) -> float | None:
+    """predict_linear(x[range], horizon) at `at_ms`: no output under two samples."""
+    points = window(values, interval_ms, at_ms, range_ms)
+    if len(points) < 2:
+        return None
+    slope, intercept = linear_regression(points, at_ms)
+    return slope * horizon_s + intercept

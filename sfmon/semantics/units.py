@@ -121,17 +121,22 @@ PercentStr = Annotated[
 _FLOAT64_MAX = Decimal("1.7976931348623157e308")
 
 
-def _number(value: Any) -> Decimal:
+def _signed_number(value: Any) -> Decimal:
     # bool is an int in Python; a YAML `true` is never a threshold.
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
     d = Decimal(str(value))
     if not d.is_finite():
         raise ValueError(f"must be a finite number, got {value!r}")
+    if abs(d) > _FLOAT64_MAX:  # PromQL numbers are float64: promtool refuses the expression
+        raise ValueError("must be at most 1.8e308 (PromQL numbers are float64)")
+    return d
+
+
+def _number(value: Any) -> Decimal:
+    d = _signed_number(value)
     if d < 0:
         raise ValueError(f"must not be negative, got {value!r}")
-    if d > _FLOAT64_MAX:  # PromQL numbers are float64: promtool refuses the expression
-        raise ValueError("must be at most 1.8e308 (PromQL numbers are float64)")
     return d
 
 
@@ -141,6 +146,40 @@ Number = Annotated[
     PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d), return_type=float),
     WithJsonSchema({"type": "number", "minimum": 0}),
 ]
+
+# For what can go below zero (a gauge such as a temperature or a clock offset, a delta).
+SignedNumber = Annotated[
+    Decimal,
+    PlainValidator(_signed_number),
+    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d), return_type=float),
+    WithJsonSchema({"type": "number"}),
+]
+
+
+def _ratio_value(value: Any) -> Percent | Decimal:
+    return _percent(value) if isinstance(value, str) else _number(value)
+
+
+# A ratio's threshold: a percentage of a whole ('5%'), or a plain number for a ratio that is
+# not a share or passes 1 (seconds per operation, bytes per request).
+RatioValue = Annotated[
+    Percent | Decimal,
+    PlainValidator(_ratio_value),
+    PlainSerializer(lambda v: str(v) if isinstance(v, Percent) else (int(v) if v == v.to_integral_value() else float(v))),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*[0-9.]+\s*%$", "examples": ["5%", "99.5%"]},
+                {"type": "number", "minimum": 0},
+            ]
+        }
+    ),
+]
+
+
+def ratio_fraction(value: Percent | Decimal) -> Decimal:
+    """The threshold as the expression's number: 5% -> 0.05, 2.5 -> 2.5."""
+    return value.fraction if isinstance(value, Percent) else value
 
 
 def fmt_number(value: Decimal | int | float) -> str:

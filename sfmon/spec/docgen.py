@@ -39,7 +39,7 @@ def _type_name(tp: Any) -> str:
         members = [a for a in args if a is not type(None)]
         if len(members) > 1 and all(isinstance(m, type) and issubclass(m, BaseModel) or typing.get_origin(m) is typing.Annotated for m in members):
             return "alert (one of the kinds below)"
-        inner = " | ".join(_type_name(a) for a in members)
+        inner = " \\| ".join(_type_name(a) for a in members)  # a bare | would split the table cell
         return f"{inner} (optional)" if len(members) < len(args) else inner
     if origin is list:
         return f"list of {_type_name(args[0])}"
@@ -49,7 +49,8 @@ def _type_name(tp: Any) -> str:
         return " \\| ".join(f"`{a}`" for a in args)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return f"[{tp.__name__}](#{tp.__name__.lower()})"
-    return {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}.get(getattr(tp, "__name__", ""), str(tp))
+    plain = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "Percent": "percent", "Decimal": "number"}
+    return plain.get(getattr(tp, "__name__", ""), str(tp))
 
 
 def _models(root: type[BaseModel]) -> Iterator[type[BaseModel]]:

@@ -17,7 +17,10 @@ from sfmon.problems import Problem, Severity, hint  # noqa: F401  (checks import
 from sfmon.spec.sourcemap import SourceMap, dotted
 
 # In the order they run; each name is a module of this package.
-CHECKS = ("names_unique", "names_references", "routing_receivers", "promql_metrics", "rules_tests", "routing_tests", "routing_alerts")
+CHECKS = (
+    "names_unique", "names_case", "names_references", "targets_timeout", "routing_receivers", "routing_repeats",
+    "routing_inhibit", "promql_metrics", "rules_windows", "rules_tests", "routing_tests", "routing_alerts",
+)  # fmt: skip
 
 ACKNOWLEDGE = "spec/acknowledge"  # the id of problems with the spec's own `acknowledge` list
 

@@ -28,50 +28,89 @@ class Note:
 class RuleTests:
     groups: tuple[Group, ...] = ()
     notes: tuple[Note, ...] = ()
+    # Generated tests of alerts whose `for` and window span more than MAX_STEPS evaluations
+    # at the spec's interval: their own file, evaluated every `long_interval_ms`.
+    long: tuple[Group, ...] = ()
+    long_interval_ms: int = 0
 
     def cases(self) -> int:
-        return sum(len(g.checks) for g in self.groups)
+        return sum(len(g.checks) for g in (*self.groups, *self.long))
 
 
-def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
+# Evaluations per test group. promtool evaluates every rule of a test file at each step
+# from 0 to the group's last eval time: `for: 1w` at 15s steps took it over 5 minutes.
+MAX_STEPS = 1_000
+
+
+def _span(alert: Any) -> int:
+    window = getattr(alert, "window", None)
+    return alert.for_.ms + (window.ms if window is not None else 0)
+
+
+def long_interval(spec: Spec) -> int:
+    """The evaluation interval (ms) of the long alerts' tests: the smallest whole number of
+    minutes that keeps the longest within MAX_STEPS. Kinds sample their series on this grid
+    too (never coarser than half a rate window), so the same threshold crossings are tested
+    with fewer samples and steps; `for` is counted in whole steps, as Prometheus does."""
+    import math
+
+    from sfmon.kinds.testgen import MINUTE, ceil_to
+
+    base = spec.prometheus.evaluation_interval.ms
+    longest = max((_span(a) for a in spec.alerts), default=0)
+    return ceil_to(-(-longest // MAX_STEPS), math.lcm(base, MINUTE))
+
+
+def is_long(spec: Spec, alert: Any) -> bool:
+    return _span(alert) > spec.prometheus.evaluation_interval.ms * MAX_STEPS
+
+
+def env_for(spec: Spec, targets: dict[str, Any] | None = None, interval_ms: int | None = None) -> TestEnv:
     """A fresh env (its own notes); pass `targets` to share one name index across alerts."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
-    return TestEnv(spec.prometheus.evaluation_interval.ms, targets)
+    return TestEnv(interval_ms or spec.prometheus.evaluation_interval.ms, targets)
 
 
 def rule_tests(spec: Spec) -> RuleTests:
     groups: list[Group] = []
+    long: list[Group] = []
     notes: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
+    coarse = long_interval(spec) if any(is_long(spec, a) for a in spec.alerts) else 0
     for i, alert in enumerate(spec.alerts):
-        env = env_for(spec, targets)
-        long = _too_long(alert, env)
-        if long:
-            notes.append(Note(("alerts", i), long, Severity.WARNING))
+        slow = bool(coarse) and is_long(spec, alert)
+        env = env_for(spec, targets, coarse if slow else None)
+        too_long = _too_long(alert, env)
+        if too_long:
+            notes.append(Note(("alerts", i), too_long, Severity.WARNING))
         else:
-            groups.extend(alert.rule_tests(env))
+            (long if slow else groups).extend(alert.rule_tests(env))
         notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
         for j, test in enumerate(alert.tests):
             try:
                 groups.append(user_group(alert, test))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
-    return RuleTests(tuple(groups), tuple(notes))
+    return RuleTests(tuple(groups), tuple(notes), tuple(long), coarse if long else 0)
 
 
-MAX_EVALUATIONS = 50_000  # per alert; a `for` of years made generate take minutes and gigabytes
+MAX_EVALUATIONS = 50_000  # samples per series; a `for` of years made generate take minutes and gigabytes
 
 
 def _too_long(alert: Any, env: TestEnv) -> str | None:
-    """Why generated tests are skipped for an alert whose `for` and window span too many evaluations."""
+    """Why generated tests are skipped for an alert whose `for` and window need too many
+    samples: a series is sampled at most every minute, and at most every half window."""
+    from sfmon.kinds.testgen import MINUTE, series_interval
+
     window = getattr(alert, "window", None)
-    step = env.evaluation_interval_ms if window is None else min(env.evaluation_interval_ms, max(window.ms // 2, 1))
+    # The kinds' own sample step: a window of 1h30m15s5ms aligns only with 5 ms samples.
+    step = min(env.evaluation_interval_ms, MINUTE) if window is None else min(env.evaluation_interval_ms, series_interval(window.ms))
     evaluations = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
     if evaluations <= MAX_EVALUATIONS:
         return None
     return (
-        f"{alert.name}: tests not generated: `for` and window span {evaluations:,} evaluations "
+        f"{alert.name}: tests not generated: `for` and window span {evaluations:,} samples "
         f"(at most {MAX_EVALUATIONS:,}); write tests under `tests:`"
     )
 

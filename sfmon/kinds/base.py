@@ -51,8 +51,24 @@ def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], bool]:
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 
 
+def _template(value: str) -> str:
+    """Alert labels and annotations are Go templates: promtool refuses the whole rule file
+    when one does not parse, so the spec refuses it here, at the field."""
+    from sfmon.semantics.gotemplate import syntax_error
+
+    why = syntax_error(value)
+    if why:
+        raise ValueError(f"not a valid Go template: {why}")
+    return value
+
+
+Template = Annotated[str, AfterValidator(_template)]
+
+
 def _label_template(value: str) -> str:
     from sfmon.semantics.gotemplate import uses_value
+
+    _template(value)
 
     if uses_value(value):
         # An alert's labels are its identity: Prometheus keys pending and firing state on
@@ -93,11 +109,11 @@ class AlertBase(StrictModel):
     severity: Literal["critical", "warning", "info"]
     for_: DurationStr = Field(default="0s", alias="for")
     group: str | None = Field(default=None, description="rule group; default: '<project>'")
-    summary: NonEmpty
-    description: str = ""
-    runbook_url: str = ""
+    summary: Annotated[NonEmpty, AfterValidator(_template)]
+    description: Template = ""
+    runbook_url: Template = ""
     labels: AlertLabels = Field(default_factory=dict, description="extra labels (Go templates; not $value)")
-    annotations: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[LabelName, Template] = Field(default_factory=dict)
     tests: list[UserTest] = Field(default_factory=list)
 
     # Set by subclasses: the spec field that names the target (None: no target).

@@ -117,8 +117,16 @@ def check_promql(expr: str) -> Any:
 
 def _abs_path(value: str) -> str:
     # The value is never quoted back: someone may have pasted the secret itself here.
-    if not value.startswith("/") or any(ord(c) < 32 for c in value):
+    if not value.startswith("/") or any(ord(c) < 32 or ord(c) == 0x7F for c in value):
         raise ValueError("must be an absolute path to a file holding the secret (e.g. /run/secrets/name); value not shown")
+    return _normal_path(value)
+
+
+def _normal_path(value: str) -> str:
+    # Compose mounts each file at this path in the container: a '..' step would put it
+    # outside the directory it names (and services resolve it differently).
+    if any(part in (".", "..") for part in value.split("/")):
+        raise ValueError("must not contain '.' or '..' steps: write the path as the service resolves it")
     return value
 
 
@@ -133,7 +141,9 @@ def _env_name(value: str) -> str:
 def _abs_file(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError(f"must be an absolute path as the server sees it (e.g. /run/secrets/ca.crt), got {value!r}")
-    return value
+    if any(ord(c) < 32 or ord(c) == 0x7F for c in value):
+        raise ValueError(f"must not contain control characters, got {value!r}")
+    return _normal_path(value)
 
 
 def _bcrypt(value: str) -> str:
@@ -155,6 +165,25 @@ def _no_userinfo(value: str) -> str:
 
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@", value):
         raise ValueError("credentials in a URL are not allowed; use basic_auth with a password_file; value not shown")
+    return value
+
+
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|)(?::([0-9]{1,5}))?$")
+
+
+def _address(value: str, port: bool, host: bool = True) -> str:
+    """host[:port] as Prometheus targets, Alertmanager's smarthost and --web.listen-address
+    take it: no scheme, no path, a port from 1 to 65535."""
+    if "://" in value:
+        raise ValueError(f"expected host:port, got {value!r}: no scheme here (the scheme is a separate setting)")
+    m = _HOST_PORT.match(value)
+    if not m or (host and not m.group(1)):
+        what = "a path" if "/" in value else "spaces" if any(c.isspace() for c in value) else "characters a host name cannot hold"
+        raise ValueError(f"expected host:port, got {value!r}, which has {what}")
+    if port and m.group(2) is None:
+        raise ValueError(f"expected host:port, got {value!r}: the port is missing")
+    if m.group(2) is not None and not 0 < int(m.group(2)) < 65536:
+        raise ValueError(f"port {m.group(2)} in {value!r} is out of range (1-65535)")
     return value
 
 
@@ -181,3 +210,6 @@ AbsFile = Annotated[str, AfterValidator(_abs_file)]
 BcryptHash = Annotated[str, AfterValidator(_bcrypt)]
 Url = Annotated[NonEmpty, AfterValidator(_no_userinfo)]
 UserName = Annotated[str, AfterValidator(_user_name)]
+Address = Annotated[str, AfterValidator(lambda v: _address(v, port=False)), _pattern(_HOST_PORT.pattern)]
+HostPort = Annotated[str, AfterValidator(lambda v: _address(v, port=True)), _pattern(_HOST_PORT.pattern)]
+ListenAddress = Annotated[str, AfterValidator(lambda v: _address(v, port=True, host=False)), _pattern(_HOST_PORT.pattern)]

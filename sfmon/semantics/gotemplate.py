@@ -181,3 +181,32 @@ def _as_float(x: float | str) -> float:
         return float(x)
     except ValueError:
         raise Unsupported(f"cannot convert {x!r} to a number") from None
+
+
+# An action as Go's text/template lexes it: quoted strings may hold "}}".
+_WHOLE_ACTION = re.compile(r"""\{\{(?:"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'|[^"`'}]|\}(?!\}))*?\}\}""", re.S)
+_VARIABLE = re.compile(r"(?<![\w.])\$([A-Za-z_]\w*)?")
+_DECLARED = re.compile(r"\$([A-Za-z_]\w*)\s*:?=")
+# Variables Prometheus defines for alert templates (rules/alerting.go).
+_PROMETHEUS_VARS = {"labels", "value", "externalLabels", "externalURL", ""}
+
+
+def syntax_error(template: str) -> str | None:
+    """Why Go's text/template (as Prometheus runs alert labels and annotations) refuses the
+    text at parse time, for the mistakes a spec can make: an unclosed action, an empty one,
+    an undefined variable. None when those are absent (promtool remains the referee)."""
+    rest = _WHOLE_ACTION.sub("\0", template)
+    if "{{" in rest:
+        return "unclosed action: a '{{' without its '}}' (write a literal '{{' as {{ \"{{\" }})"
+    declared = set(_DECLARED.findall(template))
+    for m in _WHOLE_ACTION.finditer(template):
+        body = m.group(0)[2:-2].strip("- \t\r\n") if len(m.group(0)) > 4 else ""
+        if not body:
+            return "empty action '{{ }}': missing value for command"
+        if body.startswith("/*"):
+            continue
+        code = re.sub(r""""(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'""", '""', body)
+        for v in _VARIABLE.finditer(code):
+            if (v.group(1) or "") not in _PROMETHEUS_VARS | declared:
+                return f"undefined variable ${v.group(1)} in {m.group(0)!r}: Prometheus defines $labels, $value, $externalLabels and $externalURL"
+    return None

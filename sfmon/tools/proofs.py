@@ -39,9 +39,10 @@ def rule_test_runs(output: outputs.Output, workdir: Path, label: str) -> list[Ru
     parse = partial(parse_rule_test_failure, lines=name_lines(text))
     file = f"{label}/{output.path}"
     rules = workdir / outputs.ALERTS.path
-    split = split_rule_tests(workdir, text, rules.read_text(encoding="utf-8")) if rules.is_file() else None
+    stem = Path(output.path).name.split(".")[0]  # two test files (alerts, alerts-long) never share scratch names
+    split = split_rule_tests(workdir, text, rules.read_text(encoding="utf-8"), name=stem) if rules.is_file() else None
     if split is None:
-        chunks = chunk_rule_tests(workdir, text, os.cpu_count() or 1)
+        chunks = chunk_rule_tests(workdir, text, os.cpu_count() or 1, name=stem)
         return [Run(output.tool.check, output.tool.args(f), file, w, parse) for f in chunks or [output.path]]
     return [
         Run(output.tool.check, output.tool.args(*split[i : i + ALERTS_PER_RUN]), file, w, parse)
@@ -49,7 +50,7 @@ def rule_test_runs(output: outputs.Output, workdir: Path, label: str) -> list[Ru
     ]
 
 
-def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int | None = None) -> list[str] | None:
+def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int | None = None, name: str = "alerts") -> list[str] | None:
     """Per-alert test files (with a rule file holding only that alert's rule) under
     tests/split/ of the scratch directory, or None to run the one file as it is: few
     alerts, or files sfmon cannot take apart (a custom template). Results are the same
@@ -67,7 +68,7 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
         return None
     if not set(by_alert) <= set(rule_of):
         return None
-    out = workdir / "tests" / "split"
+    out = workdir / "tests" / "split" / name
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for i, (alert, groups) in enumerate(by_alert.items()):
@@ -76,11 +77,11 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
         (out / f"{i}.rules.json").write_text(go_yaml_json({"groups": [{"name": group, "rules": [rule]}]}), encoding="utf-8")
         test = {"rule_files": [f"{i}.rules.json"], "evaluation_interval": tests.get("evaluation_interval", "1m"), "tests": groups}
         (out / f"{i}.test.json").write_text(go_yaml_json(test), encoding="utf-8")
-        files.append(f"tests/split/{i}.test.json")
+        files.append(f"tests/split/{name}/{i}.test.json")
     return files
 
 
-def chunk_rule_tests(workdir: Path, tests_text: str, n: int) -> list[str] | None:
+def chunk_rule_tests(workdir: Path, tests_text: str, n: int, name: str = "alerts") -> list[str] | None:
     """The test groups dealt into `n` files that all load the whole rule file, so promtool
     runs on every core with exactly the same rules; None when there is nothing to share."""
     if n < 2:
@@ -95,7 +96,7 @@ def chunk_rule_tests(workdir: Path, tests_text: str, n: int) -> list[str] | None
         return None
     files = []
     for i in range(n):
-        rel = f"tests/chunk-{i}.test.json"
+        rel = f"tests/{name}-chunk-{i}.test.json"
         body = {"rule_files": rule_files, "evaluation_interval": tests.get("evaluation_interval", "1m"), "tests": groups[i::n]}
         (workdir / rel).write_text(go_yaml_json(body), encoding="utf-8")
         files.append(rel)

@@ -134,15 +134,17 @@ def _generic(schema: str, model: type[BaseModel] | None, value: Any) -> str:
     return schema
 
 
-def leaves(model: type[BaseModel], data: dict, path: tuple = (), schema: str = "") -> Iterator[Leaf]:
+def leaves(model: type[BaseModel], data: dict, path: tuple = (), schema: str = "", walked: set[str] | None = None) -> Iterator[Leaf]:
     """Every leaf of `data` read as `model`, and every leaf field the model has that `data`
-    leaves out (it may be added)."""
+    leaves out (it may be added). `walked` collects the names of the models met."""
+    if walked is not None:
+        walked.add(model.__name__)
     for name, info in model.model_fields.items():
         key = info.alias or name
         ann = info.annotation
         sub = f"{schema}.{key}" if schema else key
         if key in data:
-            yield from _value(ann, data[key], (*path, key), sub)
+            yield from _value(ann, data[key], (*path, key), sub, walked)
         elif _leaf_type(ann):
             yield Leaf((*path, key), sub, _kind(ann), present=False)
 
@@ -156,24 +158,24 @@ def _leaf_type(ann: Any) -> bool:
     return True
 
 
-def _value(ann: Any, value: Any, path: tuple, schema: str) -> Iterator[Leaf]:
+def _value(ann: Any, value: Any, path: tuple, schema: str, walked: set[str] | None = None) -> Iterator[Leaf]:
     members = _members(ann)
     model = _model_for(members, value)
     if model is not None:
-        yield from leaves(model, value, path, _generic(schema, model, value))
+        yield from leaves(model, value, path, _generic(schema, model, value), walked)
         return
     for m in members:
         origin = get_origin(m)
         if origin is list and isinstance(value, list):
             (item,) = get_args(m) or (Any,)
             for i, v in enumerate(value):
-                yield from _value(item, v, (*path, i), f"{schema}[]")
+                yield from _value(item, v, (*path, i), f"{schema}[]", walked)
             return
         if origin is dict and isinstance(value, dict):
             k_ann, v_ann = get_args(m) or (str, Any)
             for k, v in value.items():
                 yield Leaf((*path, k), f"{schema}{{key}}", "str", key=True)
-                yield from _value(v_ann, v, (*path, k), f"{schema}{{}}")
+                yield from _value(v_ann, v, (*path, k), f"{schema}{{}}", walked)
             return
     yield Leaf(path, schema, _kind(ann))
 

@@ -217,3 +217,16 @@ def test_promtool_success_lines_are_not_problems(promtool, tmp_path):
     messages = [p.message for p in problems]
     assert messages and not [m for m in messages if "SUCCESS" in m or not m.strip()], messages
     assert any("unclosed action" in m for m in messages), messages
+
+
+def test_rule_refusals_are_placed_in_the_rule_file_and_the_spec():
+    from sfmon.problems import Problem, Severity
+    from sfmon.tools.validate import placed
+
+    files = {"alerts.yml": 'groups:\n  - name: "g"\n    rules:\n      - alert: "Other"\n        expr: x\n      - alert: "HighErrorRate"\n        expr: x\n'}
+    tool = Problem("gen/alerts.yml", 0, 0, "promtool/rules", Severity.ERROR, 'alerts.yml: group "g", rule 2, "HighErrorRate": annotation "x": template: unclosed action')
+    here = {"HighErrorRate": Problem("specs.yaml", 40, 11, "", Severity.ERROR, "alerts[3]")}
+    rendered, spec = placed([tool], files, here)
+    assert (rendered.file, rendered.line, rendered.message) == ("gen/alerts.yml", 6, tool.message)
+    assert (spec.file, spec.line, spec.column, spec.check) == ("specs.yaml", 40, 11, "promtool/rules")
+    assert spec.message.startswith("alerts[3]: promtool refuses its rule: ") and "unclosed action" in spec.message

@@ -230,3 +230,33 @@ def test_rule_refusals_are_placed_in_the_rule_file_and_the_spec():
     assert (rendered.file, rendered.line, rendered.message) == ("gen/alerts.yml", 6, tool.message)
     assert (spec.file, spec.line, spec.column, spec.check) == ("specs.yaml", 40, 11, "promtool/rules")
     assert spec.message.startswith("alerts[3]: promtool refuses its rule: ") and "unclosed action" in spec.message
+
+
+# --- alerts that can never fire ---------------------------------------------------------------
+
+
+def test_never_firing_traps_are_warned_with_their_check_ids(tmp_path):
+    """A rate window under two scrape intervals, an inhibit `equal` label no alert carries,
+    alert names differing only in case: a warning each, with the id that acknowledges it."""
+    from sfmon.pipeline import check, load
+    from sfmon.problems import Severity
+
+    text = (FIXTURES / "specs" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace('addresses: ["localhost:8000"]}', 'addresses: ["localhost:8000"], catalog: app}').replace("receivers:", (
+        "catalogs:\n  app:\n    - {name: http_requests_total, type: counter, labels: [code]}\n"
+        "alerts:\n"
+        "  - {name: Errors, kind: error_ratio, target: app, errors: 'http_requests_total{code=\"500\"}', total: http_requests_total, window: 20s, above: 5%, severity: critical, summary: e}\n"
+        "  - {name: AppDown, kind: target_down, target: app, severity: critical, summary: down}\n"
+        "  - {name: APPDOWN, kind: target_down, target: app, severity: warning, summary: down}\n"
+        "receivers:"
+    )).replace("routing:\n  receiver: team\n", (
+        "routing:\n  receiver: team\n  inhibit:\n    - {source: {severity: critical}, target: {severity: warning}, equal: [clutser]}\n"
+    ))
+    spec = tmp_path / "traps.yaml"
+    spec.write_text(text, encoding="utf-8")
+    problems = check(load(spec))
+    warned = {p.check: p.message for p in problems if p.severity == Severity.WARNING}
+    assert "alerts[0].window: rate() over 20s" in warned["rules/windows"]
+    assert "routing.inhibit[0].equal[0]: no alert carries a label 'clutser'" in warned["routing/inhibit"]
+    assert "alerts[2].name: alert 'APPDOWN' differs from 'AppDown'" in warned["names/case"]
+    assert not [p for p in problems if p.severity >= Severity.ERROR], problems

@@ -34,6 +34,8 @@ class StrictModel(BaseModel):
 
 
 def _label_name(value: str) -> str:
+    if len(value) > 1000:  # label names are mapping keys in the outputs; YAML caps a key at 1024 characters
+        raise ValueError(f"label name of {len(value):,} characters: at most 1,000")
     if not LABEL_NAME_RE.match(value):
         raise ValueError(f"invalid label name {value!r}: use letters, digits and _, not starting with a digit")
     if value.startswith("__"):
@@ -87,6 +89,14 @@ def _pattern(regex: str) -> WithJsonSchema:
 
 
 LabelName = Annotated[str, AfterValidator(_label_name), _pattern("^(?!__)" + LABEL_NAME_RE.pattern[1:])]
+
+
+def _group_label(value: str) -> str:
+    # Alertmanager's group_by takes label names, or '...' (group by every label).
+    return value if value == "..." else _label_name(value)
+
+
+GroupLabel = Annotated[str, AfterValidator(_group_label)]
 MetricName = Annotated[str, AfterValidator(_metric_name), _pattern(METRIC_NAME_RE.pattern)]
 Slug = Annotated[str, AfterValidator(_slug), _pattern(SLUG_RE.pattern)]
 AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(ALERT_NAME_RE.pattern)]
@@ -163,6 +173,9 @@ def _bcrypt(value: str) -> str:
 def _no_userinfo(value: str) -> str:
     import re
 
+    # Every URL in the spec is one a service calls over HTTP: Alertmanager refuses another scheme.
+    if not re.match(r"^https?://[^\s/?#@]+", value):
+        raise ValueError("must be an http:// or https:// URL with a host; value not shown")
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@", value):
         raise ValueError("credentials in a URL are not allowed; use basic_auth with a password_file; value not shown")
     return value

@@ -18,7 +18,7 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 _DURATION_RE = re.compile(
     r"^(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$"
 )
-_DECIMAL_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?$|^\.[0-9]+$")
+_DECIMAL_RE = re.compile(r"^-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$")
 _MS = (365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1)
 MAX_MS = (2**63 - 1) // 1_000_000  # ~292 years
 
@@ -164,6 +164,7 @@ def fmt_number(value: Decimal | int | float) -> str:
     """Plain decimal text for PromQL and JSON: no exponent, no trailing zeros."""
     d = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if d == d.to_integral_value():
-        return str(d.quantize(Decimal(1)))
+        # format(), not quantize(): 1e308 has more digits than the context's precision.
+        return format(d.to_integral_value(), "f")
     text = format(d.normalize(), "f")
     return text

@@ -584,7 +584,10 @@ def run_job(job: Job, scratch: Path, standins: Path) -> list[str]:
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
             (work / rel).write_text(text.replace(STANDINS, str(standins)), encoding="utf-8")
         parse = partial(proofs.parse_rule_test_failure, lines={}) if job.check == "promtool/test" else None
-        return [str(p) for p in run(Run(job.check, job.args, job.check, str(work), parse))]
+        try:
+            return [str(p) for p in run(Run(job.check, job.args, job.check, str(work), parse))]
+        except Exception as exc:  # sfmon's own reading of the tool's output crashed: an internal error in validate
+            return [f"internal error reading {job.check} output: {type(exc).__name__}: {exc}"[:300]]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -186,7 +186,7 @@ def _as_float(x: float | str) -> float:
 # An action as Go's text/template lexes it: quoted strings may hold "}}".
 _WHOLE_ACTION = re.compile(r"""\{\{(?:"(?:[^"\\\n]|\\.)*"|`[^`]*`|'(?:[^'\\\n]|\\.)*'|[^"`'}]|\}(?!\}))*?\}\}""", re.S)
 _VARIABLE = re.compile(r"(?<![\w.])\$([A-Za-z_]\w*)?")
-_DECLARED = re.compile(r"\$([A-Za-z_]\w*)\s*:?=")
+_DECLARED = re.compile(r"\$([A-Za-z_]\w*)\s*(?:,\s*\$([A-Za-z_]\w*)\s*)?:?=")  # $x := ..., range $i, $x := ...
 # Variables Prometheus defines for alert templates (rules/alerting.go).
 _PROMETHEUS_VARS = {"labels", "value", "externalLabels", "externalURL", ""}
 
@@ -198,7 +198,7 @@ def syntax_error(template: str) -> str | None:
     rest = _WHOLE_ACTION.sub("\0", template)
     if "{{" in rest:
         return "unclosed action: a '{{' without its '}}' (write a literal '{{' as {{ \"{{\" }})"
-    declared = set(_DECLARED.findall(template))
+    declared = {name for pair in _DECLARED.findall(template) for name in pair if name}
     for m in _WHOLE_ACTION.finditer(template):
         body = m.group(0)[2:-2].strip("- \t\r\n") if len(m.group(0)) > 4 else ""
         if not body:

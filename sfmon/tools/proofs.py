@@ -150,7 +150,18 @@ _PAIR = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def _pairs(text: str) -> dict[str, str]:
-    return {k: json.loads(f'"{v}"') if "\\" in v else v for k, v in _PAIR.findall(text)}
+    return {k: _go_unquote(v) for k, v in _PAIR.findall(text)}
+
+
+def _go_unquote(v: str) -> str:
+    """A label value as promtool prints it (Go escapes); Go's \\x and \\a, which JSON lacks,
+    are shown as written rather than crash the report (found by the hostile sweep)."""
+    if "\\" not in v:
+        return v
+    try:
+        return json.loads(f'"{v}"')
+    except ValueError:
+        return v
 
 
 def _alerts(lines: list[str]) -> list[tuple[dict[str, str], dict[str, str]]]:

@@ -72,29 +72,69 @@ def env_for(spec: Spec, targets: dict[str, Any] | None = None, interval_ms: int 
     return TestEnv(interval_ms or spec.prometheus.evaluation_interval.ms, targets)
 
 
+def _last(groups: list[Group]) -> int:
+    return max((c.at_ms for g in groups for c in g.checks), default=0)
+
+
 def rule_tests(spec: Spec) -> RuleTests:
-    groups: list[Group] = []
-    long: list[Group] = []
     notes: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
-    coarse = long_interval(spec) if any(is_long(spec, a) for a in spec.alerts) else 0
+    base = spec.prometheus.evaluation_interval.ms
+    generated: dict[int, list[Group]] = {}
+    own: dict[int, list[Group]] = {}
+    slow: list[int] = []
     for i, alert in enumerate(spec.alerts):
-        slow = bool(coarse) and is_long(spec, alert)
-        env = env_for(spec, targets, coarse if slow else None)
-        too_long = _too_long(alert, env)
+        env = env_for(spec, targets)
+        too_long = None if is_long(spec, alert) else _too_long(alert, env)
         if too_long:
             notes.append(Note(("alerts", i), too_long, Severity.WARNING))
+        elif is_long(spec, alert):
+            slow.append(i)
         else:
-            (long if slow else groups).extend(alert.rule_tests(env))
+            generated[i] = alert.rule_tests(env)
+            slow += [i] if _last(generated[i]) > base * MAX_STEPS else []
         notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
+        own[i] = []
         for j, test in enumerate(alert.tests):
+            if test.at.ms // base > MAX_EVALUATIONS:
+                notes.append(Note(("alerts", i, "tests", j, "at"), (
+                    f"{alert.name}: test {test.name!r} at {test.at} needs {test.at.ms // base:,} evaluations at the "
+                    f"{spec.prometheus.evaluation_interval} interval; promtool cannot finish them (at most {MAX_EVALUATIONS:,})"
+                ), Severity.ERROR))  # fmt: skip
+                continue
             try:
-                groups.append(user_group(alert, test))
+                own[i].append(user_group(alert, test))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
+    # Alerts whose generated tests run past MAX_STEPS evaluations (a long `for` or window, or
+    # an interval whose grid with the samples' is long): regenerated at a coarser interval,
+    # into the long file.
+    long: list[Group] = []
+    coarse = 0
+    if slow:
+        import math
+
+        from sfmon.kinds.testgen import MINUTE, ceil_to
+
+        longest = max(max(_last(generated.get(i, [])), _span(spec.alerts[i])) for i in slow)
+        coarse = ceil_to(-(-longest // MAX_STEPS), math.lcm(base, MINUTE))
+        for i in slow:
+            env = env_for(spec, targets, coarse)
+            too_long = _too_long(spec.alerts[i], env)
+            if too_long:
+                notes.append(Note(("alerts", i), too_long, Severity.WARNING))
+            else:
+                long.extend(spec.alerts[i].rule_tests(env))
+                notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
+    groups = [g for i in range(len(spec.alerts)) for g in (*([] if i in slow else generated.get(i, [])), *own[i])]
     return RuleTests(tuple(groups), tuple(notes), tuple(long), coarse if long else 0)
 
 
+def _last(groups: list[Group]) -> int:
+    return max((c.at_ms for g in groups for c in g.checks), default=0)
+
+
+MAX_SPAN = 50 * 365 * 86_400_000  # eval times must stay far below Go's 292-year durations
 MAX_EVALUATIONS = 50_000  # samples per series; a `for` of years made generate take minutes and gigabytes
 
 
@@ -107,6 +147,8 @@ def _too_long(alert: Any, env: TestEnv) -> str | None:
     # The kinds' own sample step: a window of 1h30m15s5ms aligns only with 5 ms samples.
     step = min(env.evaluation_interval_ms, MINUTE) if window is None else min(env.evaluation_interval_ms, series_interval(window.ms))
     evaluations = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
+    if _span(alert) > MAX_SPAN:
+        return f"{alert.name}: tests not generated: `for` and window span more than 50 years; write tests under `tests:`"
     if evaluations <= MAX_EVALUATIONS:
         return None
     return (

@@ -64,6 +64,8 @@ class Output:
     # The consumer expands $VAR in every string (Compose, Grafana provisioning): a literal $
     # is written $$; a template marks the references it means with the `expand` filter.
     dollars: bool = False
+    # Written only when the derived data has something for it (checked after `when`).
+    has: Callable[[Derived], bool] | None = None
     mounts: tuple[Mount, ...] = ()
 
     @property
@@ -72,7 +74,7 @@ class Output:
 
     def files(self, spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
         """Relative path -> template context of each file this entry writes for the spec."""
-        if not self.when(spec):
+        if not self.when(spec) or (self.has is not None and not self.has(derived)):
             return {}
         if self.pattern:
             return {self.path.replace("{}", key): ctx for key, ctx in self.view(spec, derived).items()}
@@ -119,10 +121,8 @@ def _long_rule_tests(spec: Spec, derived: Derived) -> dict[str, Any]:
     return views.long_rule_tests_view(spec, derived, rule_files(spec, posixpath.dirname(LONG_RULE_TESTS.path)))
 
 
-def _has_long_alerts(spec: Spec) -> bool:
-    from sfmon.derive.rule_tests import is_long
-
-    return any(is_long(spec, a) for a in spec.alerts)
+def _has_long_tests(derived: Derived) -> bool:
+    return bool(derived.rule_tests.long)
 
 
 def _web_config(server: str) -> "Output":
@@ -180,7 +180,7 @@ RULE_TESTS = Output(
 # Alerts whose `for` and window span more than MAX_STEPS evaluations: tested in a file of
 # their own at a coarser evaluation interval, so promtool finishes (docs/hardening.md).
 LONG_RULE_TESTS = Output(
-    "tests/alerts-long.test.yml", "tests/alerts.test.yml.j2", _long_rule_tests, when=_has_long_alerts,
+    "tests/alerts-long.test.yml", "tests/alerts.test.yml.j2", _long_rule_tests, has=_has_long_tests,
     tool=Tool("promtool/test", ("promtool", "test", "rules", "{}")),
 )  # fmt: skip
 ROUTE_TESTS = Output(

@@ -406,9 +406,6 @@ def grafana_value(text: str) -> str:
     return "$".join(_GRAFANA_EXPANSION.sub(sub, part) for part in text.split("$$"))
 
 
-_GRAFANA_FILE = re.compile(r"^\$__file\{(.*)\}$", re.S)
-
-
 def _reader(rel: str) -> Any:
     if rel == "docker-compose.yml":
         return compose_value

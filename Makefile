@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat constraints.txt pyproject.toml | cksum |
 SPEC ?= specs/specs.yaml
 OUT ?= generated
 
-.PHONY: setup tools run generate check validate test update-snapshots docs schema bench fuzz drill clean
+.PHONY: setup tools run generate check validate test update-snapshots docs schema bench fuzz hostile drill clean
 
 setup: $(STAMP) tools
 
@@ -57,6 +57,11 @@ schema: $(STAMP)
 # prints Markdown tables and writes JSON to bench/results/. docs/performance.md explains.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The hostile-value sweep over every mutant (tests/hostile.py, docs/hardening.md); CI runs a
+# sample of 300. About an hour on two cores.
+hostile: setup
+	SFMON_HOSTILE_SAMPLE=all $(BIN)/python -m pytest -q -s tests/test_hostile.py::test_sweep
 
 # Fault drills with the real Prometheus, Alertmanager, Redis, the example app and local
 # Slack/PagerDuty/webhook/SMTP sinks, all on 127.0.0.1 (tests/live, docs/drills.md).

@@ -2,7 +2,7 @@
 
 Free text comes from the whole of Unicode except surrogates, mixed with what breaks naive
 YAML, JSON, PromQL and Alertmanager quoting (`: # " ' { } \\ \n`, NEL/LS/PS line breaks, a
-byte-order mark, astral characters, YAML keywords). Fields Prometheus or Alertmanager
+byte-order mark, astral characters, YAML keywords), NUL aside (refused wherever it is). Fields Prometheus or Alertmanager
 expand as Go templates get text that is a valid template: free text without braces, and
 known-good actions such as `{{ $value }}`.
 """
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 SPECIALS = [
     ":", ": ", "#", " #", '"', "'", "{", "}", "[", "]", ",", "\\", "\\n", "\n", "\r", "\t", "\r\n",
     "&a", "*a", "!", "!!str", "|", ">", "%", "@", "`", "- ", "---", "...", "? ", "<<",
-    "\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\xa0",
+    "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\xa0",
     "😀", "\U0001f525", "\U0010ffff", "é", "ß", "中文", "\u202e",
     "yes", "no", "on", "off", "null", "~", "true", "NaN", ".inf", "0x1F", "1e3", "012", "-",
     "{{ $value }}", "{{", "}}", "$labels", "%s", "${HOME}", "$$",
@@ -31,7 +31,8 @@ TEMPLATE_ACTIONS = [
     "{{ $externalLabels.region }}",
 ]  # fmt: skip
 
-any_char = st.characters(exclude_categories=("Cs",))
+# No NUL: the loader refuses it in any value (no service reads one; tests/test_hostile.py).
+any_char = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 any_text = st.lists(st.one_of(st.text(any_char, max_size=8), st.sampled_from(SPECIALS)), max_size=5).map("".join)
 nonempty_text = any_text.filter(lambda s: s.strip() != "")
 # Grafana replaces $name, ${name} and [[name]] anywhere in a query, quoted or not.

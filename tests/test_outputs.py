@@ -38,7 +38,7 @@ def test_each_entry_renders_when_its_predicate_holds(case):
     _, loaded, files = case
     for output in OUTPUTS:
         got = entry_files(output, files)
-        if not output.when(loaded.spec):
+        if not output.when(loaded.spec) or (output.has is not None and not output.has(loaded.derived)):
             assert got == [], output.path
         elif output.pattern:
             assert sorted(got) == sorted(output.files(loaded.spec, loaded.derived)), output.path

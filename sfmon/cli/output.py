@@ -59,3 +59,15 @@ def render(loaded, templates: Optional[Path], fmt=TEXT) -> dict[str, str]:
     except RenderError as exc:  # a broken override template is the user's input too
         report(exc.problems, fmt)
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def alert_places(loaded) -> dict:
+    """Alert name -> a problem placed at that alert's name in the spec: where validate
+    reports a tool's refusal of the alert's rule, besides the rendered file."""
+    from sfmon.problems import Problem, Severity
+
+    out = {}
+    for i, alert in enumerate(loaded.spec.alerts):
+        file, line, col = loaded.smap.where(("alerts", i, "name"))
+        out.setdefault(alert.name, Problem(file, line, col, "", Severity.ERROR, f"alerts[{i}]"))
+    return out

@@ -28,7 +28,7 @@ def command(
     loaded = output.load(spec, fmt, overlay, set_)
     files = output.render(loaded, templates, fmt)
     try:
-        problems = validate_files(files, str(out))
+        problems = validate_files(files, str(out), output.alert_places(loaded))
     except ToolMissing as exc:
         raise output.error(str(exc), EXIT_TOOL_MISSING)
     output.report(problems, fmt)

@@ -16,6 +16,7 @@ from sfmon.kinds.guards import guarded
 from sfmon.kinds.testgen import Check, ExpectedAlert, Group, RawSeries, TestEnv, expected_labels
 from sfmon.model import Spec
 from sfmon.problems import Severity
+from sfmon.semantics.units import format_duration_ms
 
 @dataclass(frozen=True)
 class Note:
@@ -46,12 +47,30 @@ class RuleTests:
     unproven: tuple[Note, ...] = ()  # one warning per alert no case proves (check rules/unproven)
     coverage: tuple[Coverage, ...] = ()  # alerts, and recording rules when the spec has any
     evaluation_interval_ms: int = 60_000  # of the test file: every group's interval is a multiple
+    # Generated tests of alerts whose `for` and window span more than MAX_STEPS evaluations
+    # at their interval: their own file, evaluated every `long_interval_ms`.
+    long: tuple[Group, ...] = ()
+    long_interval_ms: int = 0
 
     def covered(self, what: str) -> Coverage | None:
         return next((c for c in self.coverage if c.what == what), None)
 
     def cases(self) -> int:
-        return sum(len(g.checks) + len(g.exprs) for g in self.groups)
+        return sum(len(g.checks) + len(g.exprs) for g in (*self.groups, *self.long))
+
+
+# Evaluations per test group. promtool evaluates every rule of a test file at each step
+# from 0 to the group's last eval time: `for: 1w` at 15s steps took it over 5 minutes.
+MAX_STEPS = 1_000
+
+
+def _span(alert: Any) -> int:
+    window = getattr(alert, "window", None)
+    return alert.for_.ms + alert.keep_firing_for.ms + (window.ms if window is not None else 0)
+
+
+def is_long(alert: Any, interval_ms: int) -> bool:
+    return _span(alert) > interval_ms * MAX_STEPS
 
 
 def group_interval_ms(spec: Spec, group: str | None) -> int:
@@ -74,21 +93,23 @@ def test_interval_ms(spec: Spec) -> int:
 
 
 def env_for(
-    spec: Spec, targets: dict[str, Any] | None = None, group: str | None = None, alert: Any = None, recorded: Any = None
+    spec: Spec,
+    targets: dict[str, Any] | None = None,
+    group: str | None = None,
+    alert: Any = None,
+    recorded: Any = None,
+    interval_ms: int | None = None,
 ) -> TestEnv:
     """A fresh env (its own notes) for a rule of `group` (None: the default group), or for
     `alert` (its group and keep_firing_for); pass `targets` and `recorded` (recorded_labels)
-    to share them across alerts."""
+    to share them across alerts; `interval_ms` overrides the group's (the long file's)."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
     if recorded is None:
         recorded = recorded_labels(spec)
-    if alert is not None:
-        return TestEnv(
-            group_interval_ms(spec, alert.group), targets, keep_firing_for_ms=alert.keep_firing_for.ms,
-            recorded=recorded, external_labels=spec.prometheus.external_labels,
-        )  # fmt: skip
-    return TestEnv(group_interval_ms(spec, group), targets, recorded=recorded, external_labels=spec.prometheus.external_labels)
+    interval = interval_ms or group_interval_ms(spec, alert.group if alert is not None else group)
+    keep = alert.keep_firing_for.ms if alert is not None else 0
+    return TestEnv(interval, targets, keep_firing_for_ms=keep, recorded=recorded, external_labels=spec.prometheus.external_labels)
 
 
 def recorded_labels(spec: Spec) -> dict[str, set[str] | None]:
@@ -110,41 +131,82 @@ def recorded_labels(spec: Spec) -> dict[str, set[str] | None]:
 def rule_tests(spec: Spec) -> RuleTests:
     from sfmon.derive.recording_tests import recording_tests
 
-    groups: list[Group] = []
+    recording: list[Group] = []
     notes: list[Note] = []
-    unproven: list[Note] = []
     targets = {t.name: t for t in spec.targets}  # once: per alert it made this pass quadratic
     recorded = recorded_labels(spec)
     records_proven = 0
     for outcome in recording_tests(spec, lambda group: env_for(spec, targets, group, recorded=recorded)):
         if outcome.group is not None:
-            groups.append(outcome.group)
+            recording.append(outcome.group)
             records_proven += 1
         else:
             notes.append(Note(("recording_rules", outcome.index, "expr"), outcome.unproven or "", Severity.WARNING))
+    file_interval = test_interval_ms(spec)
     enabled = spec.enabled_alerts()
+    generated: dict[int, list[Group]] = {}
+    own: dict[int, list[Group]] = {}
+    reasons: dict[int, list[str]] = {}
+    slow: list[int] = []
     for i, alert in enabled:
         env = env_for(spec, targets, alert=alert, recorded=recorded)
-        own: list[Group] = []
-        long = _too_long(alert, env)
-        if long:
-            notes.append(Note(("alerts", i), long, Severity.WARNING))
+        step = env.evaluation_interval_ms
+        too_long = None if is_long(alert, step) else _too_long(alert, env)
+        if too_long:
+            notes.append(Note(("alerts", i), too_long, Severity.WARNING))
+        elif is_long(alert, step):
+            slow.append(i)
         else:
-            own.extend(guarded(alert, alert.rule_tests(env), env))
+            generated[i] = guarded(alert, alert.rule_tests(env), env)
+            slow += [i] if _last(generated[i]) > step * MAX_STEPS else []
         notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
+        reasons[i] = env.unproven
+        own[i] = []
         for j, test in enumerate(alert.tests):
+            if test.at.ms // file_interval > MAX_EVALUATIONS:
+                notes.append(Note(("alerts", i, "tests", j, "at"), (
+                    f"{alert.name}: test {test.name!r} at {test.at} needs {test.at.ms // file_interval:,} evaluations at the "
+                    f"{format_duration_ms(file_interval)} interval; promtool cannot finish them (at most {MAX_EVALUATIONS:,})"
+                ), Severity.ERROR))  # fmt: skip
+                continue
             try:
-                own.append(user_group(alert, test, spec.prometheus.external_labels))
+                own[i].append(user_group(alert, test, spec.prometheus.external_labels))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
-        why = _unproven(own, env.unproven)
+    # Alerts whose generated tests run past MAX_STEPS evaluations (a long `for` or window, or
+    # an interval whose grid with the samples' is long): regenerated at a coarser interval,
+    # into the long file.
+    long: list[Group] = []
+    coarse = 0
+    if slow:
+        from sfmon.kinds.testgen import MINUTE, ceil_to
+
+        longest = max(max(_last(generated.get(i, [])), _span(spec.alerts[i])) for i in slow)
+        coarse = ceil_to(-(-longest // MAX_STEPS), math.lcm(spec.prometheus.evaluation_interval.ms, MINUTE))
+        for i in slow:
+            alert = spec.alerts[i]
+            env = env_for(spec, targets, alert=alert, recorded=recorded, interval_ms=coarse)
+            too_long = _too_long(alert, env)
+            generated[i] = []
+            if too_long:
+                notes.append(Note(("alerts", i), too_long, Severity.WARNING))
+            else:
+                generated[i] = guarded(alert, alert.rule_tests(env), env)
+                long.extend(generated[i])
+                notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
+                reasons[i] = env.unproven
+    unproven: list[Note] = []
+    for i, alert in enabled:
+        why = _unproven([*generated.get(i, []), *own[i]], reasons[i])
         if why:
             unproven.append(Note(("alerts", i), f"{alert.name}: not proven: {why}; write tests under `tests:`", Severity.WARNING))
-        groups.extend(own)
+    groups = [*recording, *(g for i, _ in enabled for g in (*([] if i in slow else generated.get(i, [])), *own[i]))]
     coverage = [Coverage("alerts", len(enabled) - len(unproven), len(enabled))]
     if spec.recording_rules:
         coverage.append(Coverage("recording rules", records_proven, len(spec.recording_rules)))
-    return RuleTests(tuple(groups), tuple(notes), tuple(unproven), tuple(coverage), test_interval_ms(spec))
+    return RuleTests(
+        tuple(groups), tuple(notes), tuple(unproven), tuple(coverage), file_interval, tuple(long), coarse if long else 0
+    )
 
 
 def _unproven(groups: list[Group], reasons: list[str]) -> str | None:
@@ -159,18 +221,29 @@ def _unproven(groups: list[Group], reasons: list[str]) -> str | None:
     return f"no test case shows where it {missing}{because}"
 
 
-MAX_EVALUATIONS = 50_000  # per alert; a `for` of years made generate take minutes and gigabytes
+def _last(groups: list[Group]) -> int:
+    return max((c.at_ms for g in groups for c in g.checks), default=0)
+
+
+MAX_SPAN = 50 * 365 * 86_400_000  # eval times must stay far below Go's 292-year durations
+MAX_EVALUATIONS = 50_000  # samples per series; a `for` of years made generate take minutes and gigabytes
 
 
 def _too_long(alert: Any, env: TestEnv) -> str | None:
-    """Why generated tests are skipped for an alert whose `for` and window span too many evaluations."""
+    """Why generated tests are skipped for an alert whose `for` and window need too many
+    samples: a series is sampled at most every minute, and at most every half window."""
+    from sfmon.kinds.testgen import MINUTE, series_interval
+
     window = getattr(alert, "window", None)
-    step = env.evaluation_interval_ms if window is None else min(env.evaluation_interval_ms, max(window.ms // 2, 1))
-    evaluations = (alert.for_.ms + alert.keep_firing_for.ms + (window.ms if window is not None else 0)) // max(step, 1)
+    # The kinds' own sample step: a window of 1h30m15s5ms aligns only with 5 ms samples.
+    step = min(env.evaluation_interval_ms, MINUTE) if window is None else min(env.evaluation_interval_ms, series_interval(window.ms))
+    evaluations = _span(alert) // max(step, 1)
+    if _span(alert) > MAX_SPAN:
+        return f"{alert.name}: tests not generated: `for`, keep_firing_for and window span more than 50 years; write tests under `tests:`"
     if evaluations <= MAX_EVALUATIONS:
         return None
     return (
-        f"{alert.name}: tests not generated: `for`, keep_firing_for and window span {evaluations:,} evaluations "
+        f"{alert.name}: tests not generated: `for`, keep_firing_for and window span {evaluations:,} samples "
         f"(at most {MAX_EVALUATIONS:,}); write tests under `tests:`"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -83,12 +84,33 @@ def _label_template(value: str) -> str:
 AlertLabels = dict[LabelName, Annotated[str, AfterValidator(_label_template)]]
 
 
+_NUM = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?|Inf|NaN)"
+_ITEM = re.compile(rf"^(?:_(?:x[0-9]+)?|stale|{_NUM}(?:[-+]{_NUM.replace('[-+]?', '')})?(?:x[0-9]+)?)$")
+
+
+def _series_values(value: str) -> str:
+    """promtool's expanding notation (`0+10x20`, `1 2 _ stale`), ASCII only."""
+    items = value.split(" ")
+    if not value.strip() or not value.isascii() or not all(_ITEM.match(i) for i in items if i):
+        raise ValueError(f"not promtool's expanding notation (e.g. '0+10x20', '1 2 _ 3'): {value!r}")
+    return value
+
+
+def _series_selector(value: str) -> str:
+    import promql_parser
+
+    ast = check_promql(value)
+    if not isinstance(ast, promql_parser.VectorSelector) or ast.offset is not None or ast.at is not None:
+        raise ValueError(f"expected a series like name{{label=\"value\"}}, got {value!r}")
+    return value
+
+
 class UserTest(StrictModel):
     """A promtool rule test case written in the spec (see docs/spec.md)."""
 
     name: NonEmpty
     interval: PositiveDuration = Field(default="1m", description="time between the samples of `series`")
-    series: dict[str, str] = Field(
+    series: dict[Annotated[str, AfterValidator(_series_selector)], Annotated[str, AfterValidator(_series_values)]] = Field(
         min_length=1, description="series selector -> promtool expanding notation, e.g. '0+10x20'"
     )
     at: PositiveDuration = Field(description="evaluation time, e.g. 10m")
@@ -150,7 +172,7 @@ class AlertBase(StrictModel):
     description: GoTemplate = ""
     runbook_url: GoTemplate = ""
     labels: AlertLabels = Field(default_factory=dict, description="extra labels (Go templates; not $value)")
-    annotations: dict[str, GoTemplate] = Field(default_factory=dict, description="extra annotations (Go templates)")
+    annotations: dict[LabelName, GoTemplate] = Field(default_factory=dict, description="extra annotations (Go templates)")
     tests: list[UserTest] = Field(default_factory=list)
     guards: list[Guard] = Field(
         default_factory=list,

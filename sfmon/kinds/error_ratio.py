@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sfmon.kinds.base import AlertBase, Selector, compare, scoped
 from sfmon.kinds.rule import Rule
@@ -30,7 +30,7 @@ from sfmon.kinds.testgen import (
 )
 from sfmon.model.base import LabelName, Slug
 from sfmon.semantics.promql import rate, samples
-from sfmon.semantics.units import PercentStr, PositiveDuration
+from sfmon.semantics.units import Percent, PercentStr, PositiveDuration
 
 
 class ErrorRatio(AlertBase):
@@ -41,6 +41,14 @@ class ErrorRatio(AlertBase):
     window: PositiveDuration = Field(default="5m")
     above: PercentStr
     by: list[LabelName] = Field(default_factory=lambda: ["job"])
+
+    @field_validator("above")
+    @classmethod
+    def _can_fire(cls, value: Percent) -> Percent:
+        # Errors are a share of all requests: it never exceeds 100%, so `> 1` never holds.
+        if value.fraction >= 1:
+            raise ValueError(f"above {value} can never fire: the share of failed requests is at most 100%; use a threshold below 100%")
+        return value
 
     def expr(self) -> str:
         by = ", ".join(self.by)

@@ -12,6 +12,19 @@ from sfmon.kinds.rule import Rule
 from sfmon.model.base import Slug, check_promql
 
 
+def _result_type(ast: object) -> str | None:
+    """'a string' or 'a range vector' when the expression's result is one, else None."""
+    import promql_parser
+
+    while isinstance(ast, promql_parser.ParenExpr):
+        ast = ast.expr
+    if isinstance(ast, promql_parser.StringLiteral):
+        return "a string"
+    if isinstance(ast, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)):
+        return "a range vector"
+    return None
+
+
 class RawExpr(AlertBase):
     kind: Literal["expr"]
     target: Slug | None = Field(default=None, description="optional: the target this alert is about")
@@ -22,11 +35,15 @@ class RawExpr(AlertBase):
     def _parses(cls, value: str, info: ValidationInfo) -> str:
         # `name` is validated before this field, so the message can say which alert it is.
         try:
-            check_promql(value)
+            ast = check_promql(value)
         except ValueError as exc:
             name = info.data.get("name")
             detail = str(exc).removeprefix("PromQL syntax error: ")
             raise ValueError(f"PromQL syntax error in alert {name!r}: {detail}" if name else str(exc)) from None
+        result = _result_type(ast)
+        if result is not None:
+            # Prometheus evaluates the rule and fails every time: "rule result is not a vector or scalar".
+            raise ValueError(f"an alert expression must give an instant vector or a scalar, not {result}; every evaluation would fail")
         return value.strip()
 
     def rules(self) -> list[Rule]:

@@ -181,7 +181,17 @@ def series_interval(*windows_ms: int) -> int:
         g = math.gcd(g, w)
     while windows_ms and 2 * g > min(windows_ms) and g % 2 == 0:
         g //= 2
+    if windows_ms and g == MINUTE and min(windows_ms) // g > MAX_PER_WINDOW:
+        # A window of weeks at 1m samples loads more than promtool's query limit: sample it
+        # more coarsely, on whole minutes that still divide every window (crossings stay aligned).
+        common = math.gcd(*windows_ms)
+        for k in range(-(-min(windows_ms) // (g * MAX_PER_WINDOW)), common // g + 1):
+            if (common // g) % k == 0:
+                return g * k
     return g
+
+
+MAX_PER_WINDOW = 1_000  # samples of a series inside one rate window
 
 
 def ceil_to(value: int, step: int) -> int:

@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 
 from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
 from sfmon.model.security import WebSecurity
-from sfmon.model.base import AlertName, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
+from sfmon.model.base import AlertName, GroupLabel, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
 from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
@@ -15,7 +15,7 @@ class Route(StrictModel):
     match_re: RegexLabels = Field(default_factory=dict, description="label regex matchers (RE2, anchored as Alertmanager anchors them)")
     notify: list[ReceiverName] = Field(description="receivers that get matching alerts")
     continue_: bool = Field(default=False, alias="continue")
-    group_by: list[str] | None = None
+    group_by: list[GroupLabel] | None = None
     group_wait: DurationStr | None = None
     group_interval: PositiveDuration | None = None
     repeat_interval: PositiveDuration | None = None
@@ -53,7 +53,7 @@ class InhibitTest(StrictModel):
 
 class Routing(StrictModel):
     receiver: ReceiverName = Field(description="fallback receiver for alerts no route matches")
-    group_by: list[str] = Field(default_factory=lambda: ["alertname", "job"])
+    group_by: list[GroupLabel] = Field(default_factory=lambda: ["alertname", "job"])
     group_wait: DurationStr = Field(default="30s")
     group_interval: PositiveDuration = Field(default="5m")
     repeat_interval: PositiveDuration = Field(default="4h")

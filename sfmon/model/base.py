@@ -36,6 +36,8 @@ class StrictModel(BaseModel):
 
 
 def _label_name(value: str) -> str:
+    if len(value) > 1000:  # label names are mapping keys in the outputs; YAML caps a key at 1024 characters
+        raise ValueError(f"label name of {len(value):,} characters: at most 1,000")
     if not LABEL_NAME_RE.match(value):
         raise ValueError(f"invalid label name {value!r}: use letters, digits and _, not starting with a digit")
     if value.startswith("__"):
@@ -89,6 +91,14 @@ def _pattern(regex: str) -> WithJsonSchema:
 
 
 LabelName = Annotated[str, AfterValidator(_label_name), _pattern("^(?!__)" + LABEL_NAME_RE.pattern[1:])]
+
+
+def _group_label(value: str) -> str:
+    # Alertmanager's group_by takes label names, or '...' (group by every label).
+    return value if value == "..." else _label_name(value)
+
+
+GroupLabel = Annotated[str, AfterValidator(_group_label)]
 MetricName = Annotated[str, AfterValidator(_metric_name), _pattern(METRIC_NAME_RE.pattern)]
 Slug = Annotated[str, AfterValidator(_slug), _pattern(SLUG_RE.pattern)]
 AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(ALERT_NAME_RE.pattern)]
@@ -143,8 +153,16 @@ def _selector_regexes(node: Any, promql_parser: Any, depth: int = 0) -> Iterator
 
 def _abs_path(value: str) -> str:
     # The value is never quoted back: someone may have pasted the secret itself here.
-    if not value.startswith("/") or any(ord(c) < 32 for c in value):
+    if not value.startswith("/") or any(ord(c) < 32 or ord(c) == 0x7F for c in value):
         raise ValueError("must be an absolute path to a file holding the secret (e.g. /run/secrets/name); value not shown")
+    return _normal_path(value)
+
+
+def _normal_path(value: str) -> str:
+    # Compose mounts each file at this path in the container: a '..' step would put it
+    # outside the directory it names (and services resolve it differently).
+    if any(part in (".", "..") for part in value.split("/")):
+        raise ValueError("must not contain '.' or '..' steps: write the path as the service resolves it")
     return value
 
 
@@ -159,7 +177,9 @@ def _env_name(value: str) -> str:
 def _abs_file(value: str) -> str:
     if not value.startswith("/"):
         raise ValueError(f"must be an absolute path as the server sees it (e.g. /run/secrets/ca.crt), got {value!r}")
-    return value
+    if any(ord(c) < 32 or ord(c) == 0x7F for c in value):
+        raise ValueError(f"must not contain control characters, got {value!r}")
+    return _normal_path(value)
 
 
 def _bcrypt(value: str) -> str:
@@ -179,8 +199,30 @@ def _bcrypt(value: str) -> str:
 def _no_userinfo(value: str) -> str:
     import re
 
+    # Every URL in the spec is one a service calls over HTTP: Alertmanager refuses another scheme.
+    if not re.match(r"^https?://[^\s/?#@]+", value):
+        raise ValueError("must be an http:// or https:// URL with a host; value not shown")
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@", value):
         raise ValueError("credentials in a URL are not allowed; use basic_auth with a password_file; value not shown")
+    return value
+
+
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|)(?::([0-9]{1,5}))?$")
+
+
+def _address(value: str, port: bool, host: bool = True) -> str:
+    """host[:port] as Prometheus targets, Alertmanager's smarthost and --web.listen-address
+    take it: no scheme, no path, a port from 1 to 65535."""
+    if "://" in value:
+        raise ValueError(f"expected host:port, got {value!r}: no scheme here (the scheme is a separate setting)")
+    m = _HOST_PORT.match(value)
+    if not m or (host and not m.group(1)):
+        what = "a path" if "/" in value else "spaces" if any(c.isspace() for c in value) else "characters a host name cannot hold"
+        raise ValueError(f"expected host:port, got {value!r}, which has {what}")
+    if port and m.group(2) is None:
+        raise ValueError(f"expected host:port, got {value!r}: the port is missing")
+    if m.group(2) is not None and not 0 < int(m.group(2)) < 65536:
+        raise ValueError(f"port {m.group(2)} in {value!r} is out of range (1-65535)")
     return value
 
 
@@ -207,3 +249,6 @@ AbsFile = Annotated[str, AfterValidator(_abs_file)]
 BcryptHash = Annotated[str, AfterValidator(_bcrypt)]
 Url = Annotated[NonEmpty, AfterValidator(_no_userinfo)]
 UserName = Annotated[str, AfterValidator(_user_name)]
+Address = Annotated[str, AfterValidator(lambda v: _address(v, port=False)), _pattern(_HOST_PORT.pattern)]
+HostPort = Annotated[str, AfterValidator(lambda v: _address(v, port=True)), _pattern(_HOST_PORT.pattern)]
+ListenAddress = Annotated[str, AfterValidator(lambda v: _address(v, port=True, host=False)), _pattern(_HOST_PORT.pattern)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS
 from sfmon.model.base import EnvName, LabelName, NonEmpty, SecretFile, Slug, StrictModel, Url
-from sfmon.semantics.units import Number, PositiveDuration
+from sfmon.semantics.units import FiniteFloat, Number, PositiveDuration
 
 
 class ThresholdStep(StrictModel):
@@ -30,8 +30,8 @@ class Panel(StrictModel):
     queries: list[Query] = Field(default_factory=list)
     unit: str = "short"
     decimals: int | None = Field(default=None, ge=0, le=10)
-    min: float | None = None
-    max: float | None = None
+    min: FiniteFloat | None = None
+    max: FiniteFloat | None = None
     thresholds: list[ThresholdStep] = Field(default_factory=list)
     show_alert: str | None = Field(default=None, description="alert whose threshold is drawn on this panel")
     width: int = Field(default=12, ge=1, le=24)
@@ -84,6 +84,17 @@ class Grafana(StrictModel):
     admin_password_file: SecretFile | None = None
     admin_password_env: EnvName | None = None
     anonymous_access: bool = False
+
+    @field_validator("datasource_tls", "datasource_basic_auth")
+    @classmethod
+    def _file_refs(cls, value: ClientTLS | BasicAuth | None) -> ClientTLS | BasicAuth | None:
+        # Written as $__file{path}: Grafana ends the path at the first '}' and expands '$'
+        # before it reads the file, with no escape inside the braces.
+        for name in ("ca_file", "cert_file", "key_file", "password_file"):
+            path = getattr(value, name, None)
+            if path and any(c in path for c in "${}"):
+                raise ValueError(f"{name}: Grafana reads this path as $__file{{...}}, which cannot hold '$', '{{' or '}}'; rename the file")
+        return value
 
     @model_validator(mode="after")
     def _password_ref(self) -> "Grafana":

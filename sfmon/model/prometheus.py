@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS, ServerClient, WebSecurity
-from sfmon.model.base import LabelName, Labels, MetricName, NonEmpty, SecretFile, Slug, StrictModel
+from sfmon.model.base import Address, LabelName, Labels, ListenAddress, MetricName, NonEmpty, SecretFile, Slug, StrictModel
 from sfmon.semantics.units import PositiveDuration
 
 
@@ -17,9 +17,9 @@ class PrometheusSettings(StrictModel):
     evaluation_interval: PositiveDuration = Field(default="15s")
     retention: PositiveDuration = Field(default="15d", description="rendered as --storage.tsdb.retention.time")
     external_labels: Labels = Field(default_factory=dict)
-    alertmanagers: list[NonEmpty] = Field(default_factory=lambda: ["alertmanager:9093"], min_length=1)
+    alertmanagers: list[Address] = Field(default_factory=lambda: ["alertmanager:9093"], min_length=1)
     alerting: ServerClient = Field(default_factory=ServerClient, description="how Prometheus reaches the alertmanagers")
-    listen_address: NonEmpty = "0.0.0.0:9090"
+    listen_address: ListenAddress = "0.0.0.0:9090"
     web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Prometheus' web endpoint")
 
     @model_validator(mode="after")
@@ -58,7 +58,7 @@ class MetricFamily(StrictModel):
 
 class Target(StrictModel):
     name: Slug = Field(description="also the Prometheus job name")
-    addresses: list[NonEmpty] = Field(min_length=1, description="host:port of each instance")
+    addresses: list[Address] = Field(min_length=1, description="host:port of each instance")
     metrics_path: NonEmpty = "/metrics"
     scheme: Literal["http", "https"] = "http"
     scrape_interval: PositiveDuration | None = None

@@ -61,6 +61,11 @@ class Output:
     tool: Tool | None = None
     standins: bool = False  # tools read the files it names: stand-ins where they are missing
     rule_file: bool = False  # a Prometheus rule file (listed in prometheus.yml's rule_files)
+    # The consumer expands $VAR in every string (Compose, Grafana provisioning): a literal $
+    # is written $$; a template marks the references it means with the `expand` filter.
+    dollars: bool = False
+    # Written only when the derived data has something for it (checked after `when`).
+    has: Callable[[Derived], bool] | None = None
     mounts: tuple[Mount, ...] = ()
 
     @property
@@ -69,7 +74,7 @@ class Output:
 
     def files(self, spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
         """Relative path -> template context of each file this entry writes for the spec."""
-        if not self.when(spec):
+        if not self.when(spec) or (self.has is not None and not self.has(derived)):
             return {}
         if self.pattern:
             return {self.path.replace("{}", key): ctx for key, ctx in self.view(spec, derived).items()}
@@ -112,6 +117,14 @@ def _rule_tests(spec: Spec, derived: Derived) -> dict[str, Any]:
     return views.rule_tests_view(spec, derived, rule_files(spec, posixpath.dirname(RULE_TESTS.path)))
 
 
+def _long_rule_tests(spec: Spec, derived: Derived) -> dict[str, Any]:
+    return views.long_rule_tests_view(spec, derived, rule_files(spec, posixpath.dirname(LONG_RULE_TESTS.path)))
+
+
+def _has_long_tests(derived: Derived) -> bool:
+    return bool(derived.rule_tests.long)
+
+
 def _web_config(server: str) -> "Output":
     """A server's --web.config.file (TLS and basic auth, docs/hardening.md), when the spec has one."""
     return Output(
@@ -149,19 +162,25 @@ ALERTMANAGER_WEB = _web_config("alertmanager")
 GRAFANA_PROVISIONING = Mount("grafana", "/etc/grafana/provisioning", "grafana/provisioning")
 DATASOURCE = Output(
     "grafana/provisioning/datasources/prometheus.yml", "grafana/datasource.yml.j2", lambda spec, derived: {},
-    mounts=(GRAFANA_PROVISIONING,),
+    dollars=True, mounts=(GRAFANA_PROVISIONING,),
 )  # fmt: skip
 DASHBOARD_PROVIDER = Output(
     "grafana/provisioning/dashboards/sfmon.yml", "grafana/dashboards.yml.j2", lambda spec, derived: {},
-    mounts=(GRAFANA_PROVISIONING,),
+    dollars=True, mounts=(GRAFANA_PROVISIONING,),
 )  # fmt: skip
 DASHBOARDS = Output(
     "grafana/dashboards/{}.json", "grafana/dashboard.json.j2", _dashboards, json=True,
     mounts=(Mount("grafana", "/var/lib/grafana/dashboards"),),
 )  # fmt: skip
-COMPOSE = Output("docker-compose.yml", "docker-compose.yml.j2", _compose)
+COMPOSE = Output("docker-compose.yml", "docker-compose.yml.j2", _compose, dollars=True)
 RULE_TESTS = Output(
     "tests/alerts.test.yml", "tests/alerts.test.yml.j2", _rule_tests,
+    tool=Tool("promtool/test", ("promtool", "test", "rules", "{}")),
+)  # fmt: skip
+# Alerts whose `for` and window span more than MAX_STEPS evaluations: tested in a file of
+# their own at a coarser evaluation interval, so promtool finishes (docs/hardening.md).
+LONG_RULE_TESTS = Output(
+    "tests/alerts-long.test.yml", "tests/alerts.test.yml.j2", _long_rule_tests, has=_has_long_tests,
     tool=Tool("promtool/test", ("promtool", "test", "rules", "{}")),
 )  # fmt: skip
 ROUTE_TESTS = Output(
@@ -171,5 +190,5 @@ ROUTE_TESTS = Output(
 
 OUTPUTS: tuple[Output, ...] = (
     PROMETHEUS, ALERTS, PROMETHEUS_WEB, ALERTMANAGER, ALERTMANAGER_WEB,
-    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, ROUTE_TESTS,
+    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS,
 )  # fmt: skip

@@ -67,6 +67,18 @@ def rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict
     }
 
 
+def long_rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) -> dict[str, Any]:
+    """The long alerts' generated tests, at their coarser interval (derive/rule_tests.py)."""
+    from sfmon.semantics.units import format_duration_ms
+
+    tests = derived.rule_tests
+    return {
+        **rule_tests_view(spec, derived, rule_files),
+        "evaluation_interval": format_duration_ms(tests.long_interval_ms),
+        "groups": tests.long,
+    }
+
+
 def route_tests_view(derived: Derived) -> dict[str, Any]:
     return {"cases": derived.route_cases}
 

@@ -61,6 +61,19 @@ def yaml_string(text: str) -> str:
     return "".join(c if _go_yaml_printable(c) and c not in "\x85\u2028\u2029" else _yaml_escape(c) for c in body)
 
 
+class Expansion(str):
+    """A `$` reference the render code means for a consumer that expands them
+    (`${VAR:?...}` in Compose, `$__file{path}` in Grafana): quoted, but its `$` kept single."""
+
+
+def dollars(value: Any) -> Any:
+    """A value as a consumer that expands `$VAR` must receive it: every `$` doubled, except
+    in an Expansion or text the render code vouches for (Raw)."""
+    if isinstance(value, str) and not isinstance(value, (Raw, Expansion)) and "$" in value:
+        return value.replace("$", "$$")
+    return value
+
+
 def _scalar(value: Any, string: Any) -> str:
     if isinstance(value, Raw):
         return value

@@ -13,10 +13,12 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
 # Prometheus' own duration grammar (prometheus/common model.ParseDuration): units in
-# descending order, or a bare "0".
+# descending order, or a bare "0". ASCII digits only: Python's \d and int() also read other
+# scripts' digits ("٥m" as 5m), which Prometheus refuses.
 _DURATION_RE = re.compile(
-    r"^(?:0|(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?)$"
+    r"^(?:0|(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?)$"
 )
+_DECIMAL_RE = re.compile(r"^-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$")
 _MS = (365 * 86400_000, 7 * 86400_000, 86400_000, 3600_000, 60_000, 1000, 1)
 MAX_MS = (2**63 - 1) // 1_000_000  # ~292 years
 
@@ -91,8 +93,11 @@ class Percent(str):
         body = text.strip()
         if not body.endswith("%"):
             raise ValueError(f"expected a percentage like '5%', got {text!r}")
+        number = body[:-1].strip()
+        if not _DECIMAL_RE.match(number):  # Decimal() would read "nan", "1e2" and other scripts' digits
+            raise ValueError(f"expected a percentage like '5%' or '99.5%' (ASCII digits), got {text!r}")
         try:
-            value = Decimal(body[:-1].strip())
+            value = Decimal(number)
         except InvalidOperation:
             raise ValueError(f"expected a percentage like '5%', got {text!r}") from None
         if not value.is_finite() or value < 0 or value > 100:
@@ -182,10 +187,27 @@ def ratio_fraction(value: Percent | Decimal) -> Decimal:
     return value.fraction if isinstance(value, Percent) else value
 
 
+def _finite_float(value: Any) -> float:
+    # bool is an int in Python; YAML's .nan and .inf are floats no consumer reads back.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
+    try:
+        f = float(value)
+    except OverflowError:
+        raise ValueError("must be at most 1.8e308 (a float64)") from None
+    if f != f or f in (float("inf"), float("-inf")):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return f
+
+
+FiniteFloat = Annotated[float, PlainValidator(_finite_float), WithJsonSchema({"type": "number"})]
+
+
 def fmt_number(value: Decimal | int | float) -> str:
     """Plain decimal text for PromQL and JSON: no exponent, no trailing zeros."""
     d = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if d == d.to_integral_value():
-        return str(d.quantize(Decimal(1)))
+        # format(), not quantize(): 1e308 has more digits than the context's precision.
+        return format(d.to_integral_value(), "f")
     text = format(d.normalize(), "f")
     return text

@@ -55,7 +55,29 @@ def decode(file: str, raw: bytes) -> str:
         raise SpecError([_problem(file, line, col, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}){hint}")]) from None
     if not text.strip():
         raise SpecError([_problem(file, 1, 1, "spec is empty; expected a mapping with 'version: 1'")])
+    _check_characters(file, text)
     return text
+
+
+# Raw characters YAML readers disagree on: libyaml (and Go's YAML) read NEL, LS and PS as
+# line breaks, folding them into a space; a BOM is only allowed as the first character.
+_AMBIGUOUS = {"\x85": ("a raw NEL (U+0085)", "\\N"), "\u2028": ("a raw line separator (U+2028)", "\\L"),
+              "\u2029": ("a raw paragraph separator (U+2029)", "\\P"), "\ufeff": ("a byte-order mark (U+FEFF)", "\\ufeff")}  # fmt: skip
+
+
+def _check_characters(file: str, text: str) -> None:
+    if text.isascii():
+        return
+    problems = []
+    for ch, (what, escape) in _AMBIGUOUS.items():
+        pos = text.find(ch)
+        if pos >= 0:
+            line, col = text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+            problems.append(
+                _problem(file, line, col, f"{what} in the file: YAML readers disagree on it; remove it, or write {escape} in a double-quoted string")
+            )
+    if problems:
+        raise SpecError(sorted(problems))
 
 
 def parse_yaml(file: str, text: str) -> Any:
@@ -192,6 +214,7 @@ def parse_spec(file: str, text: str, data: Any = None, smap: SourceMap | None = 
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
         raise SpecError([_problem(file, 1, 1, f"top level is {kind}; expected a mapping with 'version: 1'")])
+    _check_strings(file, text, data, smap)
     try:
         return Spec.model_validate(data)
     except ValidationError as exc:
@@ -204,6 +227,35 @@ def parse_spec(file: str, text: str, data: Any = None, smap: SourceMap | None = 
                 _problem(file, 0, 0, f"{more:,} more problems not shown; fix the ones above and run again")
             ]
         raise SpecError(problems) from None
+
+
+def _check_strings(file: str, text: str, data: Any, smap: SourceMap | None) -> None:
+    """What the models cannot see: a NUL in any key or value (no service reads one, and a
+    tool argument cannot hold one) and keys a merge key hides."""
+    problems: list[Problem] = []
+    if "\\x00" in repr(data):  # one C-level pass; the walk below only when a NUL may be there
+        smap = smap or SourceMap(file, text)
+        stack: list[tuple[tuple, Any]] = [((), data)]
+        while stack and len(problems) < MAX_PROBLEMS:
+            loc, node = stack.pop()
+            items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+            for k, v in items:
+                here = (*loc, k)
+                if isinstance(k, str) and "\0" in k:
+                    problems.append(_problem(*smap.where(here, key=True), f"{dotted(here, data)}: a key may not contain a NUL character (\\0)"))
+                if isinstance(v, str) and "\0" in v:
+                    problems.append(_problem(*smap.where(here), f"{dotted(here, data)}: may not contain a NUL character (\\0)"))
+                elif isinstance(v, (dict, list)):
+                    stack.append((here, v))
+    if "<<" in text:
+        from sfmon.spec.merges import hidden_duplicates
+
+        for line, col, key in hidden_duplicates(text):
+            problems.append(
+                _problem(file, line, col, f"key {key!r} is given twice in this mapping through a merge key (<<); YAML keeps one silently: say it once")
+            )
+    if problems:
+        raise SpecError(sorted(set(problems)))
 
 
 def _without_shadowed(errors: list[dict]) -> list[dict]:

@@ -93,7 +93,14 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-_NOISE = re.compile(r"^(Checking |  SUCCESS|Found:| - |Warning: --config.file|amtool: error: failed to validate|Unit Testing: )")
+# Lines that report progress or success, never a reason: promtool's "Checking x" and its
+# SUCCESS lines (indented by one or two spaces), amtool's closing count. Every other line of
+# a failed run is kept: the reason is often on the line after a bare "FAILED:".
+_NOISE = re.compile(
+    r"^\s*(?:Checking \S+\s*$|SUCCESS\b|Found:|Unit Testing: |Warning: --config\.file|amtool: error: failed to validate|FAILED:\s*$)"
+)
+# amtool and promtool put the reason after the file on one line: "Checking 'x'  FAILED: why".
+_FAILED = re.compile(r"^\s*(?:Checking\s+'?[^']*?'?\s+)?FAILED:\s*")
 _LINE = re.compile(r"\bline (\d+)(?::(\d+))?")
 
 
@@ -101,10 +108,11 @@ def parse_failure(job: Run, output: str) -> list[Problem]:
     """One problem per meaningful line of a failed run, with the YAML line when the tool gives it."""
     problems = []
     for raw in output.splitlines():
-        text = raw.strip()
-        if not text or _NOISE.match(raw):
+        if not raw.strip() or _NOISE.match(raw):
             continue
-        text = re.sub(r"^(FAILED:|Checking '.*'\s+FAILED:)\s*", "", text)
+        text = _FAILED.sub("", raw).strip()
+        if not text:
+            continue
         m = _LINE.search(text)
         problems.append(_p(job, int(m.group(1)) if m else 0, text, int(m.group(2) or 1) if m else 0))
     return problems or [_p(job, 0, f"{job.args[0]} failed with no message ({' '.join(job.args[1:])})")]

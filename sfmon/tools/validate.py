@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from sfmon.problems import Problem
 from sfmon.render import outputs
@@ -41,9 +44,40 @@ def tool_runs(workdir: Path, label: str) -> list[Run]:
     return runs
 
 
-def validate_files(files: dict[str, str], label: str) -> list[Problem]:
+_RULE = re.compile(r'group "(?:[^"\\]|\\.)*", rule \d+, "((?:[^"\\]|\\.)*)"')
+
+
+def placed(problems: list[Problem], files: dict[str, str], spec_places: Mapping[str, Problem] | None = None) -> list[Problem]:
+    """Tool problems that name an alert rule (`group "g", rule 3, "HighErrorRate": ...`)
+    without a line get the line of that rule in the rendered rule file; with `spec_places`
+    (alert name -> a problem placed at the alert in the spec), the spec's place as well."""
+    lines: dict[str, int] = {}
+    for n, line in enumerate(files.get(outputs.ALERTS.path, "").splitlines(), 1):
+        m = re.match(r'^\s*- alert: (".*")\s*$', line)
+        if m:
+            try:
+                lines.setdefault(json.loads(m.group(1)), n)
+            except ValueError:
+                continue
+    out: list[Problem] = []
+    for p in problems:
+        m = _RULE.search(p.message)
+        name = json.loads(f'"{m.group(1)}"') if m else None
+        if name is None:
+            out.append(p)
+            continue
+        if not p.line and name in lines:
+            p = replace(p, line=lines[name], column=1)
+        out.append(p)
+        here = (spec_places or {}).get(name)
+        if here is not None:
+            out.append(replace(here, check=p.check, severity=p.severity, message=f"{here.message}: {p.check.split('/')[0]} refuses its rule: {p.message}"))
+    return out
+
+
+def validate_files(files: dict[str, str], label: str, spec_places: Mapping[str, Problem] | None = None) -> list[Problem]:
     """Write `files` to a temporary directory and check them there with promtool/amtool;
-    dashboards against Grafana's schema, in process."""
+    dashboards against Grafana's schema, in process. `spec_places`: see placed()."""
     with tempfile.TemporaryDirectory(prefix="sfmon-validate-") as tmp:
         work = Path(tmp)
         for rel, text in files.items():
@@ -55,4 +89,4 @@ def validate_files(files: dict[str, str], label: str) -> list[Problem]:
             find(tool)  # fail fast (exit 3) before starting anything
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(run, runs))
-    return [p for batch in results for p in batch] + check_dashboards(files, label)
+    return placed([p for batch in results for p in batch], files, spec_places) + check_dashboards(files, label)

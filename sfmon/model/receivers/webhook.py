@@ -13,7 +13,7 @@ class Webhook(StrictModel):
     url: Url
     bearer_token_file: SecretFile | None = None
     basic_auth: BasicAuth | None = None
-    max_alerts: int = Field(default=0, ge=0)
+    max_alerts: int = Field(default=0, ge=0, le=2**63 - 1)
     send_resolved: bool = True
 
     @model_validator(mode="after")

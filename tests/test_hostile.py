@@ -1,0 +1,262 @@
+"""The hostile-value sweep (tests/hostile.py) and the classes of broken promise it found.
+
+CI runs a deterministic sample of the sweep (SFMON_HOSTILE_SAMPLE mutants, default 300);
+`make hostile` runs every mutant (SFMON_HOSTILE_SAMPLE=all). Its size is printed and in
+docs/hardening.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from conftest import FIXTURES, SPEC, run_sfmon, tree_hash
+
+sys.path.insert(0, str(Path(__file__).parent))
+import hostile  # noqa: E402
+
+BASES = [SPEC, FIXTURES / "specs" / "valid" / "full.yaml", FIXTURES / "specs" / "valid" / "receivers.yaml"]
+SAMPLE = os.environ.get("SFMON_HOSTILE_SAMPLE", "300")
+
+
+def test_sweep(promtool, amtool, capsys):
+    """Every sampled mutant is refused in place or rendered into files every consumer accepts
+    and reads back as written; never an internal error."""
+    started = time.perf_counter()
+    report = hostile.sweep(BASES, sample=None if SAMPLE == "all" else int(SAMPLE), workers=2)
+    with capsys.disabled():
+        print(f"\n{report.summary()} in {time.perf_counter() - started:.0f}s (slowest mutant {report.slowest[0]:.1f}s)")
+    assert report.refused and report.rendered and report.tool_runs, report.summary()
+    assert not report.broken, f"{len(report.broken)} broken promises:\n" + "\n".join(report.broken[:60])
+
+
+def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> None:
+    """Every model class a spec can hold, through unions, lists and mappings."""
+    from typing import get_args
+
+    if model in seen:
+        return
+    seen.add(model)
+    for info in model.model_fields.values():
+        stack = [info.annotation]
+        while stack:
+            ann = stack.pop()
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                _models(ann, seen)
+            stack.extend(get_args(ann))
+
+
+def test_sweep_walks_every_model():
+    """The leaves come from the models: every model class the spec can hold is walked over
+    one of the bases, so each of its fields (present, or added by the sweep) gets the
+    hostile values. A new model that no base uses fails here: use it in full.yaml."""
+    from sfmon.model import Spec
+    from sfmon.pipeline import load
+
+    every: set[type[BaseModel]] = set()
+    _models(Spec, every)
+    walked: set[str] = set()
+    for base in BASES:
+        list(hostile.leaves(Spec, load(base).data, walked=walked))
+    missing = sorted(m.__name__ for m in every if m.__name__ not in walked)
+    assert not missing, f"models no base spec uses (their fields get no hostile values): {missing}"
+
+
+def test_mutants_cover_fields_and_values():
+    from sfmon.pipeline import load
+
+    data = load(SPEC).data
+    ms = hostile.mutants(str(SPEC), data)
+    schemas = {m.leaf.schema for m in ms}
+    for field in ("prometheus.scrape_timeout", "targets[].addresses[]", "alerts[]<error_ratio>.above", "grafana.admin_user"):
+        assert field in schemas
+    assert {m.value for m in ms if m.leaf.schema == "grafana.admin_user" and isinstance(m.value, str)} >= {"$", "{{", "\0", "a\x85b", hostile.LONG}
+
+
+def test_the_dump_reads_back_exactly():
+    """The sweep writes mutants with its own emitter; the loader must read each as built."""
+    from sfmon.spec.loader import parse_yaml
+
+    tricky = {"a": ["\0", "\x85", "\u2028", "\ufeff", "$", "{{", '"', "\\", "🔥", "", " x "], "b": {"k: v": float("nan"), "n": -0.0}}
+    assert hostile.same(parse_yaml("t.yaml", hostile.dump(tricky)), tricky)
+
+
+# --- the consumers that expand `$` -------------------------------------------------------------
+
+
+def test_compose_and_grafana_interpolation_models():
+    assert hostile.compose_value("a$$b") == "a$b"
+    assert hostile.compose_value("${X:?set X}") == ""
+    with pytest.raises(ValueError):
+        hostile.compose_value("price: 5$")
+    assert hostile.grafana_value("a$$b") == "a$b"
+    assert hostile.grafana_value("$HOME/x") == "/x"
+    assert hostile.grafana_value("$__file{/run/a}b}") == "<file:/run/a>b}"
+
+
+def test_dollars_reach_compose_and_grafana_as_written(tmp_path):
+    """`$` in values that land in docker-compose.yml and Grafana's provisioning is written
+    `$$`; read as each service reads it, the value is the spec's."""
+    from conftest import edited_spec
+    from sfmon.pipeline import load, render
+
+    spec = edited_spec(
+        tmp_path,
+        ("project: softfactory\n", "project: softfactory\nimages: {prometheus: \"reg$istry/prom:v2.42.0\"}\n"),
+        ("  folder: SoftFactory\n  admin_user: admin\n", "  folder: \"Cost $ and ${HOME}\"\n  admin_user: \"adm$n\"\n"),
+    )
+    files = render(load(spec))
+    compose = hostile.scalars({"docker-compose.yml": files["docker-compose.yml"]})["docker-compose.yml"]
+    assert "reg$istry/prom:v2.42.0" in compose and "adm$n" in compose
+    provider = hostile.scalars({k: v for k, v in files.items() if k.startswith("grafana/provisioning/")})
+    assert "Cost $ and ${HOME}" in provider["grafana/provisioning/dashboards/sfmon.yml"]
+    datasource = provider["grafana/provisioning/datasources/prometheus.yml"]
+    assert any(s.startswith("<file:/run/secrets/") for s in datasource), "the $__file{} references stay references"
+
+
+# --- refusals as a user sees them ------------------------------------------------------------
+
+
+def test_refusals_through_the_cli(tmp_path):
+    """A few refused mutants run as real `sfmon generate` processes: exit 1, the placed
+    message, no traceback, the output directory untouched."""
+    import random
+
+    from sfmon.pipeline import load
+
+    data = load(SPEC).data
+    ms = [m for m in hostile.mutants(str(SPEC), data) if not m.leaf.key]
+    picked = []
+    for m in random.Random(14).sample(ms, 200):
+        result = hostile.judge(m, data)
+        if result.outcome == "refused":
+            picked.append((m, result.detail))
+        if len(picked) == 4:
+            break
+    out = tmp_path / "generated"
+    assert run_sfmon("generate", "--spec", str(SPEC), "--out", str(out)).returncode == 0
+    before = tree_hash(out)
+    for i, (m, detail) in enumerate(picked):
+        spec = tmp_path / f"m{i}.yaml"
+        spec.write_text(hostile.dump(hostile.apply(data, m)), encoding="utf-8")
+        done = run_sfmon("generate", "--spec", str(spec), "--out", str(out))
+        text = done.stdout + done.stderr
+        assert done.returncode == 1, (m.name, text)
+        assert "Traceback" not in text and "internal error" not in text, (m.name, text)
+        line_col = detail.split(": ", 1)[0].rpartition(".yaml:")[2]
+        assert f"{spec.name}:{line_col}: error:" in text, (m.name, detail, text)
+        assert tree_hash(out) == before, m.name
+
+
+# --- bounded proofs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("for_", ["1w", "4w"])
+def test_long_for_validates_with_promtool(promtool, amtool, tmp_path, for_):
+    """Alerts with `for: 1w` and `4w` get generated tests in tests/alerts-long.test.yml at a
+    coarser evaluation interval (at most MAX_STEPS evaluations a group): the real promtool
+    runs them, and everything else, within its time limit."""
+    from sfmon.derive.rule_tests import MAX_STEPS
+    from sfmon.pipeline import check, load, render
+    from sfmon.tools.runner import TIMEOUT
+    from sfmon.tools.validate import validate_files
+
+    spec = tmp_path / "long.yaml"
+    text = (FIXTURES / "specs" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("receivers:", (
+        "catalogs:\n  app:\n    - {name: http_requests_total, type: counter, labels: [code]}\n    - {name: queue, type: gauge}\n"
+        "alerts:\n"
+        f"  - {{name: LongDown, kind: target_down, target: app, for: {for_}, severity: critical, summary: down}}\n"
+        f"  - {{name: LongErrors, kind: error_ratio, target: app, errors: 'http_requests_total{{code=\"500\"}}', total: http_requests_total, above: 5%, for: {for_}, severity: critical, summary: errors}}\n"
+        f"  - {{name: LongQueue, kind: threshold, target: app, metric: queue, above: 10, for: {for_}, severity: warning, summary: queue}}\n"
+        "  - {name: ShortDown, kind: target_down, target: app, for: 1m, severity: critical, summary: down}\n"
+        "receivers:"
+    )).replace('addresses: ["localhost:8000"]}', 'addresses: ["localhost:8000"], catalog: app}')
+    spec.write_text(text, encoding="utf-8")
+    loaded = load(spec)
+    assert not [p for p in check(loaded) if p.severity >= 1], check(loaded)
+    files = render(loaded)
+    long = files["tests/alerts-long.test.yml"]
+    assert "LongDown" in long and "ShortDown" not in long and "ShortDown" in files["tests/alerts.test.yml"]
+    tests = loaded.derived.rule_tests
+    for g in tests.long:
+        assert max(c.at_ms for c in g.checks) // tests.long_interval_ms <= MAX_STEPS + 10, g.name
+    started = time.perf_counter()
+    problems = validate_files(files, "gen")
+    assert not problems, problems
+    assert time.perf_counter() - started < TIMEOUT
+
+
+# --- tool messages -------------------------------------------------------------------------------
+
+
+def test_amtool_refusal_keeps_its_reason(amtool, tmp_path):
+    from sfmon.tools.runner import Run, run
+
+    (tmp_path / "alertmanager.yml").write_text(
+        "global: {smtp_smarthost: 'smtp.example.com'}\nroute: {receiver: x}\nreceivers:\n  - name: x\n    email_configs: [{to: a@b.c, from: a@b.c}]\n",
+        encoding="utf-8",
+    )
+    problems = run(Run("amtool/config", ("amtool", "check-config", "alertmanager.yml"), "gen/alertmanager.yml", str(tmp_path)))
+    assert [p.message for p in problems] == ["address smtp.example.com: missing port in address"]
+
+
+def test_promtool_success_lines_are_not_problems(promtool, tmp_path):
+    from sfmon.tools.runner import Run, run
+
+    (tmp_path / "alerts.yml").write_text(
+        'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        annotations: {x: "{{"}\n', encoding="utf-8"
+    )
+    (tmp_path / "prometheus.yml").write_text("rule_files: [alerts.yml]\n", encoding="utf-8")
+    problems = run(Run("promtool/config", ("promtool", "check", "config", "prometheus.yml"), "gen/prometheus.yml", str(tmp_path)))
+    messages = [p.message for p in problems]
+    assert messages and not [m for m in messages if "SUCCESS" in m or not m.strip()], messages
+    assert any("unclosed action" in m for m in messages), messages
+
+
+def test_rule_refusals_are_placed_in_the_rule_file_and_the_spec():
+    from sfmon.problems import Problem, Severity
+    from sfmon.tools.validate import placed
+
+    files = {"alerts.yml": 'groups:\n  - name: "g"\n    rules:\n      - alert: "Other"\n        expr: x\n      - alert: "HighErrorRate"\n        expr: x\n'}
+    tool = Problem("gen/alerts.yml", 0, 0, "promtool/rules", Severity.ERROR, 'alerts.yml: group "g", rule 2, "HighErrorRate": annotation "x": template: unclosed action')
+    here = {"HighErrorRate": Problem("specs.yaml", 40, 11, "", Severity.ERROR, "alerts[3]")}
+    rendered, spec = placed([tool], files, here)
+    assert (rendered.file, rendered.line, rendered.message) == ("gen/alerts.yml", 6, tool.message)
+    assert (spec.file, spec.line, spec.column, spec.check) == ("specs.yaml", 40, 11, "promtool/rules")
+    assert spec.message.startswith("alerts[3]: promtool refuses its rule: ") and "unclosed action" in spec.message
+
+
+# --- alerts that can never fire ---------------------------------------------------------------
+
+
+def test_never_firing_traps_are_warned_with_their_check_ids(tmp_path):
+    """A rate window under two scrape intervals, an inhibit `equal` label no alert carries,
+    alert names differing only in case: a warning each, with the id that acknowledges it."""
+    from sfmon.pipeline import check, load
+    from sfmon.problems import Severity
+
+    text = (FIXTURES / "specs" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace('addresses: ["localhost:8000"]}', 'addresses: ["localhost:8000"], catalog: app}').replace("receivers:", (
+        "catalogs:\n  app:\n    - {name: http_requests_total, type: counter, labels: [code]}\n"
+        "alerts:\n"
+        "  - {name: Errors, kind: error_ratio, target: app, errors: 'http_requests_total{code=\"500\"}', total: http_requests_total, window: 20s, above: 5%, severity: critical, summary: e}\n"
+        "  - {name: AppDown, kind: target_down, target: app, severity: critical, summary: down}\n"
+        "  - {name: APPDOWN, kind: target_down, target: app, severity: warning, summary: down}\n"
+        "receivers:"
+    )).replace("routing:\n  receiver: team\n", (
+        "routing:\n  receiver: team\n  inhibit:\n    - {source: {severity: critical}, target: {severity: warning}, equal: [clutser]}\n"
+    ))
+    spec = tmp_path / "traps.yaml"
+    spec.write_text(text, encoding="utf-8")
+    problems = check(load(spec))
+    warned = {p.check: p.message for p in problems if p.severity == Severity.WARNING}
+    assert "alerts[0].window: rate() over 20s" in warned["rules/windows"]
+    assert "routing.inhibit[0].equal[0]: no alert carries a label 'clutser'" in warned["routing/inhibit"]
+    assert "alerts[2].name: alert 'APPDOWN' differs from 'AppDown'" in warned["names/case"]
+    assert not [p for p in problems if p.severity >= Severity.ERROR], problems

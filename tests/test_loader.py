@@ -90,6 +90,24 @@ def test_duplicate_yaml_key_is_refused(tmp_path):
     assert msg.startswith("spec.yaml:2:1: error: YAML syntax error:") and "duplicate key" in msg
 
 
+def test_merge_key_override_idiom_reads_as_yaml_says(tmp_path):
+    """A written key over a merged one wins (YAML's merge spec); two merged mappings resolve
+    first-wins. Neither is refused: only a key written twice beside a merge key is."""
+    api = '  - {name: api, addresses: ["api:8000"], catalog: softfactory-api, health_path: /health, labels: {service: api, team: backend}, description: Flask API}\n'
+    merged = (
+        '  - &api {name: api, addresses: ["api:8000"], catalog: softfactory-api, health_path: /health, labels: {service: api, team: backend}, description: Flask API}\n'
+        '  - &extra {name: api-canary, description: canary, addresses: ["canary:8000"]}\n'
+        "  - <<: [*extra, *api]\n"
+        "    name: api-two\n"
+    )
+    path = tmp_path / "spec.yaml"
+    path.write_text(edited(api, merged), encoding="utf-8")
+    loaded, problems = load_and_check(path)
+    assert loaded is not None, [str(p) for p in problems]
+    two = next(t for t in loaded.spec.targets if t.name == "api-two")
+    assert (two.description, two.addresses, two.labels["team"]) == ("canary", ["canary:8000"], "backend")
+
+
 @pytest.mark.parametrize(
     "text,expected",
     [

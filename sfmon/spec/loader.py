@@ -252,7 +252,7 @@ def _check_strings(file: str, text: str, data: Any, smap: SourceMap | None) -> N
 
         for line, col, key in hidden_duplicates(text):
             problems.append(
-                _problem(file, line, col, f"key {key!r} is given twice in this mapping through a merge key (<<); YAML keeps one silently: say it once")
+                _problem(file, line, col, f"key {key!r} is given twice in this mapping (a merge key, <<, stops YAML refusing it; the last would win silently): say it once")
             )
     if problems:
         raise SpecError(sorted(set(problems)))

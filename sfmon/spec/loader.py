@@ -227,6 +227,11 @@ _SAY_GOT = {"literal_error", "int_parsing_size", "less_than", "less_than_equal",
 def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
     loc = tuple(err["loc"])
     etype = err["type"]
+    from sfmon.model.base import FieldError
+
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        loc = (*loc, *cause.loc)
     on_key = bool(loc) and loc[-1] == "[key]"  # a bad mapping key: point at the key itself
     if on_key:
         loc = loc[:-1]

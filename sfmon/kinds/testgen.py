@@ -259,7 +259,10 @@ def verdict(levels: Sequence["Level"], n: int) -> str:
     """`fires`, `stays quiet`, or with tiers which of them fire: `fires warning and critical`."""
     if n == 0:
         return "stays quiet"
-    return "fires" if len(levels) == 1 else "fires " + " and ".join(lv.severity for lv in levels[:n])
+    if len(levels) == 1:
+        return "fires"
+    names = [lv.severity for lv in levels[:n]]
+    return "fires " + (names[0] if n == 1 else f"{', '.join(names[:-1])} and {names[-1]}")
 
 
 def limits(levels: Sequence["Level"], single: str) -> str:

@@ -62,11 +62,17 @@ def test_rule_groups_place_each_rule_at_its_alert(path):
     for g in groups:  # spec order within a group
         assert [r.loc for r in g.rules] == sorted(r.loc for r in g.rules)
     placed = {r.loc: r for g in groups for r in g.rules}
-    assert set(placed) == {("alerts", i) for i in range(len(spec.alerts))}
-    for (_, i), rule in placed.items():
-        alert = spec.alerts[i]
+    # one rule per alert, or per tier (all named after the alert), placed at the tier
+    want = {}
+    for i, alert in enumerate(spec.alerts):
+        tiers = getattr(alert, "tiers", None)
+        for k, rule in enumerate(alert.alert_rules()):
+            want[("alerts", i) if tiers is None else ("alerts", i, "tiers", k)] = rule.placed(("alerts", i), spec.project)
+    assert set(placed) == set(want)
+    for loc, rule in placed.items():
+        alert = spec.alerts[loc[1]]
         assert (rule.kind, rule.name, rule.group) == ("alert", alert.name, alert.group or spec.project)
-        assert rule == alert.alert_rule().placed(("alerts", i), spec.project)
+        assert rule == want[loc]
 
 
 def test_alerting_rule_holds_the_alerts_own_fields():
@@ -76,8 +82,8 @@ def test_alerting_rule_holds_the_alerts_own_fields():
     assert rule == Rule(
         "alert",
         "HighErrorRate",
-        'sum by (job) (rate(http_requests_total{job="api",status=~"5.."}[5m])) / '
-        'sum by (job) (rate(http_requests_total{job="api"}[5m])) > 0.05',
+        'sum without (status) (rate(http_requests_total{job="api",status=~"5.."}[5m])) / '
+        'sum without (status) (rate(http_requests_total{job="api"}[5m])) > 0.05',
         Duration("5m"),
         {"severity": "critical"},
         {
@@ -123,7 +129,7 @@ def test_recording_and_alerting_rules_of_one_kind_pass_promtool(tmp_path, promto
     (tmp_path / "alerts.yml").write_text(text, encoding="utf-8")
     res = subprocess.run([promtool, "check", "rules", "alerts.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS: 10 rules found" in res.stdout
+    assert "SUCCESS: 13 rules found" in res.stdout  # 10 alerts, 2 of them with two tiers, 1 recording rule
 
     [group] = yaml.load(text)["groups"]
     rules = group["rules"]

@@ -286,7 +286,7 @@ def with_neighbour(fire: Group, quiet: Group, instance: str) -> Group | None:
         for s in quiet.series
         if isinstance(s, Series)
     )
-    name = f"{fire.name}; {instance} next to it, short of the threshold, stays quiet"
+    name = f"{fire.name}; {instance} next to it stays quiet"
     return Group(name, fire.alertname, fire.interval_ms, (*fire.series, *moved), fire.checks)
 
 

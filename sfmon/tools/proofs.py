@@ -50,7 +50,7 @@ def rule_test_runs(output: outputs.Output, workdir: Path, label: str) -> list[Ru
 
 
 def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int | None = None) -> list[str] | None:
-    """Per-alert test files (with a rule file holding only that alert's rule) under
+    """Per-alert test files (with a rule file holding only that alert's rules) under
     tests/split/ of the scratch directory, or None to run the one file as it is: few
     alerts, or files sfmon cannot take apart (a custom template). Results are the same
     unless a rule reads another alert's ALERTS series."""
@@ -62,7 +62,12 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
         by_alert: dict[str, list[Any]] = {}
         for group in tests["tests"]:
             by_alert.setdefault(str(group["alert_rule_test"][0]["alertname"]), []).append(group)
-        rule_of = {str(r["alert"]): (g["name"], r) for g in rules["groups"] for r in g["rules"] if "alert" in r}
+        # every rule named after the alert: one per tier
+        rule_of: dict[str, dict[str, list[Any]]] = {}
+        for g in rules["groups"]:
+            for r in g["rules"]:
+                if "alert" in r:
+                    rule_of.setdefault(str(r["alert"]), {}).setdefault(g["name"], []).append(r)
     except (TypeError, KeyError, IndexError):
         return None
     if not set(by_alert) <= set(rule_of):
@@ -71,9 +76,9 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for i, (alert, groups) in enumerate(by_alert.items()):
-        group, rule = rule_of[alert]
+        own = [{"name": name, "rules": rs} for name, rs in rule_of[alert].items()]
         # JSON is YAML: exact, and far faster to write than a YAML dump.
-        (out / f"{i}.rules.json").write_text(go_yaml_json({"groups": [{"name": group, "rules": [rule]}]}), encoding="utf-8")
+        (out / f"{i}.rules.json").write_text(go_yaml_json({"groups": own}), encoding="utf-8")
         test = {"rule_files": [f"{i}.rules.json"], "evaluation_interval": tests.get("evaluation_interval", "1m"), "tests": groups}
         (out / f"{i}.test.json").write_text(go_yaml_json(test), encoding="utf-8")
         files.append(f"tests/split/{i}.test.json")

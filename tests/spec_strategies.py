@@ -143,7 +143,7 @@ def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
         if draw(st.booleans()):
             a["target"] = target
     if kind in _TIER_VALUES and draw(st.booleans()):
-        a["by"] = draw(st.lists(label_names, min_size=1, max_size=3, unique=True))
+        a["by"] = draw(st.lists(label_names.filter(lambda s: s != "le"), min_size=1, max_size=3, unique=True))
         if kind == "threshold":
             a["aggregate"] = draw(st.sampled_from(["sum", "max", "min", "avg"]))
     if kind in _TIER_VALUES and draw(st.integers(0, 2)) == 0:

@@ -225,3 +225,13 @@ def test_tiers_thresholds_on_dashboards():
         {"value": Decimal("0.8"), "color": "orange"},
         {"value": Decimal("0.95"), "color": "red"},
     ]
+
+
+def test_a_tier_with_a_for_of_years_skips_generated_tests_with_a_warning(tmp_path):
+    alerts = (
+        "  - {name: PoolFull, kind: ratio, target: db, numerator: used, denominator: [size], summary: pool, "
+        "tiers: [{severity: warning, above: 80%}, {severity: critical, above: 90%, for: 30y}]}"
+    )
+    derived = derive(load(mini(tmp_path, alerts)))
+    assert not [g for g in derived.rule_tests.groups if g.alertname == "PoolFull"]
+    assert any("tests not generated" in n.message for n in derived.rule_tests.notes)

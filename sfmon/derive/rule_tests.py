@@ -67,7 +67,8 @@ def _too_long(alert: Any, env: TestEnv) -> str | None:
     """Why generated tests are skipped for an alert whose `for` and window span too many evaluations."""
     window = getattr(alert, "window", None)
     step = env.evaluation_interval_ms if window is None else min(env.evaluation_interval_ms, max(window.ms // 2, 1))
-    evaluations = (alert.for_.ms + (window.ms if window is not None else 0)) // max(step, 1)
+    for_ms = max(lv.for_.ms for lv in alert.levels())  # a tier's own `for` counts too
+    evaluations = (for_ms + (window.ms if window is not None else 0)) // max(step, 1)
     if evaluations <= MAX_EVALUATIONS:
         return None
     return (

@@ -62,7 +62,7 @@ class LatencyQuantile(Tiered):
     def expr(self, level: Level | None = None) -> str:
         from sfmon.semantics.units import fmt_number
 
-        keep = keep_clause([*self.by, "le"] if self.by is not None else None, self.dropped())
+        keep = keep_clause([*(b for b in self.by if b != "le"), "le"] if self.by is not None else None, self.dropped())
         bucket = scoped(self.histogram, self.target, "_bucket")
         lv = level or self.levels()[0]
         return (

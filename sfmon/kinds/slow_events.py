@@ -6,7 +6,7 @@ import math
 from decimal import Decimal
 from typing import Any, Literal, Mapping
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sfmon.kinds.base import BY_HELP, By, Level, Selector, compare, keep_clause, kept, matcher_labels, scoped
 from sfmon.kinds.tiers import CountTier, Tiered
@@ -27,7 +27,7 @@ from sfmon.kinds.testgen import (
     solve_labels,
     verdict,
 )
-from sfmon.model.base import Slug, promql_string
+from sfmon.model.base import FieldError, Slug, promql_string
 from sfmon.semantics.promql import rate, samples
 from sfmon.semantics.units import Number, PositiveDuration, fmt_number
 
@@ -51,6 +51,14 @@ class SlowEvents(Tiered):
         le = self.le()
         pattern = le.replace(".", "\\.") + ("(\\.0+)?" if "." not in le else "0*")
         return f"le=~{promql_string(pattern)}"
+
+    @field_validator("by")
+    @classmethod
+    def _not_le(cls, by: list[str] | None) -> list[str] | None:
+        if by is not None and "le" in by:
+            # +Inf and the slower_than bucket differ in le: grouped by it, they never match.
+            raise FieldError((by.index("le"),), "`le` is always summed over: the two buckets subtracted differ in it")
+        return by
 
     def dropped(self) -> list[str]:
         """What the default aggregation sums over: `le` and the labels the selector matches on."""

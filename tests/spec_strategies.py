@@ -248,7 +248,7 @@ def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
     elif kind == "slow_events":
         a |= {"histogram": draw(selectors()), "slower_than": draw(short_durations), "above": draw(numbers)}
     elif kind == "threshold":
-        a |= {"metric": draw(selectors()), "aggregate": draw(st.sampled_from(["sum", "max", "min", "avg"]))}
+        a |= {"metric": draw(selectors())}
         if draw(st.booleans()):
             a |= {"window": draw(short_durations), direction: draw(numbers)}
         else:  # a gauge may be compared with a negative number
@@ -261,7 +261,52 @@ def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
         _shape(draw, kind, a, direction)
     if kind != "expr" and draw(st.integers(0, 3)) == 0:
         a["guards"] = draw(st.lists(guards(), min_size=1, max_size=2))
+    if kind in _TIER_VALUES and draw(st.booleans()):
+        a["by"] = draw(st.lists(label_names.filter(lambda s: s != "le"), min_size=1, max_size=3, unique=True))
+        if kind == "threshold":
+            a["aggregate"] = draw(st.sampled_from(["sum", "max", "min", "avg"]))
+    if kind in _TIER_VALUES and draw(st.integers(0, 2)) == 0:
+        _tiered(draw, a, kind)
     return a
+
+
+def _duration_ms(text: str) -> int:
+    n, unit = int(text[:-1]), text[-1]
+    return n * {"s": 1000, "m": 60_000, "h": 3_600_000}[unit]
+
+
+# kind -> (threshold values, their order): tiers must be strictly ordered by value.
+_TIER_VALUES: dict[str, tuple[Any, Any]] = {
+    "error_ratio": (percents, lambda v: Decimal(v[:-1])),
+    "latency_quantile": (short_durations, _duration_ms),
+    "ratio": (percents, lambda v: Decimal(v[:-1])),
+    "slow_events": (numbers, lambda v: Decimal(str(v))),
+    "threshold": (numbers, lambda v: Decimal(str(v))),
+}
+
+
+def _tiered(draw: Any, a: dict[str, Any], kind: str) -> None:
+    """Replace the alert's severity and threshold by 2-3 tiers, least severe first, each
+    past the one before (higher for `above`, lower for `below`)."""
+    values, order = _TIER_VALUES[kind]
+    direction = "below" if "below" in a else "above"
+    n = draw(st.integers(2, 3))
+    drawn = draw(st.lists(values, min_size=n, max_size=n, unique_by=order))
+    drawn.sort(key=order, reverse=direction == "below")
+    severities = ["info", "warning", "critical"][3 - n :]
+    tiers = []
+    for sev, v in zip(severities, drawn):
+        tier: dict[str, Any] = {"severity": sev, direction: v}
+        if draw(st.booleans()):
+            tier["for"] = draw(durations)
+        if draw(st.booleans()):
+            tier["summary"] = draw(nonempty_template)
+        if draw(st.booleans()):
+            tier["labels"] = draw(template_labels)
+        tiers.append(tier)
+    a.pop("severity")
+    a.pop(direction)
+    a["tiers"] = tiers
 
 
 def client_auth(draw: Any) -> dict[str, Any]:

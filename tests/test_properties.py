@@ -98,12 +98,17 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
             assert job["basic_auth"] == {"username": t.basic_auth.username, "password_file": t.basic_auth.password_file}
 
     groups = safe.load(files["alerts.yml"])["groups"]
-    rules = {r["alert"]: r for g in groups for r in g["rules"] if "alert" in r}
+    rules: dict[str, list] = {}
+    for g in groups:
+        for r in g["rules"]:
+            if "alert" in r:
+                rules.setdefault(r["alert"], []).append(r)
     assert set(rules) == {a.name for _, a in spec.enabled_alerts()}  # enabled: false is not rendered
-    for _, a in spec.enabled_alerts():
-        rule, want = rules[a.name], a.alert_rule()
-        assert (rule["expr"], rule["labels"], rule["annotations"]) == (want.expr, want.labels, want.annotations)
-        assert rule.get("keep_firing_for") == (str(a.keep_firing_for) if a.keep_firing_for.ms else None)
+    for _, a in spec.enabled_alerts():  # one rule per tier, in tier order
+        got = [(r["expr"], r["labels"], r["annotations"]) for r in rules[a.name]]
+        assert got == [(w.expr, w.labels, w.annotations) for w in a.alert_rules()]
+        for r in rules[a.name]:
+            assert r.get("keep_firing_for") == (str(a.keep_firing_for) if a.keep_firing_for.ms else None)
     records = [(g["name"], r["record"], r["expr"], r.get("labels", {})) for g in groups for r in g["rules"] if "record" in r]
     want_records = [(r.group or spec.project, r.record, r.expr, r.labels) for r in spec.recording_rules]
     assert sorted(records) == sorted(want_records)

@@ -28,19 +28,25 @@ def problems_of(path: Path, check: str) -> list:
     return [p for p in problems if p.check == check]
 
 
-def test_default_spec_routes_all_twelve_alerts():
+def test_default_spec_routes_every_alert_and_tier():
     spec = load(SPEC).spec
-    tests = {t.alert: t.receivers for t in spec.routing.tests if t.alert}
-    assert set(tests) == {a.name for a in spec.alerts} and len(tests) == 12
+    tests = {(t.alert, t.labels.get("severity")): t.receivers for t in spec.routing.tests if t.alert}
+    want = set()
     for a in spec.alerts:
-        assert tests[a.name] == (CRITICAL if a.severity == "critical" else WARNING), a.name
+        for lv in a.levels():  # an alert with tiers has a test per tier, naming its severity
+            key = (a.name, lv.severity if len(a.levels()) > 1 else None)
+            want.add(key)
+            assert tests[key] == (CRITICAL if lv.severity == "critical" else WARNING), key
+    assert set(tests) == want and len(tests) == 15
     assert len(spec.routing.inhibit_tests) == 2
 
 
 def test_route_tests_file_resolves_alert_labels():
     data = YAML(typ="safe").load(render(load(SPEC))[ROUTE_TESTS])
     first = data["tests"][0]
-    assert first == {"name": "ApiDown", "labels": {"alertname": "ApiDown", "job": "api", "severity": "critical"}, "receivers": CRITICAL}
+    # the labels the alert really has: what target_down keeps of its target's series, and its own
+    labels = {"alertname": "ApiDown", "instance": "api:8000", "job": "api", "service": "api", "severity": "critical", "team": "backend"}
+    assert first == {"name": "ApiDown", "labels": labels, "receivers": CRITICAL}
     assert data["tests"][-1]["name"] == "an alert without severity"
 
 
@@ -53,7 +59,9 @@ def test_one_amtool_run_per_case_with_receivers_in_amtool_order(tmp_path):
     assert len(runs) == 13
     assert runs[0].args[:5] == ("amtool", "config", "routes", "test", "--config.file=alertmanager.yml")
     assert runs[0].args[5] == "--verify.receivers=pagerduty,ops-slack,ops-email,ops-webhook"
-    assert runs[0].args[6:] == ('alertname="ApiDown"', 'job="api"', 'severity="critical"')
+    assert runs[0].args[6:] == (
+        'alertname="ApiDown"', 'instance="api:8000"', 'job="api"', 'service="api"', 'severity="critical"', 'team="backend"',
+    )  # fmt: skip
 
 
 def test_amtool_mismatch_names_the_case_and_both_receiver_lists(amtool, promtool):
@@ -68,7 +76,7 @@ def test_amtool_mismatch_names_the_case_and_both_receiver_lists(amtool, promtool
     (p,) = problems
     assert p.file == f"generated/{ROUTE_TESTS}" and p.line > 0
     assert p.message == (
-        'route test "ApiDown" (alertname=ApiDown, job=api, severity=critical): '
+        'route test "ApiDown" (alertname=ApiDown, instance=api:8000, job=api, service=api, severity=critical, team=backend): '
         "expected receivers ops-email, pagerduty; amtool resolved pagerduty, ops-slack, ops-email, ops-webhook"
     )
 

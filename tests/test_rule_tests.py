@@ -83,7 +83,7 @@ def test_every_default_alert_has_a_firing_and_a_quiet_generated_case():
         for c in g.checks:
             (firing if c.alerts else quiet)[g.alertname] += 1
     names = [a.name for a in spec.alerts]
-    assert len(names) == 12
+    assert len(names) == 13
     for name in names:
         assert firing[name] >= 1 and quiet[name] >= 1, name
         assert firing[name] + quiet[name] >= 2
@@ -98,9 +98,11 @@ def test_rule_test_file_shape():
     assert data["evaluation_interval"] == "15s"
     names = [t["name"] for t in data["tests"]]
     assert len(names) == len(set(names)), "test group names are unique (problems point at them)"
-    fire = next(t for t in data["tests"] if t["name"] == "HighErrorRate: fires at 5.5% errors (above 5%)")
-    alert = fire["alert_rule_test"][0]["exp_alerts"][0]
-    assert alert["exp_labels"] == {"alertname": "HighErrorRate", "job": "api", "severity": "critical"}
+    fire = next(t for t in data["tests"] if t["name"] == "HighErrorRate: fires at 5.5% errors (above 5%); other-instance:1 next to it stays quiet")
+    (alert,) = fire["alert_rule_test"][0]["exp_alerts"]  # only the instance past the threshold
+    assert alert["exp_labels"] == {
+        "alertname": "HighErrorRate", "instance": "api:8000", "job": "api", "service": "api", "severity": "critical", "team": "backend",
+    }  # fmt: skip
     assert alert["exp_annotations"]["description"] == "5.5% of requests to api returned 5xx over the last 5 minutes."
 
 
@@ -135,10 +137,12 @@ def test_a_threshold_change_moves_the_generated_values(tmp_path, promtool):
     after = render(load(edited(tmp_path, ("    above: 5%\n    for: 5m\n    severity: critical", "    above: 2%\n    for: 5m\n    severity: critical"))))
     names_before = [t["name"] for t in parsed(before[TEST_FILE])["tests"] if t["name"].startswith("HighErrorRate")]
     names_after = [t["name"] for t in parsed(after[TEST_FILE])["tests"] if t["name"].startswith("HighErrorRate")]
-    assert names_before == ["HighErrorRate: fires at 5.5% errors (above 5%)", "HighErrorRate: stays quiet at 4.5% errors (above 5%)"]
-    assert names_after == ["HighErrorRate: fires at 2.2% errors (above 2%)", "HighErrorRate: stays quiet at 1.8% errors (above 2%)"]
-    assert _series_of(before, "HighErrorRate") == ["0+11x14", "0+189x14", "0+9x14", "0+191x14"]
-    assert _series_of(after, "HighErrorRate") == ["0+11x14", "0+489x14", "0+9x14", "0+491x14"]
+    near = "; other-instance:1 next to it stays quiet"
+    assert names_before == [f"HighErrorRate: fires at 5.5% errors (above 5%){near}", "HighErrorRate: stays quiet at 4.5% errors (above 5%)"]
+    assert names_after == [f"HighErrorRate: fires at 2.2% errors (above 2%){near}", "HighErrorRate: stays quiet at 1.8% errors (above 2%)"]
+    # the firing case holds the quiet case's series too, on the other instance
+    assert _series_of(before, "HighErrorRate") == ["0+11x14", "0+189x14", "0+9x14", "0+191x14", "0+9x14", "0+191x14"]
+    assert _series_of(after, "HighErrorRate") == ["0+11x14", "0+489x14", "0+9x14", "0+491x14", "0+9x14", "0+491x14"]
     got = promtool_test(promtool, write(after, tmp_path / "out"))
     assert got.returncode == 0, got.stdout + got.stderr
 
@@ -147,7 +151,7 @@ def test_latency_and_slow_event_tests_follow_their_thresholds(tmp_path, promtool
     spec = edited(tmp_path, ("    above: 500ms\n", "    above: 2s\n"), ("    slower_than: 1s\n    window: 5m\n    above: 5\n", "    slower_than: 1s\n    window: 5m\n    above: 20\n"))
     files = render(load(spec))
     names = [t["name"] for t in parsed(files[TEST_FILE])["tests"]]
-    assert "HighResponseTime: fires at p95 2.2s (above 2s)" in names
+    assert "HighResponseTime: fires at p95 2.2s (above 2s); other-instance:1 next to it stays quiet" in names
     assert "HighResponseTime: stays quiet at p95 1.8s (above 2s)" in names
     assert "SlowQueries: fires at 22 slower than 1s in 5m (above 20)" in names
     assert "SlowQueries: stays quiet at 18 slower than 1s in 5m (above 20)" in names
@@ -161,7 +165,7 @@ def test_latency_and_slow_event_tests_follow_their_thresholds(tmp_path, promtool
 @pytest.mark.parametrize(
     "edit,alert,case",
     [
-        (("    above: 80%\n", "    below: 80%\n"), "ConnectionPoolNearMax", "90 of 100 connections in use"),
+        (("      - {severity: warning, above: 80%}\n      - {severity: critical, above: 95%,", "      - {severity: warning, below: 80%}\n      - {severity: critical, below: 60%,"), "ConnectionPoolNearMax", "90 of 100 connections in use"),
         (("    below: 70%\n", "    above: 70%\n"), "CacheHitRatioDegraded", "half of the lookups miss"),
     ],
 )
@@ -308,15 +312,15 @@ def test_large_specs_run_each_alerts_tests_against_its_rule_alone(tmp_path, prom
     from sfmon.tools.proofs import name_lines, parse_rule_test_failure, split_rule_tests
     from sfmon.tools.runner import Run, run
 
-    spec = edited(tmp_path, ("    above: 80%\n", "    below: 80%\n"))
+    spec = edited(tmp_path, ("      - {severity: warning, above: 80%}\n      - {severity: critical, above: 95%,", "      - {severity: warning, below: 80%}\n      - {severity: critical, below: 60%,"))
     out = write(render(load(spec)), tmp_path / "out")
     text = (out / TEST_FILE).read_text(encoding="utf-8")
-    assert split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8")) is None  # 12 alerts: one file
+    assert split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8")) is None  # 13 alerts: one file
     split = split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8"), above=0)
-    assert split is not None and len(split) == 15  # 12 alerts, 3 recording rules
+    assert split is not None and len(split) == 16  # 13 alerts (their tiers together), 3 recording rules
     parse = partial(parse_rule_test_failure, lines=name_lines(text))
     problems = run(Run("promtool/test", ("promtool", "test", "rules", *split), f"generated/{TEST_FILE}", str(out), parse))
-    assert len(problems) == 2
+    assert len(problems) == 2, [p.message for p in problems]
     assert all(p.message.startswith("alert ConnectionPoolNearMax at 10m in rule test") and p.line > 0 for p in problems)
 
 
@@ -380,7 +384,7 @@ def test_a_for_shorter_than_the_evaluation_interval_still_fires_in_the_generated
     grid, so the firing case was checked at the very evaluation the alert became pending."""
     spec = small_spec(
         tmp_path,
-        """  - {name: Busy, kind: threshold, target: app, metric: 'jobs_total{kind=~"5.."}', aggregate: sum,
+        """  - {name: Busy, kind: threshold, target: app, metric: 'jobs_total{kind=~"5.."}', aggregate: sum, by: [job],
      window: 6s, above: 418264, for: 247ms, severity: warning, summary: busy}
 """,
     )

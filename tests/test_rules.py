@@ -74,14 +74,23 @@ def test_rule_groups_place_each_rule_at_its_alert(path):
         records = [loc for loc in locs if loc[0] == "recording_rules"]
         assert locs == records + sorted(loc for loc in locs if loc[0] == "alerts") and records == sorted(records)
     placed = {r.loc: r for g in groups for r in g.rules}
-    assert set(placed) == {("alerts", i) for i in enabled} | {("recording_rules", i) for i in range(len(spec.recording_rules))}
-    for (where, i), rule in placed.items():
-        if where == "recording_rules":
-            assert rule == spec.recording_rules[i].rule().placed(("recording_rules", i), spec.project)
+    # one rule per alert, or per tier (all named after the alert), placed at the tier; then
+    # the spec's own recording rules
+    want = {}
+    for i, alert in spec.enabled_alerts():
+        tiers = getattr(alert, "tiers", None)
+        for k, rule in enumerate(alert.alert_rules()):
+            want[("alerts", i) if tiers is None else ("alerts", i, "tiers", k)] = rule.placed(("alerts", i), spec.project)
+    for i, rec in enumerate(spec.recording_rules):
+        want[("recording_rules", i)] = rec.rule().placed(("recording_rules", i), spec.project)
+    assert set(placed) == set(want)
+    for loc, rule in placed.items():
+        if loc[0] == "recording_rules":
+            assert rule == want[loc]
             continue
-        alert = spec.alerts[i]
+        alert = spec.alerts[loc[1]]
         assert (rule.kind, rule.name, rule.group) == ("alert", alert.name, alert.group or spec.project)
-        assert rule == alert.alert_rule().placed(("alerts", i), spec.project)
+        assert rule == want[loc]
 
 
 def test_alerting_rule_holds_the_alerts_own_fields():
@@ -91,8 +100,8 @@ def test_alerting_rule_holds_the_alerts_own_fields():
     assert rule == Rule(
         "alert",
         "HighErrorRate",
-        'sum by (job) (rate(http_requests_total{job="api",status=~"5.."}[5m])) / '
-        'sum by (job) (rate(http_requests_total{job="api"}[5m])) > 0.05',
+        'sum without (status) (rate(http_requests_total{job="api",status=~"5.."}[5m])) / '
+        'sum without (status) (rate(http_requests_total{job="api"}[5m])) > 0.05',
         Duration("5m"),
         {"severity": "critical"},
         {
@@ -141,7 +150,8 @@ def test_recording_and_alerting_rules_of_one_kind_pass_promtool(tmp_path, promto
     res = subprocess.run([promtool, "check", "rules", "alerts.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stdout + res.stderr
     n = len(spec.recording_rules)  # the spec's own recording rules come first in the group
-    assert f"SUCCESS: {len(spec.alerts) + n + 1} rules found" in res.stdout
+    alerting = sum(len(a.alert_rules()) for a in spec.alerts)  # one per tier
+    assert f"SUCCESS: {alerting + n + 1} rules found" in res.stdout
 
     [group] = yaml.load(text)["groups"]
     rules = group["rules"][n:]

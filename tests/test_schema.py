@@ -90,7 +90,8 @@ def test_custom_types_have_sensible_entries():
     defs = spec_schema()["$defs"]
     window = defs["ErrorRatio"]["properties"]["window"]
     assert window["type"] == "string" and window["default"] == "5m" and "5m" in window["examples"]
-    above = defs["ErrorRatio"]["properties"]["above"]
+    above, null = defs["ErrorRatio"]["properties"]["above"]["anyOf"]  # optional: an alert with tiers has none
+    assert null == {"type": "null"}
     assert above["type"] == "string" and above["examples"] == ["5%", "99.5%"]
     quantile = defs["LatencyQuantile"]["properties"]["quantile"]
     assert quantile == {"default": 0.95, "minimum": 0, "title": "Quantile", "type": "number"}  # a number, not "0.95"

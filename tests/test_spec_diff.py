@@ -82,8 +82,8 @@ def test_formatting_comments_and_order_are_no_change():
 
 
 def test_threshold_direction_and_kind_level_fields():
-    assert texts(("below: 70%", "above: 70%"), ("for: 10m", "for: 15m")) == [
-        "alert CacheHitRatioDegraded: for 10m -> 15m",
+    assert texts(("below: 70%", "above: 70%"), ("for: 10m", "for: 20m")) == [
+        "alert CacheHitRatioDegraded: for 10m -> 20m",
         "alert CacheHitRatioDegraded: threshold below 70% -> above 70%",
     ]
     assert texts(("above: 500ms", "above: 750ms")) == ["alert HighResponseTime: threshold above 500ms -> 750ms"]
@@ -169,3 +169,15 @@ def test_usage_and_invalid_specs(tmp_path):
     result = run_sfmon("diff", str(SPEC), str(bad))
     assert result.returncode == 1 and result.stdout == ""
     assert "must be between 0% and 100%" in result.stderr
+
+
+def test_tier_threshold_changes_are_named_by_tier():
+    assert texts(
+        ("- {severity: critical, above: 95%, for: 2m", "- {severity: critical, above: 90%, for: 2m"),
+        ("- {severity: warning, below: 15%}", "- {severity: warning, below: 20%}"),
+    ) == [
+        "alert ConnectionPoolNearMax: tier critical: threshold above 95% -> 90%",
+        "alert HostMemoryLow: tier warning: threshold below 15% -> 20%",
+    ]
+    added = texts(("      - {severity: warning, above: 80%}\n", "      - {severity: info, above: 70%}\n      - {severity: warning, above: 80%}\n"))
+    assert added == ["alert ConnectionPoolNearMax: tier info added"]

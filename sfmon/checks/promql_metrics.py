@@ -184,6 +184,7 @@ def _alerts(q: _Queries) -> None:
             if ast is not None:
                 found += metric_names(ast)
                 q.recorded_labels(loc, what, ast)
+        found = list(dict.fromkeys(found))  # the tiers of an alert share its metrics
         # Cataloged names report nothing, so only the others are placed on the fields that
         # name them (a parse of each selector, for the few alerts that have one).
         unknown = {f for f in found if f[1] or f[0] not in q.known} if q.check_names else set()

@@ -9,6 +9,7 @@ from sfmon.checks import Context
 from sfmon.model.receivers import INTEGRATIONS
 from sfmon.problems import Problem, Severity
 from sfmon.derive.route_cases import alert_labels, case_name
+from sfmon.derive.routing_tree import matcher_names
 
 
 def check(ctx: Context) -> Iterator[Problem]:
@@ -19,21 +20,33 @@ def check(ctx: Context) -> Iterator[Problem]:
         return  # routing/tests reports it
     # Routing depends only on the labels the matchers name (a missing one reads as ""): one
     # walk of the tree per distinct combination, not per alert (alerts x routes grows as n^2).
-    names = sorted(_matcher_names(tree.root))
+    names = sorted(matcher_names(tree.root))
+    targets = {t.name: t for t in s.targets}
     memo: dict[tuple[str, ...], list[str]] = {}
     for i, alert in s.enabled_alerts():
-        labels = alert_labels(alert)
-        key = tuple(labels.get(n, "") for n in names)
-        got = memo.get(key)
-        if got is None:
-            got = memo[key] = routing.receivers(tree, labels)
-        real = [r for r in got if r in by_name and by_name[r].integrations()]
-        if not real:
-            yield ctx.problem(
-                ("alerts", i, "name"),
-                f"alert {alert.name} ({case_name(labels)}) reaches no receiver that delivers: it goes to "
-                f"{', '.join(got)}, which {'has' if len(got) == 1 else 'have'} no integration ({', '.join(INTEGRATIONS)})",
-            )
+        for lv in alert_labels(alert, targets):  # each tier is an alert of its own to Alertmanager
+            loc = ("alerts", i, "name") if lv.level.tier is None else ("alerts", i, "tiers", lv.level.tier, "severity")
+            blind = [k for k in lv.templated if k in names]
+            if blind:
+                yield ctx.problem(
+                    loc,
+                    f"alert {alert.name}: routing reads its {', '.join(blind)} label, a template: which receivers "
+                    f"get it depends on the series, so sfmon cannot tell whether it reaches one that delivers",
+                    Severity.WARNING,
+                )
+                continue
+            labels = lv.labels
+            key = tuple(labels.get(n, "") for n in names)
+            got = memo.get(key)
+            if got is None:
+                got = memo[key] = routing.receivers(tree, labels)
+            real = [r for r in got if r in by_name and by_name[r].integrations()]
+            if not real:
+                yield ctx.problem(
+                    loc,
+                    f"alert {alert.name} ({case_name(labels)}) reaches no receiver that delivers: it goes to "
+                    f"{', '.join(got)}, which {'has' if len(got) == 1 else 'have'} no integration ({', '.join(INTEGRATIONS)})",
+                )
     used = {s.routing.receiver} | {n for route in s.routing.routes for n in route.notify}
     for i, r in enumerate(s.receivers):
         if r.name not in used:
@@ -43,9 +56,3 @@ def check(ctx: Context) -> Iterator[Problem]:
                 Severity.WARNING,
             )
 
-
-def _matcher_names(route: routing.Route) -> set[str]:
-    names = {m.name for m in route.matchers}
-    for child in route.routes:
-        names |= _matcher_names(child)
-    return names

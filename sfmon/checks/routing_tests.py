@@ -22,6 +22,8 @@ def check(ctx: Context) -> Iterator[Problem]:
         yield ctx.problem(("routing",), f"cannot evaluate the routing tree: {ctx.derived.routing_error}")
         return
     disabled = {a.name for a in s.alerts if not a.enabled}
+    for u in ctx.derived.route_unpredictable:
+        yield ctx.problem(u.loc, u.message, Severity.WARNING)
     bad = False
     for i, t in enumerate(s.routing.tests):
         if t.alert is not None and t.alert not in alerts:
@@ -63,4 +65,18 @@ def check(ctx: Context) -> Iterator[Problem]:
                 ("routing", "inhibit_tests", i),
                 f'inhibition test "{name}": expected {{{case_name(t.muted)}}} not to be muted, '
                 f"but routing.inhibit[{rule}] mutes it while {{{case_name(t.firing)}}} fires",
+            )
+    for case in ctx.derived.inhibit_cases:
+        rule = routing.muting_rule(tree, case.muted, [case.firing])
+        if case.expect_muted and rule is None:
+            yield ctx.problem(
+                case.loc,
+                f'inhibition test "{case.name}": expected {{{case_name(case.firing)}}} to mute '
+                f"{{{case_name(case.muted)}}}, but no inhibit rule does",
+            )
+        elif not case.expect_muted and rule is not None:
+            yield ctx.problem(
+                case.loc,
+                f'inhibition test "{case.name}": expected {{{case_name(case.muted)}}} not to be muted, '
+                f"but routing.inhibit[{rule}] mutes it while {{{case_name(case.firing)}}} fires",
             )

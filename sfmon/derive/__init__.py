@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sfmon.derive.route_cases import RouteCase, route_cases
+from sfmon.derive.route_cases import InhibitCase, RouteCase, Unpredictable, inhibit_cases, route_cases
 from sfmon.derive.rule_groups import rule_groups
 from sfmon.derive.rule_tests import RuleTests, rule_tests
 from sfmon.kinds.rule import RuleGroup
@@ -23,6 +23,8 @@ class Derived:
     # build it (e.g. a bad regex, which amtool reports too).
     routing_tree: Tree | None
     routing_error: str | None = None
+    route_unpredictable: tuple[Unpredictable, ...] = ()  # route tests sfmon cannot write, and why
+    inhibit_cases: tuple[InhibitCase, ...] = ()  # derived from tiered alerts and the inhibit rules
 
 
 def derive(spec: Any) -> Derived:
@@ -33,4 +35,7 @@ def derive(spec: Any) -> Derived:
         tree = routing_tree.from_spec(spec)
     except (ValueError, KeyError) as exc:  # e.g. a matcher Alertmanager refuses (MatcherError)
         error = str(exc)
-    return Derived(tuple(rule_groups(spec)), rule_tests(spec), tuple(route_cases(spec)), tree, error)
+    cases, unknown = route_cases(spec, routing_tree.matcher_names(tree.root) if tree is not None else None)
+    return Derived(
+        tuple(rule_groups(spec)), rule_tests(spec), tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec))
+    )

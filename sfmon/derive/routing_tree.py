@@ -7,7 +7,7 @@ from typing import Any
 
 from sfmon.model.alertmanager import Route
 from sfmon.semantics.quoting import alertmanager_string
-from sfmon.semantics.routing import Tree, from_config
+from sfmon.semantics.routing import Route as TreeRoute, Tree, from_config
 
 
 def matchers(match: dict[str, str], match_re: dict[str, str] | None = None) -> list[str]:
@@ -56,3 +56,11 @@ def config(spec: Any) -> dict[str, Any]:
 def from_spec(spec: Any) -> Tree:
     """The tree the rendered alertmanager.yml describes, before anything is rendered."""
     return from_config(config(spec))
+
+
+def matcher_names(route: TreeRoute) -> set[str]:
+    """The label names a route and its children match on: all that routing reads."""
+    names = {m.name for m in route.matchers}
+    for child in route.routes:
+        names |= matcher_names(child)
+    return names

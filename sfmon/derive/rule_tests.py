@@ -66,7 +66,8 @@ MAX_STEPS = 1_000
 
 def _span(alert: Any) -> int:
     window = getattr(alert, "window", None)
-    return alert.for_.ms + alert.keep_firing_for.ms + (window.ms if window is not None else 0)
+    for_ms = max(lv.for_.ms for lv in alert.levels())  # a tier's own `for` counts too
+    return for_ms + alert.keep_firing_for.ms + (window.ms if window is not None else 0)
 
 
 def is_long(alert: Any, interval_ms: int) -> bool:
@@ -254,24 +255,39 @@ def user_group(alert: Any, test: Any, external: dict[str, str] | None = None) ->
     series = tuple(RawSeries(sel, values) for sel, values in test.series.items())
     check = Check(test.at.ms)
     if test.fires:
-        rule = alert.alert_rule()
-        out_labels = {k: v for k, v in test.labels.items() if k not in rule.labels}
-        annotations = {}
-        for key, template in rule.annotations.items():
-            if key in test.annotations:
-                continue
+        alerts = []
+        for rule in _firing_rules(alert, test):
+            out_labels = {k: v for k, v in test.labels.items() if k not in rule.labels}
+            annotations = {}
+            for key, template in rule.annotations.items():
+                if key in test.annotations:
+                    continue
+                try:
+                    annotations[key] = expand(template, out_labels, None)
+                except Unsupported as exc:
+                    raise Unsupported(
+                        f"test {test.name!r}: annotation {key!r} cannot be predicted ({exc}); "
+                        f"write its expected text under `annotations`"
+                    ) from None
             try:
-                annotations[key] = expand(template, out_labels, None, external or {})
+                labels = {**expected_labels(rule, out_labels, None, external or {}), **test.labels}
             except Unsupported as exc:
-                raise Unsupported(
-                    f"test {test.name!r}: annotation {key!r} cannot be predicted ({exc}); "
-                    f"write its expected text under `annotations`"
-                ) from None
-        try:
-            labels = {**expected_labels(rule, out_labels, None, external or {}), **test.labels}
-        except Unsupported as exc:
-            raise Unsupported(f"test {test.name!r}: the alert's labels cannot be predicted ({exc}); list them under `labels`") from None
-        expected = ExpectedAlert(dict(sorted(labels.items())), dict(sorted({**annotations, **test.annotations}.items())))
-        check = Check(test.at.ms, (expected,))
+                raise Unsupported(f"test {test.name!r}: the alert's labels cannot be predicted ({exc}); list them under `labels`") from None
+            alerts.append(ExpectedAlert(dict(sorted(labels.items())), dict(sorted({**annotations, **test.annotations}.items()))))
+        check = Check(test.at.ms, tuple(alerts))
     return Group(f"{alert.name}: {test.name}", alert.name, test.interval.ms, series, (check,))
 
+
+def _firing_rules(alert: Any, test: Any) -> list[Any]:
+    """The rules whose alerts a firing test expects: every tier's, or the tiers it names."""
+    pairs = list(zip(alert.levels(), alert.alert_rules()))
+    if test.tiers is None:
+        return [rule for _, rule in pairs]
+    have = [lv.severity for lv, _ in pairs]
+    unknown = [t for t in test.tiers if t not in have]
+    if unknown or len(pairs) == 1:
+        raise Unsupported(
+            f"test {test.name!r}: `tiers` names {', '.join(unknown or test.tiers)}, "
+            + (f"but the alert's tiers are {', '.join(have)}" if len(pairs) > 1 else "but the alert has no tiers")
+        )
+    return [rule for lv, rule in pairs if lv.severity in test.tiers]

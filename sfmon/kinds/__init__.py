@@ -4,8 +4,14 @@ Adding things: a kind is one module holding its model (the spec fields, a subcla
 `base.AlertBase`) and what sfmon derives from it:
 
 - `rules()`: its Prometheus rules as `rule.Rule` data, alerting and recording, in file
-  order (today one alerting rule each, `self.alerting_rule(expr)`); alerts.yml writes them;
-- `threshold()`: (op, value) in the expression's unit, drawn on panels that show the alert;
+  order (one alerting rule per level, `self.alerting_rule(expr, level)`); alerts.yml writes them;
+- a kind with a threshold subclasses `tiers.Tiered`, declares `tiers: list[<its Tier>] | None`
+  and implements `limit(src)`: (op, value in the expression's unit) of the alert or of one
+  tier. `levels()` then gives one level per tier (severity, threshold, `for`, labels), least
+  severe first; panels that show the alert draw each;
+- `identity(labels)`: which labels of a target's series (job, instance, the target's own)
+  the alert keeps; by default a kind keeps them all and sums only over what its selectors
+  match on (`sum without (status)`), `by:` narrows. Route tests and generated tests read it;
 - `rule_tests(env)`: promtool test groups just over / just under the threshold (`testgen`);
 - `selectors()`: spec field -> the selector it contributes, so a check can place a problem
   with a metric on the field that names it.

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.kinds.rule import Rule
-from sfmon.model.base import AlertName, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
-from sfmon.semantics.units import DurationStr, PositiveDuration
+from sfmon.model.base import AlertName, FieldError, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
+from sfmon.semantics.units import Duration, DurationStr, PositiveDuration
+
+Severity = Literal["critical", "warning", "info"]
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}  # tiers go up this scale
+IDENTITY = ("job", "instance")  # what a scraped series is about; never summed away by default
 
 
 def _selector(value: str) -> str:
@@ -66,6 +71,59 @@ def _go_template(value: str) -> str:
 GoTemplate = Annotated[str, AfterValidator(_go_template)]
 
 
+def _distinct(names: list[str] | None) -> list[str] | None:
+    for i, name in enumerate(names or ()):
+        if name in names[:i]:  # type: ignore[index]
+            raise FieldError((i,), f"label {name!r} is listed twice")
+    return names
+
+
+By = Annotated[list[LabelName] | None, AfterValidator(_distinct)]
+BY_HELP = (
+    "labels to aggregate by (narrows the alert); default: every label of the series is kept "
+    "(instance and the target's labels included), only the ones the expression sums over are dropped"
+)
+
+
+def matcher_labels(*selectors: str) -> list[str]:
+    """The label names the selectors' matchers name, without `job` and `instance`: the
+    dimensions an expression over them sums over by default (`status` in {status=~"5.."})."""
+    names: set[str] = set()
+    for sel in selectors:
+        names |= {part.split("=", 1)[0].rstrip("!~") for part in _selector_parts(sel)[1]}
+    return sorted(names - set(IDENTITY))
+
+
+def keep_clause(by: list[str] | None, dropped: list[str]) -> str:
+    """`by (job, path)` when `by` narrows, else `without (status)`: every other label kept."""
+    if by is not None:
+        return f"by ({', '.join(by)})"
+    return f"without ({', '.join(dropped)})"
+
+
+def kept(labels: Mapping[str, str], by: list[str] | None, dropped: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The labels of a series that an aggregation `keep_clause(by, dropped)` keeps (non-empty)."""
+    if by is not None:
+        return {k: labels[k] for k in by if labels.get(k)}
+    return {k: v for k, v in labels.items() if v and k not in dropped and k != "__name__"}
+
+
+@dataclass(frozen=True)
+class Level:
+    """One severity of an alert: the whole alert, or one of its `tiers`. Each level is one
+    alerting rule, all with the alert's name."""
+
+    severity: str
+    op: str | None  # '>', '<', '==' or None (no threshold)
+    value: Decimal | None  # in the expression's unit
+    shown: str  # the threshold as the spec writes it, e.g. "above 90%"; "" for none
+    for_: Duration
+    labels: dict[str, str] = field(default_factory=dict)  # the alert's labels, with the tier's
+    summary: str = ""
+    description: str = ""
+    tier: int | None = None  # index in `tiers`, None for an alert without tiers
+
+
 def _label_template(value: str) -> str:
     from sfmon.semantics.gotemplate import uses_value
 
@@ -115,6 +173,9 @@ class UserTest(StrictModel):
     )
     at: PositiveDuration = Field(description="evaluation time, e.g. 10m")
     fires: bool = Field(default=True, description="false: the alert must not be firing at `at`")
+    tiers: list[Severity] | None = Field(
+        default=None, description="an alert with tiers: the tiers firing at `at` (default: every tier)"
+    )
     labels: Labels = Field(
         default_factory=dict,
         description="labels of the firing alert from its expression (e.g. job); alertname and the alert's own labels are added",
@@ -196,11 +257,18 @@ class AlertBase(StrictModel):
         Checks read them to place a problem with a metric on the field that names it."""
         raise NotImplementedError
 
-    def alerting_rule(self, expr: str) -> Rule:
-        """The rule named after the alert: `expr` with the alert's `for`, labels and annotations."""
-        annotations = {"summary": self.summary}
-        if self.description:
-            annotations["description"] = self.description
+    def levels(self) -> list[Level]:
+        """The alert's severities, least severe first: one, or one per tier."""
+        op, value = self.threshold() or (None, None)
+        return [Level(self.severity, op, value, "", self.for_, dict(self.labels), self.summary, self.description)]  # type: ignore[arg-type]
+
+    def alerting_rule(self, expr: str, level: Level | None = None) -> Rule:
+        """A rule named after the alert: `expr` with the level's (default: the alert's)
+        severity, `for`, labels and annotations."""
+        lv = level or self.levels()[0]
+        annotations = {"summary": lv.summary}
+        if lv.description:
+            annotations["description"] = lv.description
         if self.runbook_url:
             annotations["runbook_url"] = self.runbook_url
         for guard in self.guards:
@@ -209,21 +277,32 @@ class AlertBase(StrictModel):
             "alert",
             self.name,
             expr,
-            self.for_ if self.for_.ms else None,
-            {"severity": self.severity, **self.labels},
+            lv.for_ if lv.for_.ms else None,
+            {"severity": lv.severity, **lv.labels},
             {**annotations, **self.annotations},
             self.group,
+            () if lv.tier is None else ("tiers", lv.tier),
             keep_firing_for=self.keep_firing_for if self.keep_firing_for.ms else None,
         )
 
+    def alert_rules(self) -> list[Rule]:
+        """The alerting rules named after the alert, one per level in the order of levels():
+        what its tests expect and what Alertmanager receives."""
+        return [r for r in self.rules() if r.kind == "alert" and r.name == self.name]
+
     def alert_rule(self) -> Rule:
-        """The alerting rule named after the alert, among its rules: what its tests expect
-        and what Alertmanager receives."""
-        return next(r for r in self.rules() if r.kind == "alert" and r.name == self.name)
+        """The alerting rule of the alert's first (least severe) level."""
+        return self.alert_rules()[0]
 
     def threshold(self) -> tuple[str, Decimal] | None:
-        """('>' or '<', value in the expression's unit) for kinds with a threshold."""
+        """('>' or '<', value in the expression's unit) for kinds with a threshold; with
+        tiers, the least severe tier's (levels() has every tier's)."""
         return None
+
+    def identity(self, labels: Mapping[str, str]) -> dict[str, str]:
+        """Which of a scraped series' labels (job, instance, the target's) the alert keeps:
+        what Alertmanager sees of them. A raw expression's shape is unknown: its job only."""
+        return {"job": labels["job"]} if "job" in labels else {}
 
     def rule_tests(self, env: Any) -> list[Any]:
         """promtool test groups derived from the kind and its threshold (sfmon.kinds.testgen).
@@ -232,10 +311,12 @@ class AlertBase(StrictModel):
 
 
 class Threshold(StrictModel):
-    """Mixin check: exactly one of above / below."""
+    """Mixin check: exactly one of above / below (an alert with `tiers` sets them per tier)."""
 
     @model_validator(mode="after")
     def _one_direction(self) -> Any:
+        if getattr(self, "tiers", None) is not None:
+            return self
         above, below = getattr(self, "above", None), getattr(self, "below", None)
         if (above is None) == (below is None):
             raise ValueError("set exactly one of 'above' or 'below'")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field, field_validator
 
-from sfmon.kinds.base import AlertBase, Selector, compare, scoped
+from sfmon.kinds.base import BY_HELP, By, Level, Selector, compare, keep_clause, kept, matcher_labels, scoped
+from sfmon.kinds.tiers import PercentAboveTier, Tiered
 from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
@@ -16,85 +17,98 @@ from sfmon.kinds.testgen import (
     SeriesSelector,
     TestEnv,
     counter,
-    firing_check,
-    grouped,
     integer_ratio,
+    level_check,
+    limits,
     make_series,
-    not_over,
-    over,
+    neighboured,
     percent,
     safe_groups,
     series_interval,
     settle_time,
     solve_labels,
+    tier_values,
+    verdict,
 )
-from sfmon.model.base import LabelName, Slug
+from sfmon.model.base import Slug
 from sfmon.semantics.promql import rate, samples
 from sfmon.semantics.units import Percent, PercentStr, PositiveDuration
 
 
-class ErrorRatio(AlertBase):
+class ErrorRatio(Tiered):
     kind: Literal["error_ratio"]
     target: Slug
     errors: Selector = Field(description='counter selector of failed requests, e.g. http_requests_total{status=~"5.."}')
     total: Selector = Field(description="counter selector of all requests")
     window: PositiveDuration = Field(default="5m")
-    above: PercentStr
-    by: list[LabelName] = Field(default_factory=lambda: ["job"])
+    above: PercentStr | None = Field(default=None, description="required unless `tiers` is set")
+    tiers: list[PercentAboveTier] | None = Field(default=None, description="several severities, each with its threshold (instead of severity and above)")
+    by: By = Field(default=None, description=BY_HELP)
 
     @field_validator("above")
     @classmethod
-    def _can_fire(cls, value: Percent) -> Percent:
+    def _can_fire(cls, value: Percent | None) -> Percent | None:
         # Errors are a share of all requests: it never exceeds 100%, so `> 1` never holds.
-        if value.fraction >= 1:
+        if value is not None and value.fraction >= 1:
             raise ValueError(f"above {value} can never fire: the share of failed requests is at most 100%; use a threshold below 100%")
         return value
 
-    def expr(self) -> str:
-        by = ", ".join(self.by)
+    def dropped(self) -> list[str]:
+        """What the default aggregation sums over: the labels the selectors match on (status)."""
+        return matcher_labels(self.errors, self.total)
+
+    def expr(self, level: Level | None = None) -> str:
+        keep = keep_clause(self.by, self.dropped())
         err = scoped(self.errors, self.target)
         tot = scoped(self.total, self.target)
+        lv = level or self.levels()[0]
         return (
-            f"sum by ({by}) (rate({err}[{self.window}])) / "
-            f"sum by ({by}) (rate({tot}[{self.window}])) {compare('>', self.above.fraction)}"
+            f"sum {keep} (rate({err}[{self.window}])) / "
+            f"sum {keep} (rate({tot}[{self.window}])) {compare('>', lv.value)}"  # type: ignore[arg-type]
         )
 
     def rules(self) -> list[Rule]:
-        return [self.alerting_rule(self.expr())]
+        return [self.alerting_rule(self.expr(lv), lv) for lv in self.levels()]
+
+    def identity(self, labels: Mapping[str, str]) -> dict[str, str]:
+        return kept(labels, self.by, self.dropped())
 
     def selectors(self) -> dict[str, str | list[str]]:
         return {"errors": scoped(self.errors, self.target), "total": scoped(self.total, self.target)}
 
-    def threshold(self) -> tuple[str, Decimal]:
-        return (">", self.above.fraction)
+    def limit(self, src: Any) -> tuple[str, Decimal]:
+        return (">", src.above.fraction)
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """An error share 10% over the threshold fires after `for`; 10% under stays quiet."""
-        rule = self.alert_rule()
+        rules = self.alert_rules()
+        levels = self.levels()
         errors = SeriesSelector.parse(scoped(self.errors, self.target))
         total = SeriesSelector.parse(scoped(self.total, self.target))
         base = env.target_labels(self.target)
-        err_labels = solve_labels(base, errors, present=self.by)
+        present = self.by or ()
+        err_labels = solve_labels(base, errors, present=present)
         if err_labels is None:
             env.notes.append(f"{self.name}: no series labels satisfy {self.errors}; no tests generated")
             return []
+        # The labels the ratio keeps must be equal on both series: never changed to tell them apart.
+        keep = self.by if self.by is not None else sorted(set(err_labels) - set(self.dropped()))
         shared = total.matches(errors.name, err_labels)  # errors are part of the total (same metric)
         if shared:
-            rest = solve_labels(err_labels, total, avoid=[errors], present=self.by, keep=self.by)
+            rest = solve_labels(err_labels, total, avoid=[errors], present=present, keep=keep)
             rest_name = total.name
         else:
-            rest = solve_labels(base, total, avoid=[errors], present=self.by)
+            rest = solve_labels(base, total, avoid=[errors], present=present)
             rest_name = total.name
-        if rest is None or grouped(rest, self.by) != grouped(err_labels, self.by):
+        if rest is None or self.identity(rest) != self.identity(err_labels):
             env.notes.append(f"{self.name}: no series separate errors from other requests within one group; no tests generated")
             return []
         step = series_interval(self.window.ms)
-        at = settle_time(env, step, self.window.ms, self.for_.ms)
-        t = self.above.fraction
-        out = grouped(err_labels, self.by)
+        at = settle_time(env, step, self.window.ms, self.longest_for_ms())
+        out = self.identity(err_labels)
 
-        def scenario(share: Decimal, fires: bool, firing: bool) -> Group | None:
-            if fires and not firing:
+        def scenario(share: Decimal, n: int, firing: bool) -> Group | None:
+            if n and not firing:
                 return None
             pq = integer_ratio(Fraction(share), Fraction(1) - Fraction(share) if shared else Fraction(1))
             if pq is None:
@@ -103,14 +117,13 @@ class ErrorRatio(AlertBase):
             err_series = make_series(errors.name, err_labels, counter(e, at, step))
             rest_series = make_series(rest_name, rest, counter(r, at, step))
             check = Check(at)
-            if fires:
+            if n:
                 ev = rate(samples(err_series.segments), step, at, self.window.ms)
                 rv = rate(samples(rest_series.segments), step, at, self.window.ms)
                 den = ev + rv if shared else rv
-                check = firing_check(rule, at, out, ev / den, env)
-            verb = "fires" if fires else "stays quiet"
+                check = level_check(rules, n, at, out, ev / den, env)
             return Group(
-                f"{self.name}: {verb} at {percent(share)} errors (above {self.above})",
+                f"{self.name}: {verdict(levels, n)} at {percent(share)} errors ({limits(levels, levels[0].shown)})",
                 self.name,
                 step,
                 (err_series, rest_series),
@@ -118,11 +131,11 @@ class ErrorRatio(AlertBase):
             )
 
         def build(firing: bool):
-            hi = over(t, Decimal(1))
-            for share, fires in ((hi, True), (not_over(t), False)):
+            for share, n in tier_values(levels, Decimal(1)):
                 if share is not None:
-                    g = scenario(share, fires, firing)
+                    g = scenario(share, n, firing)
                     if g is not None:
                         yield g
 
-        return safe_groups(env, self, build)
+        groups = safe_groups(env, self, build)
+        return neighboured(groups, "instance" in out, env.other_instance(self.target))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, ClassVar, Literal, Mapping
 
 from pydantic import Field
 
-from sfmon.kinds.base import AlertBase, Selector, Threshold, compare, scoped
+from sfmon.kinds.base import BY_HELP, By, Level, Selector, Threshold, compare, keep_clause, kept, matcher_labels, scoped
+from sfmon.kinds.tiers import PercentTier, Tiered
 from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
@@ -20,27 +21,26 @@ from sfmon.kinds.testgen import (
     TestEnv,
     constant,
     counter,
-    firing_check,
-    grouped,
     integer_ratio,
+    level_check,
+    limits,
     make_series,
-    not_over,
-    not_under,
-    over,
+    neighboured,
     percent,
     safe_groups,
     series_interval,
     settle_time,
     solve_labels,
     sort_key,
-    under,
+    tier_values,
+    verdict,
 )
-from sfmon.model.base import LabelName, Slug
+from sfmon.model.base import Slug
 from sfmon.semantics.promql import Segment, fsum, gauge, rate, samples
 from sfmon.semantics.units import PositiveDuration, RatioValue, fmt_number, ratio_fraction
 
 
-class Ratio(Threshold, AlertBase):
+class Ratio(Tiered, Threshold):
     kind: Literal["ratio"]
     target: Slug
     numerator: Selector
@@ -48,23 +48,32 @@ class Ratio(Threshold, AlertBase):
     window: PositiveDuration | None = Field(default=None, description="set for counters: each term becomes rate(...[window])")
     above: RatioValue | None = Field(default=None, description="'5%' of a whole, or a plain number such as 0.25 or 3")
     below: RatioValue | None = Field(default=None, description="'5%' of a whole, or a plain number such as 0.25 or 3")
-    by: list[LabelName] = Field(default_factory=lambda: ["job"])
+    tiers: list[PercentTier] | None = Field(default=None, description="several severities, each with its threshold (instead of severity and above/below)")
+    by: By = Field(default=None, description=BY_HELP)
+    DIRECTIONS: ClassVar[tuple[str, ...]] = ("above", "below")
+
+    def dropped(self) -> list[str]:
+        """What the default aggregation sums over: the labels the selectors match on."""
+        return matcher_labels(self.numerator, *self.denominator)
 
     def _term(self, selector: str) -> str:
         inner = scoped(selector, self.target)
         if self.window is not None:
             inner = f"rate({inner}[{self.window}])"
-        return f"sum by ({', '.join(self.by)}) ({inner})"
+        return f"sum {keep_clause(self.by, self.dropped())} ({inner})"
 
-    def expr(self) -> str:
+    def expr(self, level: Level | None = None) -> str:
         den = " + ".join(self._term(s) for s in self.denominator)
         if len(self.denominator) > 1:
             den = f"({den})"
-        op, value = self.threshold()
-        return f"{self._term(self.numerator)} / {den} {compare(op, value)}"
+        lv = level or self.levels()[0]
+        return f"{self._term(self.numerator)} / {den} {compare(lv.op, lv.value)}"  # type: ignore[arg-type]
 
     def rules(self) -> list[Rule]:
-        return [self.alerting_rule(self.expr())]
+        return [self.alerting_rule(self.expr(lv), lv) for lv in self.levels()]
+
+    def identity(self, labels: Mapping[str, str]) -> dict[str, str]:
+        return kept(labels, self.by, self.dropped())
 
     def selectors(self) -> dict[str, str | list[str]]:
         return {
@@ -72,29 +81,34 @@ class Ratio(Threshold, AlertBase):
             "denominator": [scoped(s, self.target) for s in self.denominator],
         }
 
-    def threshold(self) -> tuple[str, Decimal]:
-        return (">", ratio_fraction(self.above)) if self.above is not None else ("<", ratio_fraction(self.below))  # type: ignore[arg-type]
+    def limit(self, src: Any) -> tuple[str, Decimal]:
+        return (">", ratio_fraction(src.above)) if src.above is not None else ("<", ratio_fraction(src.below))
 
     def _show(self, r: Decimal) -> str:
         limit = self.above if self.above is not None else self.below
-        return percent(r) if isinstance(limit, str) else fmt_number(r)
+        return fmt_number(r) if isinstance(limit, Decimal) else percent(r)
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """Series whose ratio is 10% past the threshold (fires after `for`) or 10% short of it
         (stays quiet). One series per distinct selector; the numerator's series gets value p,
         the others q, with p/q solved from how many terms each series appears in."""
-        rule = self.alert_rule()
+        rules = self.alert_rules()
+        levels = self.levels()
         base = env.target_labels(self.target)
         texts = list(dict.fromkeys([self.numerator, *self.denominator]))
         sels = [SeriesSelector.parse(scoped(t, self.target)) for t in texts]
+        dropped = self.dropped()
+        # The labels the ratio keeps must be equal on every series of it: never changed to
+        # tell one selector's series from another's.
+        keep = self.by if self.by is not None else sorted(set(base) - set(dropped))
         labels = []
         for i, sel in enumerate(sels):
-            found = solve_labels(base, sel, avoid=[o for j, o in enumerate(sels) if j != i], present=self.by, keep=self.by)
+            found = solve_labels(base, sel, avoid=[o for j, o in enumerate(sels) if j != i], present=self.by or (), keep=keep)
             if found is None:
                 env.notes.append(f"{self.name}: no series labels satisfy {texts[i]} alone; no tests generated")
                 return []
             labels.append(found)
-        if any(grouped(lab, self.by) != grouped(labels[0], self.by) for lab in labels):
+        if any(self.identity(lab) != self.identity(labels[0]) for lab in labels):
             env.notes.append(f"{self.name}: the ratio's series fall into different `by` groups; no tests generated")
             return []
         num_sel = SeriesSelector.parse(scoped(self.numerator, self.target))
@@ -104,9 +118,9 @@ class Ratio(Threshold, AlertBase):
         b = [sum(int(d.matches(s.name, lab)) for d in den_sels) for s, lab in zip(sels, labels)]
         step = series_interval(self.window.ms) if self.window is not None else env.evaluation_interval_ms
         warm = self.window.ms if self.window is not None else 0
-        at = settle_time(env, step, warm, self.for_.ms)
-        op, t = self.threshold()
-        out = grouped(labels[0], self.by)
+        at = settle_time(env, step, warm, self.longest_for_ms())
+        op = levels[0].op
+        out = self.identity(labels[0])
 
         def values(r: Decimal) -> tuple[int, int] | None:
             num = Fraction(r) * sum(b[1:]) - sum(a[1:])
@@ -136,17 +150,15 @@ class Ratio(Threshold, AlertBase):
                 return math.copysign(math.inf, num) if num else math.nan
             return num / den
 
-        def scenario(r: Decimal, fires: bool) -> Group | None:
+        def scenario(r: Decimal, n: int) -> Group | None:
             pq = values(r)
             if pq is None:
                 return None
             p, q = pq
             series = [make_series(s.name, lab, segment(p if i == 0 else q)) for i, (s, lab) in enumerate(zip(sels, labels))]
-            check = firing_check(rule, at, out, value_of(series), env) if fires else Check(at)
-            verb = "fires" if fires else "stays quiet"
-            word = "above" if op == ">" else "below"
+            check = level_check(rules, n, at, out, value_of(series), env) if n else Check(at)
             return Group(
-                f"{self.name}: {verb} at {self._show(r)} ({word} {self.above if self.above is not None else self.below})",
+                f"{self.name}: {verdict(levels, n)} at {self._show(r)} ({limits(levels, levels[0].shown)})",
                 self.name,
                 step,
                 tuple(series),
@@ -156,15 +168,12 @@ class Ratio(Threshold, AlertBase):
         def build(firing: bool):
             # A share of a whole (every numerator series also in the denominator) cannot pass 100%.
             ceiling = Decimal(1) if all(x <= y for x, y in zip(a, b)) else None
-            if op == ">":
-                cases = ((over(t, ceiling), True), (not_over(t), False))
-            else:
-                cases = ((under(t), True), (not_under(t, ceiling), False))
-            for r, fires in cases:
-                if r is None or (fires and not firing):
+            for r, n in tier_values(levels, ceiling):
+                if r is None or (n and not firing):
                     continue
-                g = scenario(r, fires)
+                g = scenario(r, n)
                 if g is not None:
                     yield g
 
-        return safe_groups(env, self, build)
+        groups = safe_groups(env, self, build)
+        return neighboured(groups, "instance" in out, env.other_instance(self.target))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Mapping
 
-from sfmon.kinds.base import AlertBase
+from sfmon.kinds.base import AlertBase, kept
 from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import Check, Group, TestEnv, constant, firing_check, make_series, safe_groups, settle_time, steps
 from sfmon.model.base import MetricName, Slug, promql_string
@@ -28,6 +28,9 @@ class TargetDown(AlertBase):
 
     def threshold(self) -> tuple[str, Decimal]:
         return ("==", Decimal(0))
+
+    def identity(self, labels: Mapping[str, str]) -> dict[str, str]:
+        return kept(labels, None, ())  # a filter: the series' labels as they are
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """Fires once the metric has been 0 for `for`, resolves when it is back at 1; stays quiet

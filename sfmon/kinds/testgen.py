@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
@@ -22,7 +22,7 @@ from sfmon.semantics.promql import Segment, notation
 from sfmon.semantics.units import fmt_number, format_duration_ms
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sfmon.kinds.base import AlertBase
+    from sfmon.kinds.base import AlertBase, Level
     from sfmon.kinds.rule import Rule
 
 MINUTE = 60_000
@@ -140,6 +140,13 @@ class TestEnv:
             labels = {**t.labels, "job": t.name, "instance": t.addresses[0]}
         kept = self.recorded.get(metric) if metric is not None else None
         return labels if kept is None else {k: v for k, v in labels.items() if k in kept}
+
+    def other_instance(self, name: str | None) -> str:
+        """A second instance of the target, for a series next to the one a test is about."""
+        t = self.targets.get(name) if name else None
+        if t is not None and len(t.addresses) > 1:
+            return t.addresses[1]
+        return "other-instance:1" if t is None or t.addresses[0] != "other-instance:1" else "other-instance:2"
 
 
 # --- expected alerts -----------------------------------------------------------------
@@ -278,6 +285,93 @@ def integer_ratio(num: Fraction, den: Fraction, floor: int = 100) -> tuple[int, 
         k = -(-floor // big)
         p, q = p * k, q * k
     return p, q
+
+
+# --- tiers ---------------------------------------------------------------------------
+
+
+def tier_values(levels: Sequence["Level"], ceiling: Decimal | None = None) -> list[tuple[Decimal | None, int]]:
+    """(value, how many levels it is past) to test each level with: one just past it (10%,
+    or halfway to the next level's threshold) and one just short of it (10%, or halfway
+    back to the previous one). Without tiers: [(just past, 1), (just short, 0)]."""
+    ts = [lv.value for lv in levels]
+    op = levels[0].op
+    out: list[tuple[Decimal | None, int]] = []
+    for k, t in enumerate(ts):
+        nxt = ts[k + 1] if k + 1 < len(ts) else None
+        prev = ts[k - 1] if k else None
+        if t < 0:  # a gauge below zero: 10% either side, by magnitude
+            fire, quiet = beyond(op, t), short_of(op, t)  # type: ignore[arg-type]
+        elif op == ">":
+            fire, quiet = over(t, ceiling), not_over(t)  # type: ignore[arg-type]
+        else:
+            fire, quiet = under(t), not_under(t, ceiling)  # type: ignore[arg-type]
+        if op == ">":
+            if fire is not None and nxt is not None and fire > nxt:
+                fire = (t + nxt) / 2  # type: ignore[operator]
+            if prev is not None and quiet <= prev:
+                quiet = (prev + t) / 2  # type: ignore[operator]
+        else:
+            if fire is not None and nxt is not None and fire < nxt:
+                fire = (t + nxt) / 2  # type: ignore[operator]
+            if prev is not None and quiet >= prev:
+                quiet = (prev + t) / 2  # type: ignore[operator]
+        out += [(fire, k + 1), (quiet, k)]
+    return out
+
+
+def verdict(levels: Sequence["Level"], n: int) -> str:
+    """`fires`, `stays quiet`, or with tiers which of them fire: `fires warning and critical`."""
+    if n == 0:
+        return "stays quiet"
+    if len(levels) == 1:
+        return "fires"
+    names = [lv.severity for lv in levels[:n]]
+    return "fires " + (names[0] if n == 1 else f"{', '.join(names[:-1])} and {names[-1]}")
+
+
+def limits(levels: Sequence["Level"], single: str) -> str:
+    """The thresholds a test name cites: `single` without tiers, else `warning above 80, critical above 90`."""
+    return single if len(levels) == 1 else ", ".join(f"{lv.severity} {lv.shown}" for lv in levels)
+
+
+def level_check(
+    rules: Sequence["Rule"], n: int, at_ms: int, out_labels: Mapping[str, str], value: float | None, env: "TestEnv | None" = None
+) -> Check:
+    """The first `n` levels' alerts (the rules in level order) fire at `at_ms`, no other; pass
+    the env so templates may read the external labels."""
+    external = None if env is None else env.external_labels
+    return Check(at_ms, tuple(expected_alert(rules[i], out_labels, value, external) for i in range(n)))
+
+
+def with_neighbour(fire: Group, quiet: Group, instance: str) -> Group | None:
+    """The firing case with the quiet case's series next to it on another instance: only the
+    instance past the threshold fires, with its own labels, as the alert keeps each series'
+    identity (a fleet-wide sum would hide one bad host). None when their timing differs."""
+    if fire.interval_ms != quiet.interval_ms or [c.at_ms for c in fire.checks] != [c.at_ms for c in quiet.checks]:
+        return None
+    moved = tuple(
+        replace(s, labels=tuple(sorted({**dict(s.labels), "instance": instance}.items())))
+        for s in quiet.series
+        if isinstance(s, Series)
+    )
+    name = f"{fire.name}; {instance} next to it stays quiet"
+    return Group(name, fire.alertname, fire.interval_ms, (*fire.series, *moved), fire.checks)
+
+
+def neighboured(groups: list[Group], keeps_instance: bool, instance: str) -> list[Group]:
+    """`groups` with the first firing case joined by the first quiet one on another
+    instance (with_neighbour), when the alert keeps the `instance` label."""
+    if not keeps_instance:
+        return groups
+    fire = next((i for i, g in enumerate(groups) if any(c.alerts for c in g.checks)), None)
+    quiet = next((i for i, g in enumerate(groups) if not any(c.alerts for c in g.checks)), None)
+    if fire is None or quiet is None:
+        return groups
+    joined = with_neighbour(groups[fire], groups[quiet], instance)
+    if joined is None:
+        return groups
+    return [joined if i == fire else g for i, g in enumerate(groups)]
 
 
 # --- series labels that satisfy the selectors ----------------------------------------

@@ -29,6 +29,15 @@ ALERT_NAME_RE = _display_name_re(r"\[\]")
 RECEIVER_NAME_RE = _display_name_re(r"\[\],")
 
 
+class FieldError(ValueError):
+    """A model validator's error about one of the model's own fields: the loader places it
+    at `loc` under the model (e.g. ("tiers", 1, "above")) instead of at the model itself."""
+
+    def __init__(self, loc: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class StrictModel(BaseModel):
     """Every spec object: unknown keys are errors, values are not coerced, models are frozen."""
 

@@ -96,17 +96,27 @@ def alerts_by_name(spec: Spec) -> dict[str, Any]:
     return index
 
 
+_TIER_COLORS = {"info": "blue", "warning": "orange", "critical": "red"}
+
+
 def _steps(alerts: dict[str, Any], panel: Panel) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = [{"value": None, "color": "green"}]
     steps += [{"value": t.value, "color": t.color} for t in panel.thresholds]
     if panel.show_alert:
         alert = alerts.get(panel.show_alert)
-        limit = alert.threshold() if alert is not None else None
-        if limit is not None and limit[0] in (">", "<"):
-            op, value = limit
+        levels = [lv for lv in alert.levels() if lv.op in (">", "<")] if alert is not None else []
+        if len(levels) == 1:
+            op, value = levels[0].op, levels[0].value
             if op == "<":  # below the limit is bad: red up to it, green from it
                 steps[0]["color"] = "red"
             steps.append({"value": value, "color": "red" if op == ">" else "green"})
+        elif levels:  # tiers: each threshold in its severity's color
+            colors = [_TIER_COLORS[lv.severity] for lv in levels]
+            if levels[0].op == ">":
+                steps += [{"value": lv.value, "color": c} for lv, c in zip(levels, colors)]
+            else:  # most severe below the lowest threshold, green above the highest
+                steps[0]["color"] = colors[-1]
+                steps += [{"value": lv.value, "color": c} for lv, c in zip(levels, ["green", *colors[:-1]])]
     head, rest = steps[0], sorted(steps[1:], key=lambda s: Decimal(str(s["value"])))
     return [head, *rest]
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 from pydantic import BaseModel
 
 from sfmon.kinds.base import AlertBase, UserTest
+from sfmon.kinds.tiers import Tier
 from sfmon.model import Dashboard, Inhibit, MetricFamily, Panel, Route, Row, Spec, Variable
 
 MARKER = "<!-- sfmon-diff -->"  # lets a CI job find and update its earlier PR comment
@@ -98,6 +99,8 @@ def _label(item: Any) -> str | None:
         return f"variable ${item.name}"
     if isinstance(item, MetricFamily):
         return f"family {item.name}"
+    if isinstance(item, Tier):
+        return f"tier {item.severity}"
     if isinstance(item, UserTest):
         return f"test {item.name!r}"
     if isinstance(item, Route):
@@ -113,7 +116,7 @@ def _fields(model: Any) -> dict[str, Any]:
     if isinstance(model, _PanelInRow):
         return {"row": model.row, **_fields(model.panel)}
     out = {(f.alias or name): getattr(model, name) for name, f in type(model).model_fields.items()}
-    if isinstance(model, AlertBase) and ("above" in out or "below" in out):
+    if isinstance(model, (AlertBase, Tier)) and ("above" in out or "below" in out):
         above, below = out.pop("above", None), out.pop("below", None)
         if above is not None or below is not None:
             out["threshold"] = _Threshold("above", above) if above is not None else _Threshold("below", below)

@@ -279,6 +279,11 @@ _SAY_GOT = {"literal_error", "int_parsing_size", "less_than", "less_than_equal",
 def _from_pydantic(smap: SourceMap, data: Any, err: dict) -> Problem:
     loc = tuple(err["loc"])
     etype = err["type"]
+    from sfmon.model.base import FieldError
+
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        loc = (*loc, *cause.loc)
     on_key = bool(loc) and loc[-1] == "[key]"  # a bad mapping key: point at the key itself
     if on_key:
         loc = loc[:-1]
@@ -342,4 +347,10 @@ def _unknown_key(loc: tuple, data: Any) -> str:
             f"(a path to a file holding the secret, e.g. /run/secrets/...){env}"
         )
     msg = f"unknown key {key!r}"
+    if key == "tiers" and loc[0] == "alerts" and len(loc) <= 4:  # (alerts, i, [kind,] tiers)
+        from sfmon.kinds import KINDS
+        from sfmon.kinds.tiers import Tiered
+
+        tiered = [k.model_fields["kind"].annotation.__args__[0] for k in KINDS if issubclass(k, Tiered)]
+        return f"{msg}: this kind has no threshold to tier; tiers apply to {', '.join(tiered)}"
     return msg + (hint(key, sorted(allowed)) or (f"; allowed: {', '.join(sorted(allowed))}" if allowed else ""))

@@ -62,7 +62,10 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
     tests, rules = _load(tests_text), _load(rules_text)
     try:
         placed = [(gi, r) for gi, g in enumerate(rules["groups"]) for r in g["rules"]]  # file order
-        alert_at = {str(r["alert"]): n for n, (_, r) in enumerate(placed) if "alert" in r}
+        alert_at: dict[str, list[int]] = {}
+        for n, (_, r) in enumerate(placed):
+            if "alert" in r:
+                alert_at.setdefault(str(r["alert"]), []).append(n)
         records: dict[str, list[int]] = {}
         for n, (_, r) in enumerate(placed):
             if "record" in r:
@@ -70,7 +73,7 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
         by_subject: dict[tuple[int, ...], list[Any]] = {}
         for group in tests["tests"]:
             if group.get("alert_rule_test"):
-                subject = (alert_at[str(group["alert_rule_test"][0]["alertname"])],)
+                subject = tuple(alert_at[str(group["alert_rule_test"][0]["alertname"])])  # one rule per tier
             else:
                 subject = tuple(records[str(group["promql_expr_test"][0]["expr"]).strip()])
             by_subject.setdefault(subject, []).append(group)

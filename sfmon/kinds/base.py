@@ -64,7 +64,8 @@ def _go_template(value: str) -> str:
     try:
         check(value)
     except TemplateError as exc:
-        raise ValueError(f"template error: {exc} (Prometheus' alert templates are Go templates)") from None
+        hint = " (write a literal '{{' as {{ \"{{\" }})" if "unclosed action" in str(exc) else ""
+        raise ValueError(f"template error: {exc}{hint} (Prometheus' alert templates are Go templates)") from None
     return value
 
 

@@ -389,8 +389,9 @@ def _drill_spec() -> Any:
 class Stack:
     """Start with `Stack(tmp).start()`; always `close()` (the fixture does)."""
 
-    def __init__(self, tmp: Path, redis: bool | None = None):
+    def __init__(self, tmp: Path, redis: bool | None = None, prometheus: str = PROMETHEUS, alertmanager: str = ALERTMANAGER):
         self.tmp = tmp
+        self.prometheus_bin, self.alertmanager_bin = prometheus, alertmanager
         self.logs = tmp / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.secrets_dir = tmp / "secrets"
@@ -519,7 +520,7 @@ class Stack:
 
     def start_prometheus(self) -> None:
         self.procs["prometheus"] = Proc("prometheus", [
-            PROMETHEUS, f"--config.file={self.out / 'prometheus.yml'}", f"--storage.tsdb.path={self.tmp / 'prometheus-data'}",
+            self.prometheus_bin, f"--config.file={self.out / 'prometheus.yml'}", f"--storage.tsdb.path={self.tmp / 'prometheus-data'}",
             f"--storage.tsdb.retention.time={self.spec.prometheus.retention}",
             f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}", "--log.level=warn",
         ], self.logs).start()
@@ -534,7 +535,7 @@ class Stack:
 
     def start_alertmanager(self) -> None:
         self.procs["alertmanager"] = Proc("alertmanager", [
-            ALERTMANAGER, f"--config.file={self.out / 'alertmanager.yml'}", f"--storage.path={self.tmp / 'alertmanager-data'}",
+            self.alertmanager_bin, f"--config.file={self.out / 'alertmanager.yml'}", f"--storage.path={self.tmp / 'alertmanager-data'}",
             f"--web.listen-address=127.0.0.1:{self.ports['alertmanager']}", "--cluster.listen-address=", "--log.level=warn",
         ], self.logs).start()
 
@@ -699,12 +700,11 @@ def require(path: str | None, package: str) -> None:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Any:
-    """A whole stack for one test; stopped also when the test fails. The components' log
-    tails are printed at teardown, which pytest shows only for a failed test."""
-    require(PROMETHEUS, "prometheus")
-    require(ALERTMANAGER, "prometheus-alertmanager")
-    s = Stack(tmp_path)
+def stack(tmp_path: Path, prometheus_bin: str, alertmanager_bin: str) -> Any:
+    """A whole stack for one test, on the test's toolset (tests/toolsets.py: Debian's servers
+    unless the test is marked `matrix`); stopped also when the test fails. The components'
+    log tails are printed at teardown, which pytest shows only for a failed test."""
+    s = Stack(tmp_path, prometheus=prometheus_bin, alertmanager=alertmanager_bin)
     try:
         s.start()
         yield s

@@ -7,7 +7,9 @@ import json
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+
+from sfmon.semantics.versions import Version, parse_version
 
 # Prometheus' data model: label names and metric names.
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -93,6 +95,33 @@ AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(ALERT_NAME_RE.p
 ReceiverName = Annotated[str, AfterValidator(_receiver_name), _pattern(RECEIVER_NAME_RE.pattern)]
 NonEmpty = Annotated[str, AfterValidator(_nonempty), _pattern(r"\S")]
 Labels = dict[LabelName, str]
+
+
+def _release(name: str, lowest: Version, below: Version) -> AfterValidator:
+    """A release of `name` sfmon supports: from `lowest` (the Debian packages it is proven
+    with) up to, not including, `below` (the next major line, whose formats may change)."""
+
+    def check(value: str) -> str:
+        v = parse_version(value)
+        if v is None:
+            raise ValueError(f"invalid {name} version {value!r}: MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. {lowest.major}.{lowest.minor}")
+        if not lowest <= v < below:
+            raise ValueError(f"{name} {value} is not supported: sfmon supports {lowest.major}.{lowest.minor} up to, not including, {below.major}.{below.minor}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # YAML reads 3.10 as the number 3.1: only a string keeps every digit.
+        raise ValueError(f'got the number {value}: write the version in quotes, e.g. "3.5" (YAML reads an unquoted 3.10 as 3.1)')
+    return value
+
+
+_RELEASE = _pattern(r"^v?\d+\.\d+(\.\d+)?$")
+PrometheusRelease = Annotated[str, BeforeValidator(_quoted), _release("Prometheus", Version(2, 42), Version(4, 0)), _RELEASE]
+AlertmanagerRelease = Annotated[str, BeforeValidator(_quoted), _release("Alertmanager", Version(0, 25), Version(1, 0)), _RELEASE]
 
 
 def promql_string(value: str) -> str:

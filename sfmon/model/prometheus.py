@@ -7,11 +7,16 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS, ServerClient, WebSecurity
-from sfmon.model.base import LabelName, Labels, MetricName, NonEmpty, SecretFile, Slug, StrictModel
+from sfmon.model.base import LabelName, Labels, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
 from sfmon.semantics.units import PositiveDuration
 
 
 class PrometheusSettings(StrictModel):
+    version: PrometheusRelease | None = Field(
+        default=None,
+        description="the Prometheus release the stack runs, e.g. 3.5; `sfmon validate` warns when its promtool is "
+        "of another MAJOR.MINOR (the proofs then hold for that release); omitted: the installed promtool's",
+    )
     scrape_interval: PositiveDuration = Field(default="15s")
     scrape_timeout: PositiveDuration = Field(default="10s")
     evaluation_interval: PositiveDuration = Field(default="15s")

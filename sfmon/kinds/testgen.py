@@ -157,7 +157,21 @@ def settle_time(env: TestEnv, interval_ms: int, warmup_ms: int, for_ms: int) -> 
     # `for` counts from that evaluation, so it is added after rounding, not before (a
     # `for` shorter than the grid was swallowed by the rounding: found by the property tests).
     first_true = ceil_to(warmup_ms + 2 * interval_ms, grid)
-    return ceil_to(first_true + for_ms, grid)
+    return off_boundary(ceil_to(first_true + for_ms, grid), env.evaluation_interval_ms, interval_ms, warmup_ms)
+
+
+def off_boundary(at_ms: int, evaluation_ms: int, interval_ms: int, window_ms: int) -> int:
+    """The first evaluation at or after `at_ms` whose `window_ms` range starts between two
+    samples, when there is one: a sample exactly on the range's start is inside it for
+    Prometheus 2.x and outside for 3.x (left-open ranges), and the two would predict different
+    values. Off the boundary both see the same samples, so one test file holds on both."""
+    if window_ms <= 0:
+        return at_ms
+    for k in range(math.lcm(interval_ms, evaluation_ms) // evaluation_ms):
+        t = at_ms + k * evaluation_ms
+        if (t - window_ms) % interval_ms:
+            return t
+    return at_ms  # every evaluation is on the sample grid: no such time
 
 
 def steps(at_ms: int, interval_ms: int, extra: int = 2) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfmon.semantics.gotemplate import Unsupported, expand
+from sfmon.semantics.versions import parse_version
 from sfmon.kinds.testgen import Check, ExpectedAlert, Group, RawSeries, TestEnv, expected_labels
 from sfmon.model import Spec
 from sfmon.problems import Severity
@@ -37,7 +38,8 @@ def env_for(spec: Spec, targets: dict[str, Any] | None = None) -> TestEnv:
     """A fresh env (its own notes); pass `targets` to share one name index across alerts."""
     if targets is None:
         targets = {t.name: t for t in spec.targets}
-    return TestEnv(spec.prometheus.evaluation_interval.ms, targets)
+    target = parse_version(spec.prometheus.version) if spec.prometheus.version else None
+    return TestEnv(spec.prometheus.evaluation_interval.ms, targets, prom3=target is not None and target.major >= 3)
 
 
 def rule_tests(spec: Spec) -> RuleTests:

@@ -96,8 +96,8 @@ class ErrorRatio(AlertBase):
             rest_series = make_series(rest_name, rest, counter(r, at, step))
             check = Check(at)
             if fires:
-                ev = rate(samples(err_series.segments), step, at, self.window.ms)
-                rv = rate(samples(rest_series.segments), step, at, self.window.ms)
+                ev = rate(samples(err_series.segments), step, at, self.window.ms, prom3=env.prom3)
+                rv = rate(samples(rest_series.segments), step, at, self.window.ms, prom3=env.prom3)
                 den = ev + rv if shared else rv
                 check = firing_check(rule, at, out, ev / den)
             verb = "fires" if fires else "stays quiet"

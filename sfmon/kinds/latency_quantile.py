@@ -96,7 +96,7 @@ class LatencyQuantile(AlertBase):
             )
             check = Check(at)
             if fires:
-                rates = [(float(s.label_map()["le"]), rate(samples(s.segments), step, at, self.window.ms)) for s in series]
+                rates = [(float(s.label_map()["le"]), rate(samples(s.segments), step, at, self.window.ms, prom3=env.prom3)) for s in series]
                 value = bucket_quantile(float(str(self.quantile)), rates)  # type: ignore[arg-type]
                 check = firing_check(rule, at, out, value)
             verb = "fires" if fires else "stays quiet"

@@ -88,8 +88,8 @@ class SlowEvents(AlertBase):
             le = make_series(hist.name, {**labels, "le": self.le()}, counter(fast, at, step))
             check = Check(at)
             if fires:
-                inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False)
-                inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False)
+                inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False, prom3=env.prom3)
+                inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False, prom3=env.prom3)
                 check = firing_check(rule, at, out, inc_inf - inc_le)  # type: ignore[operator]
             verb = "fires" if fires else "stays quiet"
             return Group(

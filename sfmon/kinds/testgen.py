@@ -100,6 +100,9 @@ class TestEnv:
     evaluation_interval_ms: int
     targets: Mapping[str, Any]  # name -> Target
     notes: list[str] = field(default_factory=list)  # cases left out, and why
+    # The spec targets Prometheus 3 (prometheus.version): predictions use its left-open range
+    # windows where no evaluation time avoids a sample on the window's start (off_boundary).
+    prom3: bool = False
 
     def target_labels(self, name: str | None) -> dict[str, str]:
         """Labels a scraped series of the target carries: job, instance and the target's own."""

@@ -80,7 +80,7 @@ class GaugeThreshold(Threshold, AlertBase):
             check = Check(at)
             if fires:
                 xs = samples(series.segments)
-                value = rate(xs, step, at, self.window.ms) if self.window is not None else gauge(xs, step, at)
+                value = rate(xs, step, at, self.window.ms, prom3=env.prom3) if self.window is not None else gauge(xs, step, at)
                 check = firing_check(rule, at, out, value)
             verb = "fires" if fires else "stays quiet"
             what = f"{self.aggregate} rate" if windowed else self.aggregate

@@ -14,8 +14,9 @@ from sfmon.semantics.units import PositiveDuration
 class PrometheusSettings(StrictModel):
     version: PrometheusRelease | None = Field(
         default=None,
-        description="the Prometheus release the stack runs, e.g. 3.5; `sfmon validate` warns when its promtool is "
-        "of another MAJOR.MINOR (the proofs then hold for that release); omitted: the installed promtool's",
+        description="the Prometheus release the stack runs, e.g. 3.5: generated rule tests predict its range windows "
+        "(3.x: left-open) where no evaluation avoids a sample on a window's start, and `sfmon validate` warns when "
+        "its promtool is of another MAJOR.MINOR; omitted: tests that hold on 2.x and, where the grids allow, 3.x",
     )
     scrape_interval: PositiveDuration = Field(default="15s")
     scrape_timeout: PositiveDuration = Field(default="10s")

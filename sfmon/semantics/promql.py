@@ -47,14 +47,18 @@ def samples(segments: Sequence[Segment]) -> list[float]:
     return out
 
 
-def window(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int) -> list[tuple[int, float]]:
-    """Samples a range selector sees at `at_ms`: timestamps in [at - range, at] (2.x: closed on the left)."""
+def window(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, prom3: bool = False) -> list[tuple[int, float]]:
+    """Samples a range selector sees at `at_ms`: timestamps in [at - range, at] (2.x: closed on
+    the left), or in (at - range, at] (3.x: left-open)."""
     start = at_ms - range_ms
-    return [(i * interval_ms, v) for i, v in enumerate(values) if start <= i * interval_ms <= at_ms]
+    return [(i * interval_ms, v) for i, v in enumerate(values) if (start < i * interval_ms if prom3 else start <= i * interval_ms) and i * interval_ms <= at_ms]
 
 
-def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms: int, is_counter: bool, is_rate: bool) -> float | None:
-    """promql/functions.go extrapolatedRate, as in Prometheus 2.42."""
+def extrapolated_rate(
+    points: Sequence[tuple[int, float]], at_ms: int, range_ms: int, is_counter: bool, is_rate: bool, prom3: bool = False
+) -> float | None:
+    """promql/functions.go extrapolatedRate, as in Prometheus 2.42, or (prom3) as in 3.x, which
+    caps the start at half a sample interval before it clamps it at the counter's zero point."""
     if len(points) < 2:
         return None
     range_start, range_end = at_ms - range_ms, at_ms
@@ -71,13 +75,15 @@ def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms:
     duration_to_end = (range_end - last_t) / 1000
     sampled = (last_t - first_t) / 1000
     average = sampled / (len(points) - 1)
+    threshold = average * 1.1
+    if prom3 and duration_to_start >= threshold:
+        duration_to_start = average / 2
     if is_counter and result > 0 and first_v >= 0:
         duration_to_zero = sampled * (first_v / result)
         if duration_to_zero < duration_to_start:
             duration_to_start = duration_to_zero
-    threshold = average * 1.1
     extrapolate_to = sampled
-    extrapolate_to += duration_to_start if duration_to_start < threshold else average / 2
+    extrapolate_to += duration_to_start if prom3 or duration_to_start < threshold else average / 2
     extrapolate_to += duration_to_end if duration_to_end < threshold else average / 2
     factor = extrapolate_to / sampled
     if is_rate:
@@ -85,8 +91,8 @@ def extrapolated_rate(points: Sequence[tuple[int, float]], at_ms: int, range_ms:
     return result * factor
 
 
-def rate(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, is_rate: bool = True) -> float | None:
-    return extrapolated_rate(window(values, interval_ms, at_ms, range_ms), at_ms, range_ms, True, is_rate)
+def rate(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, is_rate: bool = True, prom3: bool = False) -> float | None:
+    return extrapolated_rate(window(values, interval_ms, at_ms, range_ms, prom3), at_ms, range_ms, True, is_rate, prom3)
 
 
 def gauge(values: Sequence[float], interval_ms: int, at_ms: int) -> float | None:

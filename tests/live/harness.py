@@ -169,7 +169,8 @@ class HttpSink:
                     body = raw.decode(errors="replace")
                 with lock:
                     posts.append(Post(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
-                payload = b'{"status":"success","message":"Event processed"}'
+                # Alertmanager 0.26+ reads Slack's answer: {"ok": true}, as Slack gives it.
+                payload = b'{"ok":true}' if self.path.startswith("/slack") else b'{"status":"success","message":"Event processed"}'
                 self.send_response(202 if self.path.startswith("/pagerduty") else 200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -328,7 +329,9 @@ def from_post(post: Post, secrets: dict[str, str]) -> Notification:
         payload = body.get("payload", {})
         status = {"trigger": "firing", "resolve": "resolved"}.get(body.get("event_action", ""), "?")
         details = payload.get("custom_details", {})
-        alerts = _text_alerts(details.get(status, ""))
+        listed = details.get(status, "")
+        # Alertmanager 0.25 sends the alerts as text; newer ones as JSON objects.
+        alerts = [{"labels": a.get("labels", {}), "annotations": a.get("annotations", {})} for a in listed] if isinstance(listed, list) else _text_alerts(listed)
         m = _SUBJECT.match(payload.get("summary", ""))
         return Notification(receiver, integration, status, m.group(2) if m else "?", alerts, "", post.at, problems)
     return Notification(receiver or post.path, integration or "?", "?", "?", [], str(post.body)[:200], post.at, ["unknown path"])

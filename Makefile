@@ -20,8 +20,11 @@ $(STAMP):
 SFMON_EXTRA_PACKAGES ?= redis-server prometheus-redis-exporter
 export SFMON_EXTRA_PACKAGES
 
+# Debian's packages, then (when Go is installed) Prometheus 3 and the newest Alertmanager
+# built from their Go modules into a cache (scripts/install-go-tools, tools/versions.env).
 tools:
 	scripts/install-tools
+	scripts/install-go-tools
 
 run: setup generate validate
 
@@ -34,7 +37,13 @@ check: $(STAMP)
 validate: setup
 	$(BIN)/sfmon validate --spec $(SPEC) --out $(OUT)
 
+# The version matrix (tests/toolsets.py): tests marked `matrix` run on every toolset named here.
+SFMON_TOOLSETS ?= $(shell scripts/install-go-tools toolsets)
+export SFMON_TOOLSETS
+
 test: setup
+	@case "$(SFMON_TOOLSETS)" in debian) echo "version matrix: no Go toolchain, Debian's promtool/amtool only";; \
+	  *) echo "version matrix: $(SFMON_TOOLSETS)";; esac
 	$(BIN)/python -m pytest -q
 
 # Property tests at 1,000 examples (each a batch of up to 4 random specs), one process per

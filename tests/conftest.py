@@ -1,4 +1,5 @@
-"""Shared fixtures: paths, the real-tool requirement, CLI runners, tree hashing, file snapshots."""
+"""Shared fixtures: paths, the real-tool requirement and its toolsets, CLI runners, tree hashing,
+file snapshots."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+import toolsets
+from toolsets import Toolset
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "specs" / "specs.yaml"
@@ -36,14 +40,75 @@ def require_tool(name: str, package: str = "prometheus prometheus-alertmanager")
     pytest.skip(message)
 
 
-@pytest.fixture
-def promtool() -> str:
-    return require_tool("promtool")
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `matrix` that uses a toolset runs once per active toolset
+    (tests/toolsets.py); `matrix("newest")`: on Debian's and the newest build only."""
+    marker = metafunc.definition.get_closest_marker("matrix")
+    if marker is None or "toolset" not in metafunc.fixturenames:
+        return
+    names = toolsets.active()
+    if "newest" in marker.args and len(names) > 2:
+        names = (names[0], names[-1])
+    if not {"promtool", "prometheus_bin"} & set(metafunc.fixturenames):
+        names = toolsets.distinct(names, ("amtool", "alertmanager"))  # builds share one Alertmanager
+    metafunc.parametrize("toolset", names, indirect=True, ids=names)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from sfmon.tools.versions import detect
+
+    lines = []
+    for name in toolsets.active():
+        t = toolsets.all_toolsets()[name]
+        found = {tool: t.path(tool) for tool in ("promtool", "amtool")}
+        versions = ", ".join(f"{tool} {detect(path) or '?'}" if path else f"{tool} missing" for tool, path in found.items())
+        lines.append(f"toolset {name}: {versions}")
+    if len(lines) == 1:
+        lines.append("version matrix: Debian's tools only (no Prometheus 3 build; `make tools` builds them when Go is installed)")
+    return lines
 
 
 @pytest.fixture
-def amtool() -> str:
-    return require_tool("amtool")
+def toolset(request: pytest.FixtureRequest) -> Toolset:
+    """Debian's tools, or (in a `matrix` test) each active toolset in turn."""
+    return toolsets.all_toolsets()[getattr(request, "param", "debian")]
+
+
+def require_from(toolset: Toolset, tool: str) -> str:
+    """Path of one binary of a toolset; skip without it on a laptop, fail in CI."""
+    path = toolset.path(tool)
+    if path:
+        return path
+    message = f"{tool} of toolset {toolset.name} is not installed ({toolset.how})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI must run this test")
+    pytest.skip(message)
+
+
+# The tool fixtures also point sfmon's own runs (SFMON_PROMTOOL/SFMON_AMTOOL, read by
+# sfmon.tools.runner.find, inherited by run_sfmon's processes) at the same binaries.
+@pytest.fixture
+def promtool(toolset: Toolset, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = require_from(toolset, "promtool")
+    monkeypatch.setenv("SFMON_PROMTOOL", path)
+    return path
+
+
+@pytest.fixture
+def amtool(toolset: Toolset, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = require_from(toolset, "amtool")
+    monkeypatch.setenv("SFMON_AMTOOL", path)
+    return path
+
+
+@pytest.fixture
+def prometheus_bin(toolset: Toolset) -> str:
+    return require_from(toolset, "prometheus")
+
+
+@pytest.fixture
+def alertmanager_bin(toolset: Toolset) -> str:
+    return require_from(toolset, "alertmanager")
 
 
 def run_sfmon(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

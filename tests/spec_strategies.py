@@ -492,8 +492,11 @@ def specs(draw: Any) -> dict[str, Any]:
         "dashboards": [draw(dashboards(u)) for u in draw(st.lists(slugs, max_size=2, unique=True))],
         "grafana": {"admin_user": draw(nonempty_text), "admin_password_file": "/run/secrets/grafana", "folder": draw(nonempty_text)},
     }
+    releases = {"prometheus": ["2.42", "3.5", "3.16.0", "v3.5.1"], "alertmanager": ["0.25", "0.35.0", "v0.28"]}
     for server, where in (("prometheus", spec["prometheus"]), ("alertmanager", spec.setdefault("alertmanager", {}))):
         w = web(draw, server)
         if w is not None:
             where["web"] = w
+        if draw(st.booleans()):  # a target release changes no rendered file, only what validate warns about
+            where["version"] = draw(st.sampled_from(releases[server]))
     return spec

@@ -26,6 +26,9 @@ from ruamel.yaml import YAML
 from conftest import ROOT, SPEC, require_tool, run_sfmon
 from sfmon.pipeline import load, render
 
+# Version-sensitive: once per toolset (tests/toolsets.py).
+pytestmark = pytest.mark.matrix
+
 yaml = YAML(typ="safe")
 PLAIN = ROOT / "specs" / "overlays" / "plain-http.yaml"
 
@@ -196,8 +199,8 @@ def wait_for(what: str, check: Any, seconds: float = 40) -> Any:
 
 
 @pytest.mark.live
-def test_real_servers_require_tls_and_login_and_still_work(tmp_path):
-    prometheus, alertmanager = require_tool("prometheus"), require_tool("prometheus-alertmanager")
+def test_real_servers_require_tls_and_login_and_still_work(tmp_path, prometheus_bin, alertmanager_bin):
+    prometheus, alertmanager = prometheus_bin, alertmanager_bin
     pki = openssl_ca(tmp_path / "pki")
     secrets = tmp_path / "secrets"
     secrets.mkdir()

@@ -13,6 +13,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from sfmon.model.base import AlertName, ReceiverName
 
+# Version-sensitive: once per toolset (tests/toolsets.py).
+pytestmark = pytest.mark.matrix
+
 # value, accepted by promtool and amtool, refused by sfmon (alert, receiver) with this reason
 TABLE = [
     ("", False, "empty", "empty"),
@@ -35,16 +38,16 @@ TABLE = [
 ]
 
 
-def _promtool(tmp_path, name: str) -> bool:
+def _promtool(promtool: str, tmp_path, name: str) -> bool:
     f = tmp_path / "r.yml"
     f.write_text("groups:\n- name: g\n  rules:\n  - alert: %s\n    expr: up == 0\n" % json.dumps(name))
-    return subprocess.run(["promtool", "check", "rules", str(f)], capture_output=True, timeout=60).returncode == 0
+    return subprocess.run([promtool, "check", "rules", str(f)], capture_output=True, timeout=60).returncode == 0
 
 
-def _amtool(tmp_path, name: str) -> bool:
+def _amtool(amtool: str, tmp_path, name: str) -> bool:
     f = tmp_path / "a.yml"
     f.write_text("route:\n  receiver: %s\nreceivers:\n- name: %s\n" % (json.dumps(name), json.dumps(name)))
-    return subprocess.run(["amtool", "check-config", str(f)], capture_output=True, timeout=60).returncode == 0
+    return subprocess.run([amtool, "check-config", str(f)], capture_output=True, timeout=60).returncode == 0
 
 
 def _refusal(kind, value: str) -> str | None:
@@ -57,8 +60,8 @@ def _refusal(kind, value: str) -> str | None:
 
 @pytest.mark.parametrize(("value", "tools", "alert_why", "receiver_why"), TABLE)
 def test_names_agree_with_the_tools(tmp_path, promtool, amtool, value, tools, alert_why, receiver_why):
-    assert _promtool(tmp_path, value) is tools
-    assert _amtool(tmp_path, value) is tools
+    assert _promtool(promtool, tmp_path, value) is tools
+    assert _amtool(amtool, tmp_path, value) is tools
     for kind, why in ((AlertName, alert_why), (ReceiverName, receiver_why)):
         refusal = _refusal(kind, value)
         if why is None:

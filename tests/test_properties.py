@@ -30,6 +30,9 @@ from sfmon.semantics.quoting import alertmanager_string, alertmanager_unquote
 from conftest import SCHEMAS
 from spec_strategies import specs
 
+# Version-sensitive: on Debian's tools and the newest Prometheus 3 build (the batches are costly).
+pytestmark = pytest.mark.matrix("newest")
+
 PROFILES = {"ci": 30, "fuzz": 1000}
 PROFILE = os.environ.get("SFMON_HYPOTHESIS", "ci")
 EXAMPLES = int(os.environ.get("SFMON_HYPOTHESIS_EXAMPLES", PROFILES.get(PROFILE, 30)))

@@ -15,6 +15,9 @@ from sfmon.tools.validate import tool_runs, validate_files
 
 from conftest import SPEC, run_sfmon, edited_spec as edited
 
+# Version-sensitive: once per toolset (tests/toolsets.py).
+pytestmark = pytest.mark.matrix
+
 ROUTE_TESTS = outputs.ROUTE_TESTS.path
 
 CRITICAL = ["pagerduty", "ops-slack", "ops-email", "ops-webhook"]

@@ -11,6 +11,9 @@ from sfmon.pipeline import load, render
 
 from conftest import FIXTURES, SPEC
 
+# Version-sensitive: once per toolset (tests/toolsets.py).
+pytestmark = pytest.mark.matrix
+
 VALID = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 
 

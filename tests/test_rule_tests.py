@@ -15,6 +15,9 @@ from sfmon.derive.rule_tests import rule_tests
 
 from conftest import FIXTURES, GENERATED, SPEC, run_sfmon, edited_spec as edited
 
+# Version-sensitive: once per toolset (tests/toolsets.py).
+pytestmark = pytest.mark.matrix
+
 VALID = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 TEST_FILE = "tests/alerts.test.yml"
 

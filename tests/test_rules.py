@@ -21,6 +21,9 @@ from sfmon.render.views import rules_view
 from sfmon.semantics.quoting import Raw, yaml_scalar
 from sfmon.semantics.units import Duration
 
+# Version-sensitive: once per toolset (tests/toolsets.py).
+pytestmark = pytest.mark.matrix
+
 SPECS = [SPEC, FIXTURES / "specs" / "valid" / "full.yaml", FIXTURES / "specs" / "valid" / "minimal.yaml"]
 yaml = YAML(typ="safe")
 

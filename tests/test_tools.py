@@ -10,6 +10,9 @@ from sfmon.tools.standins import prepare
 
 from conftest import FIXTURES, GENERATED, SPEC
 
+# Version-sensitive: once per toolset (tests/toolsets.py).
+pytestmark = pytest.mark.matrix
+
 VALID = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 
 

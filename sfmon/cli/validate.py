@@ -24,11 +24,12 @@ def command(
     from sfmon.problems import has_errors
     from sfmon.tools.runner import ToolMissing
     from sfmon.tools.validate import validate_files
+    from sfmon.tools.versions import installed, target_problems
 
     loaded = output.load(spec, fmt, overlay, set_)
     files = output.render(loaded, templates, fmt)
     try:
-        problems = validate_files(files, str(out), output.alert_places(loaded))
+        problems = validate_files(files, str(out), output.alert_places(loaded)) + target_problems(loaded.spec, loaded.smap.where)
     except ToolMissing as exc:
         raise output.error(str(exc), EXIT_TOOL_MISSING)
     output.report(problems, fmt)
@@ -36,8 +37,10 @@ def command(
         raise typer.Exit(EXIT_PROBLEMS)
     from sfmon.tools.proofs import proof_summary
 
+    versions = ", ".join(f"{tool} {found or '(version unknown)'}" for tool, found in installed().items())
+
     output.info(
         f"ok: {spec} is valid; promtool, amtool and Grafana's dashboard schema accept every rendered file; "
-        f"passed {proof_summary(loaded.derived)}",
+        f"passed {proof_summary(loaded.derived)}; with {versions}",
         fmt,
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from sfmon.semantics.gotemplate import Unsupported, expand
 from sfmon.kinds.guards import guarded
+from sfmon.semantics.versions import parse_version
 from sfmon.kinds.testgen import Check, ExpectedAlert, Group, RawSeries, TestEnv, expected_labels
 from sfmon.model import Spec
 from sfmon.problems import Severity
@@ -110,7 +111,11 @@ def env_for(
         recorded = recorded_labels(spec)
     interval = interval_ms or group_interval_ms(spec, alert.group if alert is not None else group)
     keep = alert.keep_firing_for.ms if alert is not None else 0
-    return TestEnv(interval, targets, keep_firing_for_ms=keep, recorded=recorded, external_labels=spec.prometheus.external_labels)
+    target = parse_version(spec.prometheus.version) if spec.prometheus.version else None
+    return TestEnv(
+        interval, targets, keep_firing_for_ms=keep, recorded=recorded, external_labels=spec.prometheus.external_labels,
+        prom3=target is not None and target.major >= 3,
+    )  # fmt: skip
 
 
 def recorded_labels(spec: Spec) -> dict[str, set[str] | None]:

@@ -118,8 +118,8 @@ class ErrorRatio(Tiered):
             rest_series = make_series(rest_name, rest, counter(r, at, step))
             check = Check(at)
             if n:
-                ev = rate(samples(err_series.segments), step, at, self.window.ms)
-                rv = rate(samples(rest_series.segments), step, at, self.window.ms)
+                ev = rate(samples(err_series.segments), step, at, self.window.ms, version=env.promql_version)
+                rv = rate(samples(rest_series.segments), step, at, self.window.ms, version=env.promql_version)
                 den = ev + rv if shared else rv
                 check = level_check(rules, n, at, out, ev / den, env)
             return Group(

@@ -138,7 +138,7 @@ class Ratio(Tiered, Threshold):
                 for s in sorted(series, key=lambda s: sort_key(s.name, dict(s.labels))):
                     if sel.matches(s.name, dict(s.labels)):
                         xs = samples(s.segments)
-                        v = rate(xs, step, at, self.window.ms) if self.window is not None else gauge(xs, step, at)
+                        v = rate(xs, step, at, self.window.ms, version=env.promql_version) if self.window is not None else gauge(xs, step, at)
                         vals.append(v)
                 return fsum(vals)
 

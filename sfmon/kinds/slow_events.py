@@ -109,8 +109,8 @@ class SlowEvents(Tiered):
             le = make_series(hist.name, {**labels, "le": self.le()}, counter(fast, at, step))
             check = Check(at)
             if n:
-                inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False)
-                inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False)
+                inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version)
+                inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version)
                 check = level_check(rules, n, at, out, inc_inf - inc_le, env)  # type: ignore[operator]
             return Group(
                 f"{self.name}: {verdict(levels, n)} at {count} slower than {self.slower_than} in {self.window} "

@@ -24,6 +24,7 @@ from sfmon.semantics.units import fmt_number, format_duration_ms
 if TYPE_CHECKING:  # pragma: no cover
     from sfmon.kinds.base import AlertBase, Level
     from sfmon.kinds.rule import Rule
+    from sfmon.semantics.promql import Version
 
 MINUTE = 60_000
 
@@ -129,6 +130,15 @@ class TestEnv:
     keep_firing_for_ms: int = 0  # the alert's keep_firing_for
     # Recorded series -> the labels its recording rule keeps (None: not known).
     recorded: Mapping[str, set[str] | None] = field(default_factory=dict)
+    # The spec targets Prometheus 3 (prometheus.version): predictions use its left-open range
+    # windows where no evaluation time avoids a sample on the window's start (off_boundary).
+    prom3: bool = False
+
+    @property
+    def promql_version(self) -> "Version":
+        from sfmon.semantics.promql import DEFAULT, PROMETHEUS_3
+
+        return PROMETHEUS_3 if self.prom3 else DEFAULT
 
     def target_labels(self, name: str | None, metric: str | None = None) -> dict[str, str]:
         """Labels a scraped series of the target carries: job, instance and the target's own;
@@ -215,7 +225,21 @@ def settle_time(env: TestEnv, interval_ms: int, warmup_ms: int, for_ms: int) -> 
     first_true = ceil_to(warmup_ms + 2 * interval_ms, grid)
     # keep_firing_for: a condition true for a moment while the windows fill (a rate just
     # starting is low) keeps its alert firing that long, so a quiet case must wait it out.
-    return ceil_to(first_true + for_ms + env.keep_firing_for_ms, grid)
+    return off_boundary(ceil_to(first_true + for_ms + env.keep_firing_for_ms, grid), env.evaluation_interval_ms, interval_ms, warmup_ms)
+
+
+def off_boundary(at_ms: int, evaluation_ms: int, interval_ms: int, window_ms: int) -> int:
+    """The first evaluation at or after `at_ms` whose `window_ms` range starts between two
+    samples, when there is one: a sample exactly on the range's start is inside it for
+    Prometheus 2.x and outside for 3.x (left-open ranges), and the two would predict different
+    values. Off the boundary both see the same samples, so one test file holds on both."""
+    if window_ms <= 0:
+        return at_ms
+    for k in range(math.lcm(interval_ms, evaluation_ms) // evaluation_ms):
+        t = at_ms + k * evaluation_ms
+        if (t - window_ms) % interval_ms:
+            return t
+    return at_ms  # every evaluation is on the sample grid: no such time
 
 
 def steps(at_ms: int, interval_ms: int, extra: int = 2) -> int:

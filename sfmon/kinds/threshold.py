@@ -105,7 +105,7 @@ class GaugeThreshold(Tiered, Threshold):
             check = Check(at)
             if n:
                 xs = samples(series.segments)
-                value = rate(xs, step, at, self.window.ms) if self.window is not None else gauge(xs, step, at)
+                value = rate(xs, step, at, self.window.ms, version=env.promql_version) if self.window is not None else gauge(xs, step, at)
                 check = level_check(rules, n, at, out, value, env)
             what = "rate" if windowed and self.by is None else f"{self.aggregate} rate" if windowed else "value" if self.by is None else self.aggregate
             word = "above" if op == ">" else "below"

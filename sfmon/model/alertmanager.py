@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 
 from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
 from sfmon.model.security import WebSecurity
-from sfmon.model.base import AlertName, GroupLabel, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
+from sfmon.model.base import AlertmanagerRelease, AlertName, GroupLabel, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
 from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
@@ -67,4 +67,9 @@ class Routing(StrictModel):
 
 
 class AlertmanagerSettings(StrictModel):
+    version: AlertmanagerRelease | None = Field(
+        default=None,
+        description="the Alertmanager release the stack runs, e.g. 0.28; `sfmon validate` warns when its amtool is "
+        "of another MAJOR.MINOR; omitted: the installed amtool's",
+    )
     web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Alertmanager's web endpoint")

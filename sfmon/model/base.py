@@ -7,7 +7,9 @@ import json
 import re
 from typing import Annotated, Any, Iterator
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+
+from sfmon.semantics.versions import Version, parse_version
 
 from sfmon.semantics import regex
 
@@ -115,6 +117,33 @@ ReceiverName = Annotated[str, AfterValidator(_receiver_name), _pattern(RECEIVER_
 NonEmpty = Annotated[str, AfterValidator(_nonempty), _pattern(r"\S")]
 Labels = dict[LabelName, str]
 RegexLabels = dict[LabelName, Annotated[str, AfterValidator(regex.check)]]  # values RE2 accepts
+
+
+def _release(name: str, lowest: Version, below: Version) -> AfterValidator:
+    """A release of `name` sfmon supports: from `lowest` (the Debian packages it is proven
+    with) up to, not including, `below` (the next major line, whose formats may change)."""
+
+    def check(value: str) -> str:
+        v = parse_version(value)
+        if v is None:
+            raise ValueError(f"invalid {name} version {value!r}: MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. {lowest.major}.{lowest.minor}")
+        if not lowest <= v < below:
+            raise ValueError(f"{name} {value} is not supported: sfmon supports {lowest.major}.{lowest.minor} up to, not including, {below.major}.{below.minor}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # YAML reads 3.10 as the number 3.1: only a string keeps every digit.
+        raise ValueError(f'got the number {value}: write the version in quotes, e.g. "3.5" (YAML reads an unquoted 3.10 as 3.1)')
+    return value
+
+
+_RELEASE = _pattern(r"^v?\d+\.\d+(\.\d+)?$")
+PrometheusRelease = Annotated[str, BeforeValidator(_quoted), _release("Prometheus", Version(2, 42), Version(4, 0)), _RELEASE]
+AlertmanagerRelease = Annotated[str, BeforeValidator(_quoted), _release("Alertmanager", Version(0, 25), Version(1, 0)), _RELEASE]
 
 
 def promql_string(value: str) -> str:

@@ -7,11 +7,17 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS, ServerClient, WebSecurity
-from sfmon.model.base import Address, LabelName, Labels, ListenAddress, MetricName, NonEmpty, SecretFile, Slug, StrictModel
+from sfmon.model.base import Address, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
 from sfmon.semantics.units import PositiveDuration
 
 
 class PrometheusSettings(StrictModel):
+    version: PrometheusRelease | None = Field(
+        default=None,
+        description="the Prometheus release the stack runs, e.g. 3.5: generated rule tests predict its range windows "
+        "(3.x: left-open) where no evaluation avoids a sample on a window's start, and `sfmon validate` warns when "
+        "its promtool is of another MAJOR.MINOR; omitted: tests that hold on 2.x and, where the grids allow, 3.x",
+    )
     scrape_interval: PositiveDuration = Field(default="15s")
     scrape_timeout: PositiveDuration = Field(default="10s")
     evaluation_interval: PositiveDuration = Field(default="15s")

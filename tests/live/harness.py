@@ -169,7 +169,8 @@ class HttpSink:
                     body = raw.decode(errors="replace")
                 with lock:
                     posts.append(Post(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()))
-                payload = b'{"status":"success","message":"Event processed"}'
+                # Alertmanager 0.26+ reads Slack's answer: {"ok": true}, as Slack gives it.
+                payload = b'{"ok":true}' if self.path.startswith("/slack") else b'{"status":"success","message":"Event processed"}'
                 self.send_response(202 if self.path.startswith("/pagerduty") else 200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -328,7 +329,9 @@ def from_post(post: Post, secrets: dict[str, str]) -> Notification:
         payload = body.get("payload", {})
         status = {"trigger": "firing", "resolve": "resolved"}.get(body.get("event_action", ""), "?")
         details = payload.get("custom_details", {})
-        alerts = _text_alerts(details.get(status, ""))
+        listed = details.get(status, "")
+        # Alertmanager 0.25 sends the alerts as text; newer ones as JSON objects.
+        alerts = [{"labels": a.get("labels", {}), "annotations": a.get("annotations", {})} for a in listed] if isinstance(listed, list) else _text_alerts(listed)
         m = _SUBJECT.match(payload.get("summary", ""))
         return Notification(receiver, integration, status, m.group(2) if m else "?", alerts, "", post.at, problems)
     return Notification(receiver or post.path, integration or "?", "?", "?", [], str(post.body)[:200], post.at, ["unknown path"])
@@ -389,8 +392,9 @@ def _drill_spec() -> Any:
 class Stack:
     """Start with `Stack(tmp).start()`; always `close()` (the fixture does)."""
 
-    def __init__(self, tmp: Path, redis: bool | None = None):
+    def __init__(self, tmp: Path, redis: bool | None = None, prometheus: str = PROMETHEUS, alertmanager: str = ALERTMANAGER):
         self.tmp = tmp
+        self.prometheus_bin, self.alertmanager_bin = prometheus, alertmanager
         self.logs = tmp / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.secrets_dir = tmp / "secrets"
@@ -519,7 +523,7 @@ class Stack:
 
     def start_prometheus(self) -> None:
         self.procs["prometheus"] = Proc("prometheus", [
-            PROMETHEUS, f"--config.file={self.out / 'prometheus.yml'}", f"--storage.tsdb.path={self.tmp / 'prometheus-data'}",
+            self.prometheus_bin, f"--config.file={self.out / 'prometheus.yml'}", f"--storage.tsdb.path={self.tmp / 'prometheus-data'}",
             f"--storage.tsdb.retention.time={self.spec.prometheus.retention}",
             f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}", "--log.level=warn",
         ], self.logs).start()
@@ -534,7 +538,7 @@ class Stack:
 
     def start_alertmanager(self) -> None:
         self.procs["alertmanager"] = Proc("alertmanager", [
-            ALERTMANAGER, f"--config.file={self.out / 'alertmanager.yml'}", f"--storage.path={self.tmp / 'alertmanager-data'}",
+            self.alertmanager_bin, f"--config.file={self.out / 'alertmanager.yml'}", f"--storage.path={self.tmp / 'alertmanager-data'}",
             f"--web.listen-address=127.0.0.1:{self.ports['alertmanager']}", "--cluster.listen-address=", "--log.level=warn",
         ], self.logs).start()
 
@@ -699,12 +703,11 @@ def require(path: str | None, package: str) -> None:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Any:
-    """A whole stack for one test; stopped also when the test fails. The components' log
-    tails are printed at teardown, which pytest shows only for a failed test."""
-    require(PROMETHEUS, "prometheus")
-    require(ALERTMANAGER, "prometheus-alertmanager")
-    s = Stack(tmp_path)
+def stack(tmp_path: Path, prometheus_bin: str, alertmanager_bin: str) -> Any:
+    """A whole stack for one test, on the test's toolset (tests/toolsets.py: Debian's servers
+    unless the test is marked `matrix`); stopped also when the test fails. The components'
+    log tails are printed at teardown, which pytest shows only for a failed test."""
+    s = Stack(tmp_path, prometheus=prometheus_bin, alertmanager=alertmanager_bin)
     try:
         s.start()
         yield s

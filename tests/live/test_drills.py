@@ -24,7 +24,8 @@ from harness import (  # noqa: F401  (stack is a fixture)
     want,
 )
 
-pytestmark = pytest.mark.live
+# Live, and version-sensitive: on Debian's servers and the newest Prometheus 3 / Alertmanager build.
+pytestmark = [pytest.mark.live, pytest.mark.matrix("newest")]
 
 FIRE = 30.0  # seconds: a fault notifies within scrape + window + `for` + group_wait, with room for a busy machine
 

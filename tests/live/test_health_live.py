@@ -12,7 +12,8 @@ import pytest
 
 from harness import ROOT, Stack, stack, wait_until  # noqa: F401  (stack is a fixture)
 
-pytestmark = pytest.mark.live
+# Live, and version-sensitive: on Debian's servers and the newest Prometheus 3 / Alertmanager build.
+pytestmark = [pytest.mark.live, pytest.mark.matrix("newest")]
 
 
 def health(stack: Stack, *args: str) -> subprocess.CompletedProcess:

@@ -323,6 +323,22 @@ class Threshold(StrictModel):
             raise ValueError("set exactly one of 'above' or 'below'")
         return self
 
+    def threshold(self) -> tuple[str, Decimal]:
+        """('>', above) or ('<', below); tiered kinds read their levels instead (Tiered)."""
+        above, below = getattr(self, "above", None), getattr(self, "below", None)
+        return (">", above) if above is not None else ("<", below)  # type: ignore[return-value]
+
+
+class OneMetric:
+    """Mixin for a kind whose one alerting rule is its `expr()` over the `metric` of its
+    `target`: its rules and its selectors."""
+
+    def rules(self) -> list[Rule]:
+        return [self.alerting_rule(self.expr())]  # type: ignore[attr-defined]
+
+    def selectors(self) -> dict[str, str | list[str]]:
+        return {"metric": scoped(self.metric, self.target)}  # type: ignore[attr-defined]
+
 
 def compare(op: str, value: Decimal) -> str:
     from sfmon.semantics.units import fmt_number

@@ -8,13 +8,11 @@ what is counted); `by` counts per the labels given.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from typing import Iterator, Literal
 
 from pydantic import Field
 
-from sfmon.kinds.base import AlertBase, Selector, Threshold, compare, scoped
-from sfmon.kinds.rule import Rule
+from sfmon.kinds.base import AlertBase, OneMetric, Selector, Threshold, compare, scoped
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -34,7 +32,7 @@ from sfmon.semantics.units import Number, fmt_number
 MAX_SERIES = 1_000  # series written for one generated case
 
 
-class Count(Threshold, AlertBase):
+class Count(OneMetric, Threshold, AlertBase):
     kind: Literal["count"]
     target: Slug
     metric: Selector
@@ -46,15 +44,6 @@ class Count(Threshold, AlertBase):
         op, value = self.threshold()
         grouping = "without (instance)" if self.by is None else f"by ({', '.join(self.by)})"
         return f"count {grouping} ({scoped(self.metric, self.target)}) {compare(op, value)}"
-
-    def rules(self) -> list[Rule]:
-        return [self.alerting_rule(self.expr())]
-
-    def selectors(self) -> dict[str, str | list[str]]:
-        return {"metric": scoped(self.metric, self.target)}
-
-    def threshold(self) -> tuple[str, Decimal]:
-        return (">", self.above) if self.above is not None else ("<", self.below)  # type: ignore[return-value]
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """The nearest whole counts on either side of the threshold, as that many series that

@@ -9,8 +9,7 @@ from typing import Iterator, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from sfmon.kinds.base import AlertBase, Selector, Threshold, aggregated, compare, scoped
-from sfmon.kinds.rule import Rule
+from sfmon.kinds.base import AlertBase, OneMetric, Selector, Threshold, aggregated, compare, scoped
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -34,7 +33,7 @@ from sfmon.semantics.units import PositiveDuration, SignedNumber, fmt_number
 MAX_SEGMENTS = 5_000  # a pattern of one change per few samples over a long `for`
 
 
-class CounterChange(Threshold, AlertBase):
+class CounterChange(OneMetric, Threshold, AlertBase):
     kind: Literal["counter_change"]
     target: Slug
     metric: Selector
@@ -61,15 +60,6 @@ class CounterChange(Threshold, AlertBase):
     def expr(self) -> str:
         op, value = self.threshold()
         return f"{aggregated(self.aggregate, self.by, self.inner())} {compare(op, value)}"
-
-    def rules(self) -> list[Rule]:
-        return [self.alerting_rule(self.expr())]
-
-    def selectors(self) -> dict[str, str | list[str]]:
-        return {"metric": scoped(self.metric, self.target)}
-
-    def threshold(self) -> tuple[str, Decimal]:
-        return (">", self.above) if self.above is not None else ("<", self.below)  # type: ignore[return-value]
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """increase/delta: a steady counter (gauge) moving 10% past the threshold per window

@@ -9,8 +9,7 @@ from typing import Iterator, Literal
 
 from pydantic import Field
 
-from sfmon.kinds.base import AlertBase, Selector, aggregated, scoped
-from sfmon.kinds.rule import Rule
+from sfmon.kinds.base import AlertBase, OneMetric, Selector, aggregated, scoped
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -28,7 +27,7 @@ from sfmon.model.base import LabelName, Slug
 from sfmon.semantics.units import PositiveDuration, fmt_number
 
 
-class Deadline(AlertBase):
+class Deadline(OneMetric, AlertBase):
     kind: Literal["deadline"]
     target: Slug
     metric: Selector = Field(description="a Unix timestamp in seconds, e.g. probe_ssl_earliest_cert_expiry")
@@ -40,12 +39,6 @@ class Deadline(AlertBase):
 
     def expr(self) -> str:
         return f"{self.inner()} - time() < {fmt_number(self.within.seconds)}"
-
-    def rules(self) -> list[Rule]:
-        return [self.alerting_rule(self.expr())]
-
-    def selectors(self) -> dict[str, str | list[str]]:
-        return {"metric": scoped(self.metric, self.target)}
 
     def threshold(self) -> tuple[str, Decimal]:
         return ("<", self.within.seconds)

@@ -9,8 +9,7 @@ from typing import Iterator, Literal
 
 from pydantic import Field
 
-from sfmon.kinds.base import AlertBase, Selector, Threshold, aggregated, compare, scoped
-from sfmon.kinds.rule import Rule
+from sfmon.kinds.base import AlertBase, OneMetric, Selector, Threshold, aggregated, compare, scoped
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -30,7 +29,7 @@ from sfmon.semantics.promql import Segment, predict_linear, samples
 from sfmon.semantics.units import PositiveDuration, SignedNumber, fmt_number
 
 
-class Forecast(Threshold, AlertBase):
+class Forecast(OneMetric, Threshold, AlertBase):
     kind: Literal["forecast"]
     target: Slug
     metric: Selector
@@ -49,15 +48,6 @@ class Forecast(Threshold, AlertBase):
         op, value = self.threshold()
         agg = "min" if op == "<" else "max"
         return f"{aggregated(agg, self.by, self.inner())} {compare(op, value)}"
-
-    def rules(self) -> list[Rule]:
-        return [self.alerting_rule(self.expr())]
-
-    def selectors(self) -> dict[str, str | list[str]]:
-        return {"metric": scoped(self.metric, self.target)}
-
-    def threshold(self) -> tuple[str, Decimal]:
-        return (">", self.above) if self.above is not None else ("<", self.below)  # type: ignore[return-value]
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """A gauge D away from the threshold at the eval time (D = 10 x horizon / sample

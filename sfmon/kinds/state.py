@@ -7,8 +7,7 @@ from typing import Any, Iterator, Literal
 
 from pydantic import model_validator
 
-from sfmon.kinds.base import AlertBase, Selector, scoped
-from sfmon.kinds.rule import Rule
+from sfmon.kinds.base import AlertBase, OneMetric, Selector, scoped
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -25,7 +24,7 @@ from sfmon.model.base import Slug
 from sfmon.semantics.units import SignedNumber, fmt_number
 
 
-class State(AlertBase):
+class State(OneMetric, AlertBase):
     kind: Literal["state"]
     target: Slug
     metric: Selector
@@ -44,12 +43,6 @@ class State(AlertBase):
     def expr(self) -> str:
         op, value = self.comparison()
         return f"{scoped(self.metric, self.target)} {op} {fmt_number(value)}"
-
-    def rules(self) -> list[Rule]:
-        return [self.alerting_rule(self.expr())]
-
-    def selectors(self) -> dict[str, str | list[str]]:
-        return {"metric": scoped(self.metric, self.target)}
 
     def threshold(self) -> tuple[str, Decimal]:
         return self.comparison()

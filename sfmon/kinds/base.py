@@ -339,6 +339,20 @@ class OneMetric:
     def selectors(self) -> dict[str, str | list[str]]:
         return {"metric": scoped(self.metric, self.target)}  # type: ignore[attr-defined]
 
+    def metric_series(self, env: Any) -> tuple[Any, dict[str, str], dict[str, str]] | None:
+        """For generated tests: the parsed selector, the labels of one series it matches (the
+        target's, with every `by` label present) and what the alert keeps of them (all, or
+        the `by` labels); None, with a note in `env`, when no series can match."""
+        from sfmon.kinds.testgen import SeriesSelector, grouped, solve_labels
+
+        by = getattr(self, "by", None)
+        sel = SeriesSelector.parse(scoped(self.metric, self.target))  # type: ignore[attr-defined]
+        labels = solve_labels(env.target_labels(self.target), sel, present=by or [])  # type: ignore[attr-defined]
+        if labels is None:
+            env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")  # type: ignore[attr-defined]
+            return None
+        return sel, labels, labels if by is None else grouped(labels, by)
+
 
 def compare(op: str, value: Decimal) -> str:
     from sfmon.semantics.units import fmt_number

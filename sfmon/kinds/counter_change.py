@@ -13,17 +13,14 @@ from sfmon.kinds.base import AlertBase, OneMetric, Selector, Threshold, aggregat
 from sfmon.kinds.testgen import (
     Check,
     Group,
-    SeriesSelector,
     TestEnv,
     beyond,
     firing_check,
-    grouped,
     make_series,
     safe_groups,
     series_interval,
     settle_time,
     short_of,
-    solve_labels,
     steps,
 )
 from sfmon.model.base import LabelName, Slug
@@ -67,12 +64,10 @@ class CounterChange(OneMetric, Threshold, AlertBase):
         (reset) every p samples, p chosen so every window counts the nearest whole numbers
         on either side of the threshold."""
         rule = self.alert_rule()
-        sel = SeriesSelector.parse(scoped(self.metric, self.target))
-        labels = solve_labels(env.target_labels(self.target), sel, present=self.by or [])
-        if labels is None:
-            env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")
+        found = self.metric_series(env)
+        if found is None:
             return []
-        out = labels if self.by is None else grouped(labels, self.by)
+        sel, labels, out = found
         op, t = self.threshold()
         counting = self.function in ("changes", "resets")
         w = self.window.ms

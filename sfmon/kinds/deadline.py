@@ -13,15 +13,12 @@ from sfmon.kinds.base import AlertBase, OneMetric, Selector, aggregated, scoped
 from sfmon.kinds.testgen import (
     Check,
     Group,
-    SeriesSelector,
     TestEnv,
     constant,
     firing_check,
-    grouped,
     make_series,
     safe_groups,
     settle_time,
-    solve_labels,
 )
 from sfmon.model.base import LabelName, Slug
 from sfmon.semantics.units import PositiveDuration, fmt_number
@@ -47,12 +44,10 @@ class Deadline(OneMetric, AlertBase):
         """A deadline 90% of `within` ahead when `for` starts counting fires (and keeps
         firing as time runs towards it); one 110% ahead at the eval time stays quiet."""
         rule = self.alert_rule()
-        sel = SeriesSelector.parse(scoped(self.metric, self.target))
-        labels = solve_labels(env.target_labels(self.target), sel, present=self.by or [])
-        if labels is None:
-            env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")
+        found = self.metric_series(env)
+        if found is None:
             return []
-        out = labels if self.by is None else grouped(labels, self.by)
+        sel, labels, out = found
         step = env.evaluation_interval_ms
         at = settle_time(env, step, 0, self.for_.ms)
         start = (at - self.for_.ms) // step * step  # an evaluation at or before `for` starts

@@ -13,15 +13,12 @@ from sfmon.kinds.base import AlertBase, OneMetric, Selector, Threshold, aggregat
 from sfmon.kinds.testgen import (
     Check,
     Group,
-    SeriesSelector,
     TestEnv,
     firing_check,
-    grouped,
     make_series,
     safe_groups,
     series_interval,
     settle_time,
-    solve_labels,
     steps,
 )
 from sfmon.model.base import LabelName, Slug
@@ -54,12 +51,10 @@ class Forecast(OneMetric, Threshold, AlertBase):
         interval, whole numbers), moving towards it by whole steps per sample: fast enough to
         pass it within the horizon (fires after `for`), or too slow to (stays quiet)."""
         rule = self.alert_rule()
-        sel = SeriesSelector.parse(scoped(self.metric, self.target))
-        labels = solve_labels(env.target_labels(self.target), sel, present=self.by or [])
-        if labels is None:
-            env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")
+        found = self.metric_series(env)
+        if found is None:
             return []
-        out = labels if self.by is None else grouped(labels, self.by)
+        sel, labels, out = found
         op, t = self.threshold()
         step = series_interval(self.window.ms)
         at = settle_time(env, step, self.window.ms, self.for_.ms)

@@ -32,7 +32,7 @@ def test_default_spec_is_clean():
     assert loaded is not None
     assert [p for p in problems if p.severity >= Severity.ERROR] == []
     assert len(loaded.spec.targets) == 8
-    assert len(loaded.spec.alerts) == 12
+    assert len(loaded.spec.alerts) == 13
     assert len(loaded.spec.recording_rules) == 3
     assert len(loaded.spec.dashboards) == 5
 

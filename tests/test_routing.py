@@ -59,7 +59,7 @@ def test_one_amtool_run_per_case_with_receivers_in_amtool_order(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
     runs = [r for r in tool_runs(tmp_path, "generated") if r.check == "amtool/routes"]
-    assert len(runs) == 13
+    assert len(runs) == 16
     assert runs[0].args[:5] == ("amtool", "config", "routes", "test", "--config.file=alertmanager.yml")
     assert runs[0].args[5] == "--verify.receivers=pagerduty,ops-slack,ops-email,ops-webhook"
     assert runs[0].args[6:] == (
@@ -121,7 +121,7 @@ def test_inhibition_cases(tmp_path):
 def test_validate_runs_route_tests_with_amtool(promtool, amtool):
     got = run_sfmon("validate")
     assert got.returncode == 0, got.stdout + got.stderr
-    assert "13 route tests (amtool)" in got.stdout
+    assert "16 route tests (amtool)" in got.stdout
 
 
 # --- every alert is routed, every receiver used -------------------------------------------

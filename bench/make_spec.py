@@ -133,11 +133,11 @@ def alerts(i: int) -> list[dict[str, Any]]:
             {"kind": "target_down", "metric": "pg_up", "summary": "PostgreSQL behind {{ $labels.instance }} is down"},
             {"kind": "ratio", "numerator": "pg_stat_activity_count", "denominator": ["pg_settings_max_connections"], "above": f"{75 + n}%",
              "summary": "connection pool {{ $value | humanizePercentage }} full"},
-            {"kind": "threshold", "metric": "pg_stat_database_deadlocks_total", "window": "10m", "aggregate": "sum", "above": 0.1,
+            {"kind": "threshold", "metric": "pg_stat_database_deadlocks_total", "window": "10m", "by": ["job"], "aggregate": "sum", "above": 0.1,
              "summary": "deadlocks on {{ $labels.job }}"},
             {"kind": "expr", "expr": f'sum by (job) (rate(pg_stat_database_xact_commit_total{{job="{job}"}}[10m])) == 0',
              "summary": "no transactions committed for 10 minutes"},
-            {"kind": "threshold", "metric": "pg_stat_activity_count", "aggregate": "sum", "above": 100 + 10 * n, "summary": "many connections"},
+            {"kind": "threshold", "metric": "pg_stat_activity_count", "by": ["job"], "aggregate": "sum", "above": 100 + 10 * n, "summary": "many connections"},
         ]
     elif kind == "redis":
         specs = [
@@ -153,11 +153,11 @@ def alerts(i: int) -> list[dict[str, Any]]:
             {"kind": "target_down", "summary": "node exporter {{ $labels.instance }} is unreachable"},
             {"kind": "ratio", "numerator": "node_memory_MemAvailable_bytes", "denominator": ["node_memory_MemTotal_bytes"], "below": f"{5 + n}%",
              "summary": "memory almost exhausted"},
-            {"kind": "threshold", "metric": 'node_filesystem_avail_bytes{mountpoint="/"}', "aggregate": "min", "below": (1 + n) * 2**30,
+            {"kind": "threshold", "metric": 'node_filesystem_avail_bytes{mountpoint="/"}', "by": ["job"], "aggregate": "min", "below": (1 + n) * 2**30,
              "summary": "root filesystem almost full"},
             {"kind": "expr", "expr": f'1 - avg by (job) (rate(node_cpu_seconds_total{{job="{job}",mode="idle"}}[5m])) > 0.{80 + n}',
              "summary": "CPU busy"},
-            {"kind": "threshold", "metric": 'node_cpu_seconds_total{mode="iowait"}', "window": "5m", "aggregate": "avg", "above": 0.2,
+            {"kind": "threshold", "metric": 'node_cpu_seconds_total{mode="iowait"}', "window": "5m", "by": ["job"], "aggregate": "avg", "above": 0.2,
              "summary": "high iowait"},
         ]
     out = []

@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from conftest import FIXTURES, SPEC
 from sfmon.pipeline import load, render
-from sfmon.render.outputs import OUTPUTS, ROUTE_TESTS, RULE_TESTS, Output
+from sfmon.render.outputs import LONG_RULE_TESTS, OUTPUTS, ROUTE_TESTS, RULE_TESTS, Output
 from sfmon.tools.validate import tool_runs
 
 SPECS = {"default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml"}
@@ -59,7 +59,9 @@ def test_validate_runs_the_tool_of_every_entry_that_declares_one(case, tmp_path)
         (tmp_path / rel).write_text(text, encoding="utf-8")
     runs = tool_runs(tmp_path, "generated")
     # Test files run once per chunk or case: only when they hold any.
-    cases = {RULE_TESTS.path: loaded.derived.rule_tests.cases(), ROUTE_TESTS.path: len(loaded.derived.route_cases)}
+    tests = loaded.derived.rule_tests
+    long = sum(len(g.checks) for g in tests.long)
+    cases = {RULE_TESTS.path: tests.cases() - long, LONG_RULE_TESTS.path: long, ROUTE_TESTS.path: len(loaded.derived.route_cases)}
     checked = 0
     for output in OUTPUTS:
         if output.tool is None:

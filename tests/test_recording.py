@@ -289,7 +289,7 @@ def test_the_split_carries_the_recording_rules_each_rule_reads(tmp_path, promtoo
     rules_of = {}
     for f in split:
         test = yaml.load((out / f).read_text(encoding="utf-8"))
-        rules = yaml.load((out / "tests" / "split" / test["rule_files"][0]).read_text(encoding="utf-8"))
+        rules = yaml.load((out / Path(f).parent / test["rule_files"][0]).read_text(encoding="utf-8"))
         names = [r.get("alert") or r.get("record") for g in rules["groups"] for r in g["rules"]]
         rules_of[test["tests"][0]["name"]] = (names, rules["groups"])
     ratio = next(v for k, v in rules_of.items() if "job:err:ratio_rate5m_pct" in k)

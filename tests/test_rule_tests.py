@@ -80,7 +80,8 @@ def test_committed_rule_tests_pass_promtool(promtool):
 
 def test_every_default_alert_has_a_firing_and_a_quiet_generated_case():
     spec = load(SPEC).spec
-    groups = [g for g in rule_tests(spec).groups if not any(g.name == f"{a.name}: {t.name}" for a in spec.alerts for t in a.tests)]
+    built = rule_tests(spec)
+    groups = [g for g in (*built.groups, *built.long) if not any(g.name == f"{a.name}: {t.name}" for a in spec.alerts for t in a.tests)]
     firing, quiet = Counter(), Counter()
     for g in groups:
         for c in g.checks:
@@ -320,7 +321,7 @@ def test_large_specs_run_each_alerts_tests_against_its_rule_alone(tmp_path, prom
     text = (out / TEST_FILE).read_text(encoding="utf-8")
     assert split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8")) is None  # 13 alerts: one file
     split = split_rule_tests(out, text, (out / "alerts.yml").read_text(encoding="utf-8"), above=0)
-    assert split is not None and len(split) == 16  # 13 alerts (their tiers together), 3 recording rules
+    assert split is not None and len(split) == 15  # 12 alerts (their tiers together; DiskFillsWithin4h is in the long file), 3 recording rules
     parse = partial(parse_rule_test_failure, lines=name_lines(text))
     problems = run(Run("promtool/test", ("promtool", "test", "rules", *split), f"generated/{TEST_FILE}", str(out), parse))
     assert len(problems) == 2, [p.message for p in problems]

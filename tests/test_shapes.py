@@ -55,7 +55,8 @@ def shapes(tmp_path_factory):
 
 
 def groups_of(loaded, name):
-    return [g for g in rule_tests(loaded.spec).groups if g.alertname == name]
+    built = rule_tests(loaded.spec)
+    return [g for g in (*built.groups, *built.long) if g.alertname == name]  # long: tests at the coarser interval
 
 
 def test_generated_cases_pass_promtool(shapes, promtool):

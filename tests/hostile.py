@@ -610,7 +610,8 @@ def make_standins(scratch: Path) -> Path:
 class Report:
     fields: int = 0
     values: int = 0
-    mutants: int = 0
+    mutants: int = 0  # judged: all of them, or the sample
+    total: int = 0  # every mutant of the base specs
     refused: int = 0
     rendered: int = 0
     tool_runs: int = 0
@@ -619,7 +620,8 @@ class Report:
 
     def summary(self) -> str:
         return (
-            f"hostile sweep: {self.fields} fields x {self.values} values = {self.mutants} mutants; "
+            f"hostile sweep: {self.fields} fields x {self.values} values = {self.total} mutants"
+            f"{'' if self.mutants == self.total else f', a sample of {self.mutants}'}; "
             f"{self.refused} refused in place, {self.rendered} rendered and accepted "
             f"({self.tool_runs} distinct tool runs), {len(self.broken)} broken"
         )
@@ -671,6 +673,7 @@ def sweep(bases: list[Path], sample: int | None = None, seed: int = 14, workers:
         report.fields += len({(m.leaf.schema, m.leaf.present, m.leaf.key) for m in ms})
         all_mutants += ms
     report.values = len(set(map(repr, (*STRINGS, *NUMBERS, *DURATIONS, *PERCENTS, *BOOLS, *SHAPES))))
+    report.total = len(all_mutants)
     if sample is not None and sample < len(all_mutants):
         all_mutants = random.Random(seed).sample(all_mutants, sample)
     report.mutants = len(all_mutants)

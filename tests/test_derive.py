@@ -59,7 +59,8 @@ def test_validate_derives_once_and_counts_what_it_derived(seen, tmp_path, promto
     assert int(m.group(2)) == len(derived.route_cases) > 0
     # The same counts as the rendered test files hold.
     files = render(load(SPEC))
-    assert int(m.group(1)) == len(re.findall(r"(?m)^\s*-?\s*eval_time:", files["tests/alerts.test.yml"]))
+    tests = files["tests/alerts.test.yml"] + files.get("tests/alerts-long.test.yml", "")  # the long alerts' file too
+    assert int(m.group(1)) == len(re.findall(r"(?m)^\s*-?\s*eval_time:", tests))
     assert int(m.group(2)) == len(re.findall(r"(?m)^  - name:", files["tests/routes.test.yml"]))
 
 

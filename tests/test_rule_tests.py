@@ -30,9 +30,9 @@ def write(files: dict[str, str], root: Path) -> Path:
 
 
 def promtool_test(promtool: str, root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [promtool, "test", "rules", TEST_FILE], cwd=root, capture_output=True, text=True, timeout=120
-    )
+    """promtool over the generated test files: the main one, and the long alerts' when written."""
+    files = [f for f in (TEST_FILE, "tests/alerts-long.test.yml") if f == TEST_FILE or (root / f).is_file()]
+    return subprocess.run([promtool, "test", "rules", *files], cwd=root, capture_output=True, text=True, timeout=120)
 
 
 def parsed(text: str) -> dict:

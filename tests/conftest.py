@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
@@ -29,15 +30,19 @@ def _private_cache(tmp_path_factory):
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
 
 
+def skip_or_fail(message: str) -> NoReturn:
+    """Skip on a laptop without what the test needs; fail in CI (CI is set), which must run it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI must run this test")
+    pytest.skip(message)
+
+
 def require_tool(name: str, package: str = "prometheus prometheus-alertmanager") -> str:
     """Path of a real binary; skip without it on a laptop, fail in CI (CI is set)."""
     path = shutil.which(name)
     if path:
         return path
-    message = f"{name} is not installed (apt-get install {package})"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI must run this test")
-    pytest.skip(message)
+    skip_or_fail(f"{name} is not installed (apt-get install {package})")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -79,10 +84,7 @@ def require_from(toolset: Toolset, tool: str) -> str:
     path = toolset.path(tool)
     if path:
         return path
-    message = f"{tool} of toolset {toolset.name} is not installed ({toolset.how})"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI must run this test")
-    pytest.skip(message)
+    skip_or_fail(f"{tool} of toolset {toolset.name} is not installed ({toolset.how})")
 
 
 # The tool fixtures also point sfmon's own runs (SFMON_PROMTOOL/SFMON_AMTOOL, read by

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import toolsets
-from conftest import ROOT, require_from
+from conftest import ROOT, require_from, skip_or_fail
 
 SCRIPT = ROOT / "scripts" / "install-go-tools"
 
@@ -59,7 +59,7 @@ def test_a_second_run_reuses_the_built_tools():
     here): a run is instant and builds nothing."""
     used = [t for t in toolsets.built() if t.name in toolsets.active()]
     if not used:
-        pytest.skip("this run uses Debian's tools only (SFMON_TOOLSETS, or no build in the cache)")
+        skip_or_fail("this run uses Debian's tools only (SFMON_TOOLSETS, or no build in the cache)")
     for t in used:
         for tool in toolsets.TOOLS:
             require_from(t, tool)

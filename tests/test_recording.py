@@ -14,21 +14,11 @@ from sfmon.problems import Severity
 from sfmon.spec.diff import diff_specs
 
 from conftest import SPEC, edited_spec, run_sfmon
+from test_rule_tests import TEST_FILE, promtool_test, small_head, write
 
 yaml = YAML(typ="safe")
-TEST_FILE = "tests/alerts.test.yml"
 
-HEAD = """version: 1
-project: small
-targets:
-  - {name: api, addresses: ["a:1", "b:2"]}
-receivers:
-  - {name: team, webhook: {url: "http://localhost:5001/"}}
-routing:
-  receiver: team
-grafana:
-  admin_password_file: /run/secrets/grafana
-"""
+HEAD = small_head("api")
 
 # Shapes sfmon's evaluator follows step for step; promtool checks every predicted value.
 SHAPES = """recording_rules:
@@ -53,17 +43,6 @@ def spec_file(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "spec.yaml"
     path.write_text(HEAD + body, encoding="utf-8")
     return path
-
-
-def write(files: dict[str, str], root: Path) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    return root
-
-
-def promtool_test(promtool: str, root: Path, *files: str) -> subprocess.CompletedProcess:
-    return subprocess.run([promtool, "test", "rules", *(files or (TEST_FILE,))], cwd=root, capture_output=True, text=True, timeout=120)
 
 
 # --- names, as Prometheus validates them -----------------------------------------------------

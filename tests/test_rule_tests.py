@@ -29,9 +29,11 @@ def write(files: dict[str, str], root: Path) -> Path:
     return root
 
 
-def promtool_test(promtool: str, root: Path) -> subprocess.CompletedProcess:
-    """promtool over the generated test files: the main one, and the long alerts' when written."""
-    files = [f for f in (TEST_FILE, "tests/alerts-long.test.yml") if f == TEST_FILE or (root / f).is_file()]
+def promtool_test(promtool: str, root: Path, *files: str) -> subprocess.CompletedProcess:
+    """promtool over `files`, by default the generated test files: the main one, and the long
+    alerts' when written."""
+    if not files:
+        files = tuple(f for f in (TEST_FILE, "tests/alerts-long.test.yml") if f == TEST_FILE or (root / f).is_file())
     return subprocess.run([promtool, "test", "rules", *files], cwd=root, capture_output=True, text=True, timeout=120)
 
 
@@ -39,24 +41,25 @@ def parsed(text: str) -> dict:
     return YAML(typ="safe").load(text)
 
 
-def small_spec(tmp_path: Path, alerts: str) -> Path:
-    """A one-target, one-receiver spec with the given `alerts:` list (YAML text)."""
-    path = tmp_path / "small.yaml"
-    path.write_text(
-        """version: 1
+def small_head(target: str = "app") -> str:
+    """The start of a one-target (two instances), one-receiver spec; a test adds the rest."""
+    return f"""version: 1
 project: small
 targets:
-  - {name: app, addresses: ["a:1", "b:2"]}
+  - {{name: {target}, addresses: ["a:1", "b:2"]}}
 receivers:
-  - {name: team, webhook: {url: "http://localhost:5001/"}}
+  - {{name: team, webhook: {{url: "http://localhost:5001/"}}}}
 routing:
   receiver: team
 grafana:
   admin_password_file: /run/secrets/grafana
-alerts:
-""" + alerts,
-        encoding="utf-8",
-    )
+"""
+
+
+def small_spec(tmp_path: Path, alerts: str) -> Path:
+    """A one-target, one-receiver spec with the given `alerts:` list (YAML text)."""
+    path = tmp_path / "small.yaml"
+    path.write_text(small_head() + "alerts:\n" + alerts, encoding="utf-8")
     return path
 
 

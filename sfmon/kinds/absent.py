@@ -93,7 +93,7 @@ class Absent(AlertBase):
         def build(firing: bool) -> Iterator[Group]:
             if labels is None:  # e.g. x{env="a",env="b"}: no series can match, so it always fires
                 if firing:
-                    yield Group(f"{self.name}: fires, as no series can match {self.metric}", self.name, step, (), (firing_check(rule, at, out, 1.0),))
+                    yield Group(f"{self.name}: fires, as no series can match {self.metric}", self.name, step, (), (firing_check(rule, at, out, 1.0, env),))
                 return
             if firing:
                 stops = make_series(sel.name, labels, Segment(Decimal(1), Decimal(0), 2))
@@ -102,7 +102,7 @@ class Absent(AlertBase):
                     self.name,
                     step,
                     (stops,),
-                    (Check(last), firing_check(rule, at, out, 1.0)),
+                    (Check(last), firing_check(rule, at, out, 1.0, env)),
                 )
             yield Group(
                 f"{self.name}: stays quiet while {sel.name} reports",

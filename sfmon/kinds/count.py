@@ -76,7 +76,7 @@ class Count(OneMetric, Threshold, AlertBase):
                     env.notes.append(f"{self.name}: a case needs {n:,} series (at most {MAX_SERIES:,}); left out")
                     continue
                 series = tuple(make_series(sel.name, {**labels, vary: f"{vary}-{i + 1}"}, constant(1, at, step)) for i in range(n))
-                check = firing_check(rule, at, out, float(n)) if fires else Check(at)
+                check = firing_check(rule, at, out, float(n), env) if fires else Check(at)
                 verb = "fires" if fires else "stays quiet"
                 yield Group(f"{self.name}: {verb} at {n} series ({word} {fmt_number(t)})", self.name, step, series, (check,))
 

@@ -81,7 +81,7 @@ class CounterChange(OneMetric, Threshold, AlertBase):
             series = make_series(sel.name, labels, *segs)
             check = Check(at)
             if fires:
-                check = firing_check(rule, at, out, over_window(samples(segs), step, at, w, self.function))
+                check = firing_check(rule, at, out, over_window(samples(segs), step, at, w, self.function), env)
             verb = "fires" if fires else "stays quiet"
             return Group(
                 f"{self.name}: {verb} at {self.function} {fmt_number(v)} in {self.window} ({word} {fmt_number(t)})",

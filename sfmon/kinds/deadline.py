@@ -61,7 +61,7 @@ class Deadline(OneMetric, AlertBase):
                 # Whole seconds, as exporters write them, rounded away from the threshold.
                 stamp = Decimal(math.floor(stamp) if fires else math.ceil(stamp))
                 series = make_series(sel.name, labels, constant(stamp, at, step))
-                check = firing_check(rule, at, out, float(stamp) - at / 1000) if fires else Check(at)
+                check = firing_check(rule, at, out, float(stamp) - at / 1000, env) if fires else Check(at)
                 verb = "fires" if fires else "stays quiet"
                 left = fmt_number(stamp - Decimal(at) / 1000)
                 yield Group(

@@ -77,7 +77,7 @@ class Forecast(OneMetric, Threshold, AlertBase):
             check = Check(at)
             if fires:
                 value = predict_linear(samples(segs), step, at, self.window.ms, float(self.horizon.seconds))
-                check = firing_check(rule, at, out, value)
+                check = firing_check(rule, at, out, value, env)
             verb = "fires" if fires else "stays quiet"
             return Group(
                 f"{self.name}: {verb} at {fmt_number(now)} moving {per_sample} per {fmt_number(Decimal(step) / 1000)}s "

@@ -68,7 +68,7 @@ class State(OneMetric, AlertBase):
                 if fires and not firing:
                     continue
                 series = make_series(sel.name, labels, constant(value, at, step))
-                check = firing_check(rule, at, out, float(value)) if fires else Check(at)
+                check = firing_check(rule, at, out, float(value), env) if fires else Check(at)
                 verb = "fires" if fires else "stays quiet"
                 yield Group(f"{self.name}: {verb} at {fmt_number(value)}", self.name, step, (series,), (check,))
 

@@ -360,12 +360,11 @@ def limits(levels: Sequence["Level"], single: str) -> str:
 
 
 def level_check(
-    rules: Sequence["Rule"], n: int, at_ms: int, out_labels: Mapping[str, str], value: float | None, env: "TestEnv | None" = None
+    rules: Sequence["Rule"], n: int, at_ms: int, out_labels: Mapping[str, str], value: float | None, env: "TestEnv"
 ) -> Check:
-    """The first `n` levels' alerts (the rules in level order) fire at `at_ms`, no other; pass
-    the env so templates may read the external labels."""
-    external = None if env is None else env.external_labels
-    return Check(at_ms, tuple(expected_alert(rules[i], out_labels, value, external) for i in range(n)))
+    """The first `n` levels' alerts (the rules in level order) fire at `at_ms`, no other; the
+    env gives the external labels templates may read."""
+    return Check(at_ms, tuple(expected_alert(rules[i], out_labels, value, env.external_labels) for i in range(n)))
 
 
 def with_neighbour(fire: Group, quiet: Group, instance: str) -> Group | None:
@@ -578,11 +577,9 @@ def grouped(labels: Mapping[str, str], by: Sequence[str]) -> dict[str, str]:
     return {k: labels[k] for k in by if labels.get(k)}
 
 
-def firing_check(
-    rule: "Rule", at_ms: int, out_labels: Mapping[str, str], value: float | None, env: TestEnv | None = None
-) -> Check:
-    """The alert firing at `at_ms`; pass the env so templates may read the external labels."""
-    return Check(at_ms, (expected_alert(rule, out_labels, value, None if env is None else env.external_labels),))
+def firing_check(rule: "Rule", at_ms: int, out_labels: Mapping[str, str], value: float | None, env: TestEnv) -> Check:
+    """The alert firing at `at_ms`; the env gives the external labels templates may read."""
+    return Check(at_ms, (expected_alert(rule, out_labels, value, env.external_labels),))
 
 
 def safe_groups(env: TestEnv, alert: "AlertBase", build: Any) -> list[Group]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,22 @@ def prometheus_bin(toolset: Toolset) -> str:
 @pytest.fixture
 def alertmanager_bin(toolset: Toolset) -> str:
     return require_from(toolset, "alertmanager")
+
+
+_HANDED_OUT: set[int] = set()
+
+
+def free_port() -> int:
+    """A free 127.0.0.1 port not handed out before in this process: the kernel may offer a
+    just-closed port again, and two components of one stack must not be given the same one."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError("no fresh free port in 200 tries")
 
 
 def run_sfmon(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

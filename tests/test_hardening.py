@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import socket
 import ssl
 import subprocess
 import time
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import ROOT, SPEC, require_tool, run_sfmon
+from conftest import ROOT, SPEC, free_port, require_tool, run_sfmon
 from sfmon.pipeline import load, render
 
 # Version-sensitive: once per toolset (tests/toolsets.py).
@@ -164,12 +163,6 @@ def test_validate_without_openssl_for_stand_ins_exits_3(tmp_path):
 
 
 # --- live: the real servers with the rendered files -----------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, ca: Path | None, auth: tuple[str, str] | None = None, timeout: float = 5) -> tuple[int, bytes]:

@@ -28,6 +28,7 @@ SHAPES = """\
   - {name: GoneLong, kind: absent, target: app, metric: redis_up, window: 10m, severity: critical, summary: "{{ $labels.job }}"}
   - {name: DiskFull, kind: forecast, target: app, metric: 'disk_free_bytes{mountpoint="/"}', window: 6h, horizon: 4h, below: 0, for: 30m, severity: warning, summary: "{{ $value }}"}
   - {name: TooHot, kind: forecast, target: app, metric: temp_celsius, window: 1h, horizon: 2h, above: 90.5, by: [job], severity: warning, summary: "{{ $value }}"}
+  - {name: SoonLow, kind: forecast, target: app, metric: 'm{code="200"}', window: 1m, horizon: 260ms, below: 0.197, severity: critical, summary: "{{ $value }}"}
   - {name: CertExpiry, kind: deadline, target: app, metric: cert_expiry_timestamp_seconds, within: 7d, for: 10m, severity: warning, summary: "{{ $value | humanizeDuration }}"}
   - {name: FewReplicas, kind: count, target: app, metric: up, below: 2.5, severity: warning, summary: "{{ $value }}"}
   - {name: TooMany, kind: count, target: app, metric: sessions, above: 3, by: [job], severity: warning, summary: "{{ $value }}"}
@@ -68,7 +69,7 @@ def test_generated_cases_pass_promtool(shapes, promtool):
 
 @pytest.mark.parametrize(
     "name",
-    ["Restarts", "Errors", "Flapping", "Stuck", "TempDrop", "RaidBad", "Gone", "GoneLong", "DiskFull", "TooHot", "CertExpiry", "FewReplicas", "TooMany", "SlowOps", "Cold", "GuardedDown"],
+    ["Restarts", "Errors", "Flapping", "Stuck", "TempDrop", "RaidBad", "Gone", "GoneLong", "DiskFull", "TooHot", "SoonLow", "CertExpiry", "FewReplicas", "TooMany", "SlowOps", "Cold", "GuardedDown"],
 )
 def test_every_shape_has_a_firing_and_a_quiet_case(shapes, name):
     _, loaded = shapes
@@ -110,7 +111,7 @@ MUTATIONS = [
     ("RaidBad", "raid_ok{job=\\\"app\\\"} != 1", "raid_ok{job=\\\"app\\\"} != 0"),
     ("GoneLong", "redis_up{job=\\\"app\\\"}[10m]", "redis_up{job=\\\"app\\\"}[20m]"),
     ("DiskFull", "[6h], 14400)", "[6h], 12000)"),
-    ("TooHot", "> 90.5", "> -50"),  # the quiet case forecasts about -30
+    ("TooHot", "> 90.5", "> -200"),  # the quiet case forecasts about -150
     ("CertExpiry", "time() < 604800", "time() < 540000"),
     ("FewReplicas", "count without (instance)", "count by (instance)"),
     ("TooMany", "> 3", "> 4"),

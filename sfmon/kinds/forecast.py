@@ -92,6 +92,9 @@ class Forecast(OneMetric, Threshold, AlertBase):
             crossing = distance / ratio  # per-sample change that reaches t exactly at the horizon
             if firing:
                 yield scenario(math.floor(crossing * Decimal("1.1")) + 1, True)
-            yield scenario(math.floor(crossing * Decimal("0.9")), False)
+            # An eval time between samples extrapolates the line from there, not from the last
+            # sample: the quiet gauge must also stay clear over that extra lead.
+            lead = Decimal(self.horizon.ms + at % step) / step
+            yield scenario(math.floor(distance / lead * Decimal("0.9")), False)
 
         return safe_groups(env, self, build)

@@ -33,6 +33,8 @@ from typing import Any, Callable
 
 import pytest
 
+from conftest import free_port  # noqa: F401  (re-exported for the live tests)
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "specs.yaml"
 DRILL_OVERLAY = Path(__file__).with_name("drill-overlay.yaml")
@@ -48,12 +50,6 @@ WARNING = {"ops-slack", "ops-email", "ops-webhook"}  # severity=warning: no page
 
 
 # --- small tools ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Fatal(AssertionError):

@@ -41,10 +41,13 @@ validate: setup
 SFMON_TOOLSETS ?= $(shell scripts/install-go-tools toolsets)
 export SFMON_TOOLSETS
 
+# One pytest worker per core (xdist); the live tests share one worker (tests/conftest.py).
+PYTEST_WORKERS ?= auto
+
 test: setup
 	@case "$(SFMON_TOOLSETS)" in debian) echo "version matrix: no Go toolchain, Debian's promtool/amtool only";; \
 	  *) echo "version matrix: $(SFMON_TOOLSETS)";; esac
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Property tests at 1,000 examples (each a batch of up to 4 random specs), one process per
 # core; CI runs 30.

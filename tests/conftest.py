@@ -60,6 +60,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("toolset", names, indirect=True, ids=names)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist (`make test` runs -n auto --dist loadgroup) the live tests share one
+    worker: each starts servers whose timing a second stack on the same cores would skew."""
+    for item in items:
+        if item.get_closest_marker("live") is not None:
+            item.add_marker(pytest.mark.xdist_group("live"))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from sfmon.tools.versions import detect
 

@@ -111,7 +111,7 @@ class Inhibit(StrictModel):
     def _both_sides(self) -> "Inhibit":
         for side in ("source", "target"):
             if not getattr(self, side) and not any(parse(line) for line in getattr(self, f"{side}_matchers")):
-                raise ValueError(f"give the {side} side a matcher: '{side}' or '{side}_matchers'")
+                raise FieldError((side,), f"give the {side} side a matcher: '{side}' or '{side}_matchers'")
         return self
 
 

@@ -44,8 +44,7 @@ GroupBy = Annotated[list[GroupLabel], AfterValidator(_group_by_once)]
 
 
 class Route(StrictModel):
-    """One node of Alertmanager's routing tree. Options left out are inherited from the
-    parent route, as Alertmanager inherits them (the root's come from `routing:`)."""
+    """One node of Alertmanager's routing tree; what it leaves out it inherits from its parent (the root: `routing:`)."""
 
     matchers: list[MatcherLine] = Field(
         default_factory=list,

@@ -143,3 +143,27 @@ def test_children_inherit_receiver_and_options():
 def test_from_spec_equals_the_rendered_config(path, tmp_path):
     loaded, rendered = _rendered_tree(path, tmp_path)
     assert routing_tree.from_spec(loaded.spec) == rendered
+
+
+def test_every_alert_check_walks_the_nested_tree(tmp_path):
+    """An alert that a child route, three levels down, sends only to a receiver with no
+    integration is an error placed at the alert; the receivers only deep routes name count as used."""
+    from sfmon.pipeline import load_and_check
+
+    text = SIMPLE.read_text(encoding="utf-8")
+    text = text.replace("  - {name: team-DB-pager,", "  - {name: blackhole}\n  - {name: team-DB-pager,")
+    text = text.replace(
+        "        - matchers: ['owner=\"team-Y\"']\n          notify: [team-Y-pager]\n",
+        "        - matchers: ['owner=\"team-Y\"']\n          notify: [team-Y-pager]\n"
+        "        - matchers: ['owner!=\"\"']\n          routes:\n            - {matchers: ['severity=~\"crit.*\"'], notify: [blackhole]}\n",
+    )
+    text = text.replace("labels: {service: database, cluster: eu1, owner: team-X}", "labels: {service: database, cluster: eu1, owner: team-Z}")
+    text = text.replace("{alert: DatabaseDown, receivers: [team-X-pager]}", "{alert: DatabaseDown, receivers: [blackhole]}")
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = load_and_check(path)
+    errors = [(p.check, p.line, p.message) for p in problems if p.check in ("routing/alerts", "routing/tests")]
+    assert len(errors) == 1, errors
+    check, line, message = errors[0]
+    assert check == "routing/alerts" and text.splitlines()[line - 1].lstrip().startswith("- {name: DatabaseDown")
+    assert "alert DatabaseDown" in message and "it goes to blackhole, which has no integration" in message

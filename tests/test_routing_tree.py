@@ -167,3 +167,21 @@ def test_every_alert_check_walks_the_nested_tree(tmp_path):
     check, line, message = errors[0]
     assert check == "routing/alerts" and text.splitlines()[line - 1].lstrip().startswith("- {name: DatabaseDown")
     assert "alert DatabaseDown" in message and "it goes to blackhole, which has no integration" in message
+
+
+# Lines the invalid corpus refuses (route_matcher_*.yaml, inhibit_matcher_unparsable.yaml).
+REFUSED_LINES = ["severity critical", '{team="web", service=~"(api"}', 'team="we"b"', 'alertname=~"a|b', "=x"]
+
+
+@pytest.mark.parametrize("line", REFUSED_LINES)
+def test_matcher_lines_sfmon_refuses_amtool_refuses(line, tmp_path, amtool):
+    from sfmon.semantics.matchers import MatcherError, parse
+    from sfmon.semantics.quoting import yaml_string
+
+    with pytest.raises(MatcherError):
+        parse(line)
+    (tmp_path / "alertmanager.yml").write_text(
+        f"route:\n  receiver: r\n  routes:\n    - matchers: [{yaml_string(line)}]\nreceivers: [{{name: r}}]\n", encoding="utf-8"
+    )
+    got = subprocess.run([amtool, "check-config", "alertmanager.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert got.returncode != 0, got.stdout

@@ -455,6 +455,51 @@ def dashboards(draw: Any, uid: str) -> dict[str, Any]:
     return d
 
 
+REGEXES = ["critical|warning", ".*", "api-.+", "[a-z]+", "team-(?i)ops"]
+
+
+@st.composite
+def matcher_lines(draw: Any) -> str:
+    """One `matchers:` line: one matcher or the braced list form, each op, values quoted
+    as Alertmanager reads them (any text for `=`/`!=`), sometimes unquoted and spaced."""
+    from sfmon.semantics.quoting import alertmanager_string
+
+    parts = []
+    for _ in range(draw(st.integers(1, 2))):
+        op = draw(st.sampled_from(["=", "!=", "=~", "!~"]))
+        value = draw(st.sampled_from(REGEXES)) if "~" in op else draw(any_text)
+        written = value if draw(st.booleans()) and value.isalnum() else alertmanager_string(value)
+        parts.append(f"{draw(label_names)}{draw(st.sampled_from(['', ' ']))}{op}{written}")
+    return "{" + ", ".join(parts) + "}" if len(parts) > 1 or draw(st.booleans()) else parts[0]
+
+
+def route_trees(receiver_names: list[str], depth: int) -> Any:
+    """Up to 3 routes, each with children down to `depth` levels: matchers in every form,
+    receivers left to inherit, `continue`, group_by with '...', timings."""
+
+    @st.composite
+    def route(draw: Any, level: int) -> dict[str, Any]:
+        r: dict[str, Any] = {}
+        children = draw(st.lists(route(level + 1), max_size=2)) if level < depth and draw(st.booleans()) else []
+        if children:
+            r["routes"] = children
+        if not children or draw(st.booleans()):  # a route with children notifies at most one
+            if draw(st.integers(0, 3)) > 0:
+                r["notify"] = draw(st.lists(st.sampled_from(receiver_names), min_size=1, max_size=1 if children else 3, unique=True))
+        r |= _some(draw, {"matchers": st.lists(matcher_lines(), max_size=2), "match": labels, "continue": st.booleans()})
+        if draw(st.booleans()):
+            r["match_re"] = draw(st.dictionaries(label_names, st.sampled_from(REGEXES), max_size=1))
+        r |= _some(draw, {
+            "group_by": st.one_of(st.just(["..."]), st.lists(label_names, max_size=2, unique=True)),
+            "group_wait": st.sampled_from(["0s", "10s", "1m"]),
+            "group_interval": st.sampled_from(["30s", "5m"]),
+            "repeat_interval": st.sampled_from(["1h", "3h"]),
+        })  # fmt: skip
+        return r
+
+    return st.lists(route(1), max_size=3)
+
+
 @st.composite
 def specs(draw: Any) -> dict[str, Any]:
     target_names = draw(st.lists(slugs, min_size=1, max_size=3, unique=True))
@@ -469,16 +514,16 @@ def specs(draw: Any) -> dict[str, Any]:
         records.append(rule)
     if records and "ReadsRecord" not in {a["name"] for a in alert_list} and draw(st.booleans()):  # reads a recorded series
         alert_list.append(_common(draw, "ReadsRecord", None) | {"kind": "expr", "expr": f"{records[0]['record']} > 0"})
-    routes = []
-    for _ in range(draw(st.integers(0, 3))):
-        route: dict[str, Any] = {"notify": draw(st.lists(st.sampled_from(receiver_names), min_size=1, max_size=3, unique=True))}
-        route["match"] = draw(labels)
-        if draw(st.booleans()):
-            route["match_re"] = draw(st.dictionaries(label_names, st.sampled_from(["critical|warning", ".*", "api-.+", "[a-z]+", "team-(?i)ops"]), max_size=1))
-        route["continue"] = draw(st.booleans())
-        routes.append(route)
-    inhibit = [{"source": draw(labels.filter(bool)), "target": draw(labels.filter(bool)), "equal": draw(st.lists(label_names, max_size=2, unique=True))}
-               for _ in range(draw(st.integers(0, 2)))]  # fmt: skip
+    routes = draw(route_trees(receiver_names, 3))
+    inhibit = []
+    for _ in range(draw(st.integers(0, 2))):
+        rule: dict[str, Any] = {"equal": draw(st.lists(label_names, max_size=2, unique=True))}
+        for side in ("source", "target"):
+            if draw(st.booleans()):
+                rule[side] = draw(labels.filter(bool))
+            else:
+                rule[f"{side}_matchers"] = draw(st.lists(matcher_lines(), min_size=1, max_size=2))
+        inhibit.append(rule)
     spec: dict[str, Any] = {
         "version": 1,
         "project": draw(slugs),

@@ -86,6 +86,30 @@ def am_matcher(text: str) -> tuple[str, str, str]:
     return name, op, value
 
 
+def want_matchers(match: dict[str, str], match_re: dict[str, str], lines: list[str]) -> set[tuple[str, str, str]]:
+    from sfmon.semantics.matchers import parse
+
+    out = {(k, "=", v) for k, v in match.items()} | {(k, "=~", v) for k, v in match_re.items()}
+    return out | {(m.name, m.op, m.value) for line in lines for m in parse(line)}
+
+
+def check_routes(nodes: list[dict], routes: list[Any], inherited: list[str]) -> None:
+    """The rendered tree is the spec's: one route per (spec route, receiver), inherited
+    receivers written out, the last copy holding the children."""
+    flat = [(route, receiver, i == len(route.receivers(inherited)) - 1) for route in routes for i, receiver in enumerate(route.receivers(inherited))]
+    assert len(nodes) == len(flat)
+    for node, (route, receiver, last) in zip(nodes, flat):
+        assert node["receiver"] == receiver
+        assert {am_matcher(m) for m in node.get("matchers", [])} == want_matchers(route.match, route.match_re, route.matchers)
+        assert node["continue"] == (route.continue_ if last else True)
+        for opt in ("group_by", "group_wait", "group_interval", "repeat_interval"):
+            want = getattr(route, opt)  # `group_by: []` renders as an empty key: both inherit in Alertmanager
+            assert node.get(opt) == (None if not want else (want if opt == "group_by" else str(want)))
+        check_routes(node.get("routes", []) if last else [], route.routes if last else [], [receiver])
+        if not last:
+            assert "routes" not in node
+
+
 def check_round_trip(spec: Any, files: dict[str, str]) -> None:
     """The values of the rendered files, read back, are the spec's values."""
     prom = safe.load(files["prometheus.yml"])
@@ -142,15 +166,14 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
         if r.sns:
             sns = rec["sns_configs"][0]
             assert (sns.get("subject"), sns.get("message")) == (r.sns.subject, r.sns.message)
-    flat = [(route, receiver) for route in spec.routing.routes for receiver in route.notify]
-    assert len(am["route"].get("routes", [])) == len(flat)
-    for node, (route, receiver) in zip(am["route"].get("routes", []), flat):
-        assert node["receiver"] == receiver
-        want = {(k, "=", v) for k, v in route.match.items()} | {(k, "=~", v) for k, v in route.match_re.items()}
-        assert {am_matcher(m) for m in node.get("matchers", [])} == want
+    check_routes(am["route"].get("routes", []), spec.routing.routes, [spec.routing.receiver])
     for rule, inhibit in zip(am["inhibit_rules"] or [], spec.routing.inhibit):
-        assert {am_matcher(m) for m in rule["source_matchers"]} == {(k, "=", v) for k, v in inhibit.source.items()}
-        assert {am_matcher(m) for m in rule["target_matchers"]} == {(k, "=", v) for k, v in inhibit.target.items()}
+        assert {am_matcher(m) for m in rule["source_matchers"]} == want_matchers(inhibit.source, {}, inhibit.source_matchers)
+        assert {am_matcher(m) for m in rule["target_matchers"]} == want_matchers(inhibit.target, {}, inhibit.target_matchers)
+    from sfmon.derive.routing_tree import from_spec
+    from sfmon.semantics.routing import from_config
+
+    assert from_config(am) == from_spec(spec), "sfmon's tree differs from the one it rendered"
 
     for d in spec.dashboards:
         dash = json.loads(files[f"grafana/dashboards/{d.uid}.json"])

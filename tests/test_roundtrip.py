@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from sfmon.pipeline import load, render
-from sfmon.derive.routing_tree import flat_routes, matchers
+from sfmon.derive.routing_tree import inhibit_rules, root
 from sfmon.model.receivers import INTEGRATIONS
 
 from conftest import FIXTURES, SPEC
@@ -72,11 +72,17 @@ def test_alertmanager_config(case):
     am = out["alertmanager.yml"]
     assert am["route"]["receiver"] == spec.routing.receiver
     assert am["route"]["group_by"] == spec.routing.group_by
-    flat = flat_routes(spec.routing.routes)
-    assert [(r["receiver"], r.get("matchers", []), r["continue"]) for r in am["route"].get("routes", [])] == [
-        (f["receiver"], f["matchers"], f["continue"]) for f in flat
+
+    def shape(routes):  # the tree as written: receiver, matchers, continue, options set, children
+        return [
+            (r["receiver"], r.get("matchers", []), r["continue"], {k: r[k] for k in ("group_by", "group_wait", "group_interval", "repeat_interval") if r.get(k) is not None}, shape(r.get("routes", [])))
+            for r in routes
+        ]
+
+    assert shape(am["route"].get("routes", [])) == shape(root(spec)["routes"])
+    assert [(i["source_matchers"], i["target_matchers"]) for i in am["inhibit_rules"]] == [
+        (i["source_matchers"], i["target_matchers"]) for i in inhibit_rules(spec)
     ]
-    assert [i["source_matchers"] for i in am["inhibit_rules"]] == [matchers(i.source) for i in spec.routing.inhibit]
     receivers = {r["name"]: r for r in am["receivers"]}
     assert list(receivers) == [r.name for r in spec.receivers]
     for r in spec.receivers:

@@ -181,3 +181,20 @@ def test_tier_threshold_changes_are_named_by_tier():
     ]
     added = texts(("      - {severity: warning, above: 80%}\n", "      - {severity: info, above: 70%}\n      - {severity: warning, above: 80%}\n"))
     assert added == ["alert ConnectionPoolNearMax: tier info added"]
+
+
+def test_nested_route_changes_are_named_by_their_path_in_the_tree():
+    warning = "    - {match: {severity: warning}, notify: [ops-slack], continue: true}\n"
+    nested = (
+        "    - match: {severity: warning}\n      notify: [ops-slack]\n      continue: true\n"
+        "      routes:\n        - {matchers: ['team=\"db\"'], notify: [ops-email]}\n"
+    )
+    assert texts((warning, nested)) == ['routing: route {severity="warning"}: route {team="db"} added']
+    base = parse_spec("old.yaml", edit((warning, nested)))
+    respaced = parse_spec("new.yaml", edit((warning, nested.replace("'team=\"db\"'", "'{ team = \"db\" }'"))))
+    assert diff_specs(base, respaced) == []  # the same matcher, written differently
+    deeper = parse_spec("new.yaml", edit((warning, nested.replace("'team=\"db\"']", "'team=\"db\"', 'env!~\"dev|test\"']"))))
+    assert [c.text() for c in diff_specs(base, deeper)] == [
+        'routing: route {severity="warning"}: route {team="db"} removed',
+        'routing: route {severity="warning"}: route {team="db", env!~"dev|test"} added',
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from sfmon.model.alertmanager import walk_routes
 from sfmon.checks import Context, hint
 from sfmon.problems import Problem, Severity
 
@@ -30,10 +31,10 @@ def check(ctx: Context) -> Iterator[Problem]:
         yield ctx.problem(
             ("routing", "receiver"), f"unknown receiver {s.routing.receiver!r}" + hint(s.routing.receiver, receivers)
         )
-    for ri, route in enumerate(s.routing.routes):
-        for ni, name in enumerate(route.notify):
+    for at, route in walk_routes(s.routing.routes):  # to any depth
+        for ni, name in enumerate(route.notify or ()):
             if name not in receivers:
-                yield ctx.problem(("routing", "routes", ri, "notify", ni), f"unknown receiver {name!r}" + hint(name, receivers))
+                yield ctx.problem((*at, "notify", ni), f"unknown receiver {name!r}" + hint(name, receivers))
     for di, d in enumerate(s.dashboards):
         for ri, row in enumerate(d.rows):
             for pi, p in enumerate(row.panels):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from sfmon.semantics import routing
+from sfmon.model.alertmanager import walk_routes
 from sfmon.checks import Context
 from sfmon.model.receivers import INTEGRATIONS
 from sfmon.problems import Problem, Severity
@@ -47,7 +48,7 @@ def check(ctx: Context) -> Iterator[Problem]:
                     f"alert {alert.name} ({case_name(labels)}) reaches no receiver that delivers: it goes to "
                     f"{', '.join(got)}, which {'has' if len(got) == 1 else 'have'} no integration ({', '.join(INTEGRATIONS)})",
                 )
-    used = {s.routing.receiver} | {n for route in s.routing.routes for n in route.notify}
+    used = {s.routing.receiver} | {n for _, route in walk_routes(s.routing.routes) for n in route.notify or ()}
     for i, r in enumerate(s.receivers):
         if r.name not in used:
             yield ctx.problem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from sfmon.model.alertmanager import walk_routes
 from sfmon.checks import Context
 from sfmon.model.receivers import INTEGRATIONS
 from sfmon.problems import Problem
@@ -11,9 +12,9 @@ from sfmon.problems import Problem
 
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec
-    for ri, route in enumerate(s.routing.routes):
-        if not route.notify:
-            yield ctx.problem(("routing", "routes", ri, "notify"), "route reaches no receiver: list at least one in 'notify'")
+    for at, route in walk_routes(s.routing.routes):
+        if route.notify is not None and not route.notify:
+            yield ctx.problem((*at, "notify"), "route reaches no receiver: list at least one in 'notify' (or leave it out to notify the parent's)")
     for i, r in enumerate(s.receivers):
         if not r.integrations():
             yield ctx.problem(

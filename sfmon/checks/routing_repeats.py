@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from sfmon.model.alertmanager import walk_routes
 from sfmon.checks import Context
 from sfmon.problems import Problem
 
 
 def check(ctx: Context) -> Iterator[Problem]:
-    for ri, route in enumerate(ctx.spec.routing.routes):
+    for at, route in walk_routes(ctx.spec.routing.routes):
         seen: dict[str, int] = {}
-        for j, name in enumerate(route.notify):
+        for j, name in enumerate(route.notify or ()):
             if name in seen:
                 yield ctx.problem(
-                    ("routing", "routes", ri, "notify", j),
+                    (*at, "notify", j),
                     f"receiver {name!r} is listed twice in this route (also notify[{seen[name]}]): every alert would notify it twice",
                 )
             seen.setdefault(name, j)

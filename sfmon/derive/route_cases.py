@@ -135,13 +135,16 @@ def inhibit_cases(spec: Spec) -> list[InhibitCase]:
     """For each tiered alert and each inhibit rule with `alertname` in `equal` whose source
     side matches a tier and whose target side matches a less severe tier of it: the more
     severe tier mutes the less severe one, and not the other way round."""
-    from sfmon.semantics.matchers import Matcher
+    from sfmon.semantics.matchers import Matcher, parse
     from sfmon.semantics.routing import matches_all
+
+    def side(labels: dict[str, str], lines: list[str]) -> tuple[Matcher, ...]:
+        return (*(Matcher(k, "=", v) for k, v in labels.items()), *(m for line in lines for m in parse(line)))
 
     targets = {t.name: t for t in spec.targets}
     out = []
     rules = [
-        (r, tuple(Matcher(k, "=", v) for k, v in i.source.items()), tuple(Matcher(k, "=", v) for k, v in i.target.items()))
+        (r, side(i.source, i.source_matchers), side(i.target, i.target_matchers))
         for r, i in enumerate(spec.routing.inhibit)
         if "alertname" in i.equal
     ]

@@ -1,56 +1,87 @@
-"""The spec's routing as Alertmanager will read it: matcher strings, the flattened routes
-(one per receiver), and the evaluable tree built from exactly that config."""
+"""The spec's routing as Alertmanager will read it: matcher strings, the route tree (each
+spec route one Alertmanager route per receiver), and the evaluable tree built from exactly
+that config."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sfmon.model.alertmanager import Route
+from sfmon.semantics.matchers import parse
 from sfmon.semantics.quoting import alertmanager_string
 from sfmon.semantics.routing import Route as TreeRoute, Tree, from_config
 
 
-def matchers(match: dict[str, str], match_re: dict[str, str] | None = None) -> list[str]:
-    """Alertmanager matcher strings: severity="critical", team=~"back.*"."""
-    out = [f"{k}={alertmanager_string(v)}" for k, v in sorted(match.items())]
+def matchers(match: dict[str, str], match_re: dict[str, str] | None = None, lines: list[str] | None = None) -> list[str]:
+    """Alertmanager matcher strings: severity="critical", team=~"back.*". `lines` (spec
+    `matchers:`, already valid) come first, in their order, one matcher each, each value
+    re-quoted so that every Alertmanager parser reads the value sfmon read."""
+    out = [f"{m.name}{m.op}{alertmanager_string(m.value)}" for line in lines or [] for m in parse(line)]
+    out += [f"{k}={alertmanager_string(v)}" for k, v in sorted(match.items())]
     out += [f"{k}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
     return out
 
 
-def flat_routes(routes: list[Route]) -> list[dict[str, Any]]:
+def _options(route: Route) -> dict[str, Any]:
+    # Only what the spec route sets: Alertmanager inherits the rest from the parent.
+    return {
+        "group_by": route.group_by,
+        "group_wait": route.group_wait,
+        "group_interval": route.group_interval,
+        "repeat_interval": route.repeat_interval,
+    }
+
+
+def tree_routes(routes: list[Route], inherited: list[str]) -> list[dict[str, Any]]:
     """One Alertmanager route per (spec route, receiver). All but the last receiver of a
     spec route continue, so every listed receiver gets the alert; the last one keeps the
-    spec route's own `continue`."""
+    spec route's own `continue` and its children (a route with children has one receiver).
+    Every route names its receiver, inherited ones included, so the file reads as it routes."""
     out = []
     for route in routes:
-        for i, receiver in enumerate(route.notify):
-            last = i == len(route.notify) - 1
+        names = route.receivers(inherited)
+        for i, receiver in enumerate(names):
+            last = i == len(names) - 1
             out.append(
                 {
                     "receiver": receiver,
-                    "matchers": matchers(route.match, route.match_re),
+                    "matchers": matchers(route.match, route.match_re, route.matchers),
                     "continue": route.continue_ if last else True,
-                    "group_by": route.group_by,
-                    "group_wait": route.group_wait,
-                    "group_interval": route.group_interval,
-                    "repeat_interval": route.repeat_interval,
+                    **_options(route),
+                    "routes": tree_routes(route.routes, [receiver]) if last else [],
                 }
             )
     return out
 
 
+def root(spec: Any) -> dict[str, Any]:
+    """The whole route tree of alertmanager.yml, as data: what the template lays out and
+    what the evaluable tree is built from."""
+    r = spec.routing
+    return {
+        "receiver": r.receiver,
+        "group_by": r.group_by,
+        "group_wait": r.group_wait,
+        "group_interval": r.group_interval,
+        "repeat_interval": r.repeat_interval,
+        "routes": tree_routes(r.routes, [r.receiver]),
+    }
+
+
+def inhibit_rules(spec: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "source_matchers": matchers(i.source, None, i.source_matchers),
+            "target_matchers": matchers(i.target, None, i.target_matchers),
+            "equal": list(i.equal),
+        }
+        for i in spec.routing.inhibit
+    ]
+
+
 def config(spec: Any) -> dict[str, Any]:
     """The route and inhibit parts of alertmanager.yml, as data."""
-    return {
-        "route": {
-            "receiver": spec.routing.receiver,
-            "routes": [{"receiver": r["receiver"], "matchers": r["matchers"], "continue": r["continue"]} for r in flat_routes(spec.routing.routes)],
-        },
-        "inhibit_rules": [
-            {"source_matchers": matchers(i.source), "target_matchers": matchers(i.target), "equal": list(i.equal)}
-            for i in spec.routing.inhibit
-        ],
-    }
+    return {"route": root(spec), "inhibit_rules": inhibit_rules(spec)}
 
 
 def from_spec(spec: Any) -> Tree:
@@ -60,7 +91,10 @@ def from_spec(spec: Any) -> Tree:
 
 def matcher_names(route: TreeRoute) -> set[str]:
     """The label names a route and its children match on: all that routing reads."""
-    names = {m.name for m in route.matchers}
-    for child in route.routes:
-        names |= matcher_names(child)
+    names: set[str] = set()
+    stack = [route]
+    while stack:  # as many steps as the tree has routes
+        node = stack.pop()
+        names |= {m.name for m in node.matchers}
+        stack.extend(node.routes)
     return names

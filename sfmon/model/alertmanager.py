@@ -2,29 +2,116 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated, Any, Iterator
+
+from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
 from sfmon.model.security import WebSecurity
-from sfmon.model.base import AlertmanagerRelease, AlertName, GroupLabel, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
+from sfmon.model.base import AlertmanagerRelease, FieldError, AlertName, GroupLabel, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
+from sfmon.semantics.matchers import parse
 from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
+def _matcher_line(value: str) -> str:
+    # Read as Alertmanager's config reads a `matchers:` line (sfmon.semantics.matchers);
+    # its refusal, worded as Alertmanager words it, is the field's error.
+    parse(value)
+    return value
+
+
+MatcherLine = Annotated[str, AfterValidator(_matcher_line)]
+# How deep `routes:` may nest (the root's children are depth 1). Alertmanager has no limit;
+# sfmon bounds every walk of the tree, and real trees are a few levels deep.
+MAX_ROUTE_DEPTH = 12
+
+
+def _group_by_once(labels: list[str] | None) -> list[str] | None:
+    # config.Route.UnmarshalYAML: `...` stands alone, and no label is listed twice.
+    if labels is None:
+        return labels
+    if "..." in labels and len(labels) > 1:
+        raise ValueError("cannot have wildcard group_by (`...`) and other labels at the same time")
+    seen = set()
+    for label in labels:
+        if label in seen:
+            raise ValueError(f"duplicated label {label!r} in group_by")
+        seen.add(label)
+    return labels
+
+
+GroupBy = Annotated[list[GroupLabel], AfterValidator(_group_by_once)]
+
+
 class Route(StrictModel):
+    """One node of Alertmanager's routing tree; what it leaves out it inherits from its parent (the root: `routing:`)."""
+
+    matchers: list[MatcherLine] = Field(
+        default_factory=list,
+        description='Alertmanager matchers, one or several a line: severity="critical", team=~"back.*", env!="dev", '
+        "job!~\"test.*\", {a=\"1\", b=\"2\"}; all must match (with match and match_re)",
+    )
     match: Labels = Field(default_factory=dict, description="label equality matchers; {} matches everything")
     match_re: RegexLabels = Field(default_factory=dict, description="label regex matchers (RE2, anchored as Alertmanager anchors them)")
-    notify: list[ReceiverName] = Field(description="receivers that get matching alerts")
-    continue_: bool = Field(default=False, alias="continue")
-    group_by: list[GroupLabel] | None = None
-    group_wait: DurationStr | None = None
-    group_interval: PositiveDuration | None = None
-    repeat_interval: PositiveDuration | None = None
+    notify: list[ReceiverName] | None = Field(
+        default=None,
+        description="receivers that get matching alerts; omitted: the parent route's. A route with child `routes` notifies one",
+    )
+    continue_: bool = Field(default=False, alias="continue", description="after a match, go on to the next sibling route")
+    group_by: GroupBy | None = Field(default=None, description="labels to group by, or ['...'] (every label); omitted: the parent's")
+    group_wait: DurationStr | None = Field(default=None, description="omitted: the parent's")
+    group_interval: PositiveDuration | None = Field(default=None, description="omitted: the parent's")
+    repeat_interval: PositiveDuration | None = Field(default=None, description="omitted: the parent's")
+    routes: list["Route"] = Field(
+        default_factory=list,
+        description=f"child routes, tried in order when this one matches; the first match wins unless it has `continue`; "
+        f"an alert no child matches stays here (at most {MAX_ROUTE_DEPTH} levels deep)",
+    )
+
+    @model_validator(mode="after")
+    def _one_receiver_above_children(self) -> "Route":
+        # Several receivers become several Alertmanager routes; children under each would
+        # notify once per copy, so a route with children names one receiver.
+        if self.routes and self.notify is not None and len(self.notify) > 1:
+            raise FieldError(("notify",), "a route with child routes notifies one receiver (its children replace it where they match)")
+        return self
+
+    def receivers(self, inherited: list[str]) -> list[str]:
+        """Whom this route notifies, given its parent's receivers."""
+        return list(self.notify) if self.notify is not None else list(inherited)
+
+
+def walk_routes(routes: list[Route], loc: tuple[Any, ...] = ("routing", "routes")) -> Iterator[tuple[tuple[Any, ...], Route]]:
+    """Every route of the tree, parents before children, with its place in the spec."""
+    stack = [(loc + (i,), r) for i, r in reversed(list(enumerate(routes)))]
+    while stack:
+        at, route = stack.pop()
+        yield at, route
+        stack.extend((at + ("routes", i), r) for i, r in reversed(list(enumerate(route.routes))))
+
+
+def _depth(routes: list[Route]) -> tuple[int, tuple[Any, ...]]:
+    deepest, where = 0, ()
+    for at, _ in walk_routes(routes, ()):
+        d = at.count("routes") + 1
+        if d > deepest:
+            deepest, where = d, at
+    return deepest, where
 
 
 class Inhibit(StrictModel):
-    source: Labels = Field(min_length=1, description="labels of the muting (firing) alert")
-    target: Labels = Field(min_length=1, description="labels of the muted alert")
+    source: Labels = Field(default_factory=dict, description="labels of the muting (firing) alert")
+    target: Labels = Field(default_factory=dict, description="labels of the muted alert")
+    source_matchers: list[MatcherLine] = Field(default_factory=list, description="matchers of the muting alert, in Alertmanager's syntax (with `source`)")
+    target_matchers: list[MatcherLine] = Field(default_factory=list, description="matchers of the muted alert, in Alertmanager's syntax (with `target`)")
     equal: list[LabelName] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _both_sides(self) -> "Inhibit":
+        for side in ("source", "target"):
+            if not getattr(self, side) and not any(parse(line) for line in getattr(self, f"{side}_matchers")):
+                raise FieldError((side,), f"give the {side} side a matcher: '{side}' or '{side}_matchers'")
+        return self
 
 
 class RouteTest(StrictModel):
@@ -53,7 +140,7 @@ class InhibitTest(StrictModel):
 
 class Routing(StrictModel):
     receiver: ReceiverName = Field(description="fallback receiver for alerts no route matches")
-    group_by: list[GroupLabel] = Field(default_factory=lambda: ["alertname", "job"])
+    group_by: GroupBy = Field(default_factory=lambda: ["alertname", "job"], description="labels to group by, or ['...'] (every label)")
     group_wait: DurationStr = Field(default="30s")
     group_interval: PositiveDuration = Field(default="5m")
     repeat_interval: PositiveDuration = Field(default="4h")
@@ -62,6 +149,13 @@ class Routing(StrictModel):
     inhibit: list[Inhibit] = Field(default_factory=list)
     tests: list[RouteTest] = Field(default_factory=list, description="routing tests, run with amtool by `sfmon validate`")
     inhibit_tests: list[InhibitTest] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "Routing":
+        depth, where = _depth(self.routes)
+        if depth > MAX_ROUTE_DEPTH:
+            raise FieldError(("routes", *where), f"routes nest {depth} levels deep here: sfmon reads at most {MAX_ROUTE_DEPTH}")
+        return self
 
 
 

@@ -1,4 +1,4 @@
-"""What each template needs, computed from the spec: flattened routes, panel layout, secrets.
+"""What each template needs, computed from the spec: the route tree, panel layout, secrets.
 
 Kept apart from the templates so that the templates only lay out text.
 """
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sfmon.derive import Derived
-from sfmon.derive.routing_tree import flat_routes, matchers
+from sfmon.derive import routing_tree
 from sfmon.kinds.rule import RuleGroup
 from sfmon.model import Dashboard, Panel, Spec
 from sfmon.model.receivers import INTEGRATIONS
@@ -28,10 +28,8 @@ def rules_view(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
 def alertmanager_view(spec: Spec) -> dict[str, Any]:
     return {
         "r": spec.routing,
-        "routes": flat_routes(spec.routing.routes),
-        "inhibits": [
-            {"source": matchers(i.source), "target": matchers(i.target), "equal": i.equal} for i in spec.routing.inhibit
-        ],
+        "root": routing_tree.root(spec),
+        "inhibits": routing_tree.inhibit_rules(spec),
         "receivers": spec.receivers,
         "integrations": list(INTEGRATIONS.values()),
     }

@@ -2,7 +2,8 @@
 are RE2, anchored; a missing label matches as the empty string.
 
 `parse` reads a matcher line as Alertmanager's classic parser does (pkg/labels
-ParseMatchers, the one amtool 0.25 uses, and newer Alertmanagers' fallback): an optional
+ParseMatchers, the one amtool 0.25 uses; 0.27 and later parse in fallback mode, which
+returns this parser's reading whenever it accepts a line, matcher/compat/parse.go): an optional
 `{`/`}` pair trimmed once, matchers split on commas outside double quotes, each value
 decoded with OpenMetrics escapes whether or not it is quoted.
 """

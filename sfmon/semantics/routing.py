@@ -10,11 +10,15 @@ anchored); children are tried in order and the first match stops the search unle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from sfmon.semantics import regex
 from sfmon.semantics.matchers import Matcher, MatcherError, parse, parse_one
+from sfmon.semantics.units import Duration
+
+# Every walk of a tree is bounded: deeper than this is refused (the spec allows less).
+MAX_DEPTH = 64
 
 
 def parse_matcher(text: str) -> Matcher:
@@ -27,12 +31,26 @@ def matches_all(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
     return all(m.matches(labels) for m in matchers)
 
 
+# dispatch.DefaultRouteOpts: what the root route has for an option it leaves out.
+DEFAULT_GROUP_WAIT_MS = 30_000
+DEFAULT_GROUP_INTERVAL_MS = 300_000
+DEFAULT_REPEAT_INTERVAL_MS = 4 * 3_600_000
+
+
 @dataclass(frozen=True)
 class Route:
+    """A route with its options resolved, as dispatch.NewRoute resolves them: each is the
+    route's own, else its parent's (a route's matchers and `continue` are never inherited)."""
+
     receiver: str
     matchers: tuple[Matcher, ...] = ()
     continue_: bool = False
     routes: tuple["Route", ...] = ()
+    group_by: tuple[str, ...] = ()  # sorted; empty with group_by_all for `...`
+    group_by_all: bool = False
+    group_wait_ms: int = DEFAULT_GROUP_WAIT_MS
+    group_interval_ms: int = DEFAULT_GROUP_INTERVAL_MS
+    repeat_interval_ms: int = DEFAULT_REPEAT_INTERVAL_MS
 
 
 @dataclass(frozen=True)
@@ -68,16 +86,37 @@ def _regex_matcher(name: str, value: str) -> Matcher:
     return Matcher(name, "=~", value)
 
 
-def _route(node: Mapping[str, Any], parent_receiver: str | None) -> Route:
-    receiver = node.get("receiver") or parent_receiver  # a child without one inherits it
+def _ms(node: Mapping[str, Any], key: str, inherited: int) -> int:
+    value = node.get(key)
+    return inherited if value is None else Duration(str(value)).ms
+
+
+def _route(node: Mapping[str, Any], parent: Route | None, depth: int = 0) -> Route:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"the routing tree nests more than {MAX_DEPTH} levels deep")
+    receiver = node.get("receiver") or (parent.receiver if parent is not None else None)  # inherited
     if receiver is None:
         raise ValueError("the root route has no receiver")
-    return Route(
+    group_by, group_by_all = (parent.group_by, parent.group_by_all) if parent is not None else ((), False)
+    listed = [str(g) for g in node.get("group_by") or []]
+    # config.Route: `...` sets "all" and lists nothing; a list that names labels replaces the
+    # parent's (and its "all"); an empty or absent list keeps both.
+    if "..." in listed:
+        group_by_all = True
+    elif listed:
+        group_by, group_by_all = tuple(sorted(set(listed))), False
+    own = Route(
         receiver=receiver,
         matchers=_matchers(node, "matchers", "match", "match_re"),
         continue_=bool(node.get("continue", False)),
-        routes=tuple(_route(child, receiver) for child in node.get("routes") or []),
+        group_by=group_by,
+        group_by_all=group_by_all,
+        group_wait_ms=_ms(node, "group_wait", parent.group_wait_ms if parent else DEFAULT_GROUP_WAIT_MS),
+        group_interval_ms=_ms(node, "group_interval", parent.group_interval_ms if parent else DEFAULT_GROUP_INTERVAL_MS),
+        repeat_interval_ms=_ms(node, "repeat_interval", parent.repeat_interval_ms if parent else DEFAULT_REPEAT_INTERVAL_MS),
     )
+    children = tuple(_route(child or {}, own, depth + 1) for child in node.get("routes") or [])
+    return replace(own, routes=children)
 
 
 def from_config(config: Mapping[str, Any]) -> Tree:
@@ -97,7 +136,8 @@ def from_config(config: Mapping[str, Any]) -> Tree:
 
 
 def match(route: Route, labels: Mapping[str, str]) -> list[Route]:
-    """dispatch.Route.Match: the routes an alert with `labels` ends up in, in order."""
+    """dispatch.Route.Match: the routes an alert with `labels` ends up in, in order (the
+    recursion is as deep as the tree, which building bounded)."""
     if not matches_all(route.matchers, labels):
         return []
     found: list[Route] = []

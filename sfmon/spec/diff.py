@@ -72,6 +72,13 @@ def _matchers(labels: dict[str, str], op: str = "=") -> list[str]:
     return [f"{k}{op}{json.dumps(v, ensure_ascii=False)}" for k, v in labels.items()]
 
 
+def _lines(lines: list[str]) -> list[str]:
+    # `matchers:` lines as the matchers they hold, so a re-quoted or re-spaced line is the same route
+    from sfmon.semantics.matchers import parse
+
+    return [str(m) for line in lines for m in parse(line)]
+
+
 # --- how items are named and which fields they have -------------------------------------
 
 
@@ -103,11 +110,13 @@ def _label(item: Any) -> str | None:
         return f"tier {item.severity}"
     if isinstance(item, UserTest):
         return f"test {item.name!r}"
-    if isinstance(item, Route):
-        sel = _matchers(item.match) + _matchers(item.match_re, "=~")
+    if isinstance(item, Route):  # named by its matchers; children are routes inside it
+        sel = _lines(item.matchers) + _matchers(item.match) + _matchers(item.match_re, "=~")
         return "route {" + ", ".join(sel) + "}"
     if isinstance(item, Inhibit):
-        return f"inhibit {{{', '.join(_matchers(item.source))}}} mutes {{{', '.join(_matchers(item.target))}}}"
+        source = _lines(item.source_matchers) + _matchers(item.source)
+        target = _lines(item.target_matchers) + _matchers(item.target)
+        return f"inhibit {{{', '.join(source)}}} mutes {{{', '.join(target)}}}"
     return None
 
 
@@ -120,6 +129,10 @@ def _fields(model: Any) -> dict[str, Any]:
         above, below = out.pop("above", None), out.pop("below", None)
         if above is not None or below is not None:
             out["threshold"] = _Threshold("above", above) if above is not None else _Threshold("below", below)
+    if isinstance(model, Route):
+        out["matchers"] = _lines(model.matchers)
+    if isinstance(model, Inhibit):
+        out["source_matchers"], out["target_matchers"] = _lines(model.source_matchers), _lines(model.target_matchers)
     if isinstance(model, Row):
         out.pop("panels")
     if isinstance(model, Dashboard):

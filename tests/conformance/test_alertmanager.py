@@ -119,6 +119,30 @@ def _route_config(group) -> dict:
 def test_routing(group, case):
     tree = routing.from_config(_route_config(group))
     assert routing.receivers(tree, case["labels"]) == case["receivers"]
+    assert [_opts(r) for r in routing.match(tree.root, case["labels"])] == case["opts"]
+
+
+def _opts(route: routing.Route) -> dict:
+    from sfmon.semantics.units import format_duration_ms
+
+    return {
+        "group_by": list(route.group_by),
+        "group_by_all": route.group_by_all,
+        "group_wait": format_duration_ms(route.group_wait_ms),
+        "group_interval": format_duration_ms(route.group_interval_ms),
+        "repeat_interval": format_duration_ms(route.repeat_interval_ms),
+    }
+
+
+_WALKS = [(g["upstream"]["test"], g, w) for g in ROUTING["groups"] for w in g.get("walk", [])]
+
+
+@pytest.mark.parametrize("group,walk", [(g, w) for _, g, w in _WALKS], ids=[f"{t}{w['path']}" for t, _, w in _WALKS])
+def test_route_options_inherited(group, walk):
+    route = routing.from_config(_route_config(group)).root
+    for i in walk["path"]:
+        route = route.routes[i]
+    assert route.group_by_all == walk["group_by_all"]
 
 
 def test_routing_with_amtool(amtool, tmp_path):

@@ -34,6 +34,8 @@ def flat_routes(routes: list[Route]) -> list[dict[str, Any]]:
                     "group_wait": route.group_wait,
                     "group_interval": route.group_interval,
                     "repeat_interval": route.repeat_interval,
+                    "mute_time_intervals": list(route.mute_time_intervals),
+                    "active_time_intervals": list(route.active_time_intervals),
                 }
             )
     return out
@@ -44,8 +46,15 @@ def config(spec: Any) -> dict[str, Any]:
     return {
         "route": {
             "receiver": spec.routing.receiver,
-            "routes": [{"receiver": r["receiver"], "matchers": r["matchers"], "continue": r["continue"]} for r in flat_routes(spec.routing.routes)],
+            "routes": [
+                {k: r[k] for k in ("receiver", "matchers", "continue", "mute_time_intervals", "active_time_intervals")}
+                for r in flat_routes(spec.routing.routes)
+            ],
         },
+        "time_intervals": [
+            {"name": t.name, "time_intervals": [s.model_dump(exclude_none=True) for s in t.time_intervals]}
+            for t in spec.routing.time_intervals
+        ],
         "inhibit_rules": [
             {"source_matchers": matchers(i.source), "target_matchers": matchers(i.target), "equal": list(i.equal)}
             for i in spec.routing.inhibit

@@ -34,7 +34,19 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
         ],
         "receivers": spec.receivers,
         "integrations": list(INTEGRATIONS.values()),
+        # `time_intervals:` (Alertmanager 0.24 on; every release sfmon targets), not the
+        # deprecated top-level `mute_time_intervals:`.
+        "time_intervals": [
+            {"name": t.name, "spans": [s.model_dump(exclude_none=True) for s in t.time_intervals]}
+            for t in spec.routing.time_intervals
+        ],
     }
+
+
+def silences_view(spec: Spec) -> dict[str, Any]:
+    from sfmon.derive.silences import silences
+
+    return {"silences": silences(spec)}
 
 
 # --- Tests ----------------------------------------------------------------------------------

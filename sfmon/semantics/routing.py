@@ -10,11 +10,13 @@ anchored); children are tried in order and the first match stops the search unle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from sfmon.semantics import regex
 from sfmon.semantics.matchers import Matcher, MatcherError, parse, parse_one
+from sfmon.semantics.timeintervals import TimeInterval, muted, parse_interval
 
 
 def parse_matcher(text: str) -> Matcher:
@@ -33,6 +35,8 @@ class Route:
     matchers: tuple[Matcher, ...] = ()
     continue_: bool = False
     routes: tuple["Route", ...] = ()
+    mute_time_intervals: tuple[str, ...] = ()  # a route's own; Alertmanager does not inherit them
+    active_time_intervals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class InhibitRule:
 class Tree:
     root: Route
     inhibit_rules: tuple[InhibitRule, ...] = ()
+    time_intervals: Mapping[str, tuple[TimeInterval, ...]] = field(default_factory=dict)  # by name
 
 
 # --- building ----------------------------------------------------------------------------
@@ -77,6 +82,8 @@ def _route(node: Mapping[str, Any], parent_receiver: str | None) -> Route:
         matchers=_matchers(node, "matchers", "match", "match_re"),
         continue_=bool(node.get("continue", False)),
         routes=tuple(_route(child, receiver) for child in node.get("routes") or []),
+        mute_time_intervals=tuple(node.get("mute_time_intervals") or ()),
+        active_time_intervals=tuple(node.get("active_time_intervals") or ()),
     )
 
 
@@ -90,7 +97,11 @@ def from_config(config: Mapping[str, Any]) -> Tree:
         )
         for r in (rule or {} for rule in config.get("inhibit_rules") or [])  # `- ` alone: an empty rule
     )
-    return Tree(_route(config["route"], None), rules)
+    named = {}
+    for key in ("mute_time_intervals", "time_intervals"):  # the old name is still read
+        for t in config.get(key) or []:
+            named[t["name"]] = tuple(parse_interval(i) for i in t.get("time_intervals") or [])
+    return Tree(_route(config["route"], None), rules, named)
 
 
 # --- evaluating --------------------------------------------------------------------------
@@ -112,6 +123,16 @@ def match(route: Route, labels: Mapping[str, str]) -> list[Route]:
 def receivers(tree: Tree, labels: Mapping[str, str]) -> list[str]:
     """Receivers in the order amtool prints them (a receiver reached twice appears twice)."""
     return [r.receiver for r in match(tree.root, labels)]
+
+
+def delivered(tree: Tree, labels: Mapping[str, str], at: datetime) -> list[tuple[str, bool]]:
+    """(receiver, delivered) per route the alert ends up in: whether, at `at`, the route's
+    time intervals let the notification through (notify's TimeActiveStage, TimeMuteStage).
+    KeyError for an interval name the config does not define (Alertmanager refuses it)."""
+    return [
+        (r.receiver, not muted(tree.time_intervals, r.mute_time_intervals, r.active_time_intervals, at))
+        for r in match(tree.root, labels)
+    ]
 
 
 def muting_rule(tree: Tree, target: Mapping[str, str], firing: Sequence[Mapping[str, str]]) -> int | None:

@@ -264,3 +264,41 @@ def muted(
     if active and not any(in_any(named[n], instant) for n in active):
         return True
     return any(in_any(named[n], instant) for n in mute)
+
+
+# --- finding instants ------------------------------------------------------------------------
+
+REFERENCE_YEAR = 2026  # where the search starts when no span names years: fixed, so results are stable
+SEARCH_DAYS = 800
+
+
+def _candidates(spans: Sequence[TimeInterval], start: datetime, days: int) -> list[datetime]:
+    """Instants worth trying, day by day: each span's local midnight, noon, last minute, and
+    the edges of its times ([start, end) and the minute each side)."""
+    from datetime import timedelta
+
+    out = []
+    for d in range(days):
+        day = start + timedelta(days=d)
+        for span in spans or [TimeInterval()]:
+            zone = ZoneInfo(span.location) if span.location else timezone.utc
+            minutes = {0, 720, 1439}
+            for r in span.times or ():
+                minutes |= {r.start, r.end - 1, r.end % 1440, (r.start - 1) % 1440}
+            for m in sorted(minutes):
+                out.append(datetime(day.year, day.month, day.day, m // 60, m % 60, tzinfo=zone))
+    return out
+
+
+def find_instant(named: Sequence[Sequence[TimeInterval]], want: Callable[[datetime], bool]) -> datetime | None:
+    """The first candidate instant (in UTC) for which `want` holds, searching SEARCH_DAYS from
+    the first year the intervals name (else REFERENCE_YEAR); None if there is none there."""
+    spans = [s for intervals in named for s in intervals]
+    years = [r.begin for s in spans for r in s.years or ()]
+    year = max(1, min(years)) if years else REFERENCE_YEAR
+    if year > 9000:
+        return None
+    for t in _candidates(spans, datetime(year, 1, 1), SEARCH_DAYS):
+        if want(t):
+            return t.astimezone(timezone.utc)
+    return None

@@ -138,3 +138,18 @@ def test_matchers_compare_as_sets_whatever_the_order_alertmanager_returns():
     wanted = silences(spec("routing: {receiver: team}\n" + WINDOWS.replace("""['job="db"']""", """['job="db"', 'severity!="info"']""")))
     reordered = _live(wanted[0], "1", matchers=list(reversed(wanted[0]["matchers"])))
     assert plan("timely", wanted[:1], [reordered], NOW)[0].action == KEEP
+
+
+def test_unquoted_yaml_timestamps_are_read_with_their_offset():
+    """YAML may type an unquoted RFC 3339 time as a timestamp; it means the same instant."""
+    block = """routing: {receiver: team}
+maintenance:
+  - name: db
+    matchers: ['job="db"']
+    start: 2026-06-01T22:00:00+02:00
+    end: 2026-06-02T00:00:00Z
+    comment: c
+    creator: me
+"""
+    (w,) = spec(block).maintenance
+    assert (w.utc("start"), w.utc("end")) == ("2026-06-01T20:00:00.000Z", "2026-06-02T00:00:00.000Z")

@@ -31,7 +31,3 @@ def reported_version(output: str) -> Version | None:
     m = _REPORTED.search(output)
     return parse_version(m[1]) if m else None
 
-
-# Alertmanager gained the top-level `time_intervals:` and routes' `active_time_intervals` in
-# 0.24 (before it, only `mute_time_intervals:`); every release sfmon targets (0.25 on) has them.
-TIME_INTERVALS_SINCE = Version(0, 24)

@@ -30,4 +30,3 @@ def reported_version(output: str) -> Version | None:
     """The version in a tool's `--version` output: `promtool, version 2.42.0+ds (branch: ...)`."""
     m = _REPORTED.search(output)
     return parse_version(m[1]) if m else None
-

@@ -153,3 +153,13 @@ maintenance:
 """
     (w,) = spec(block).maintenance
     assert (w.utc("start"), w.utc("end")) == ("2026-06-01T20:00:00.000Z", "2026-06-02T00:00:00.000Z")
+
+
+def test_validate_counts_the_time_cases_as_sfmon_s_own():
+    from sfmon.derive import derive
+    from sfmon.tools.proofs import proof_summary
+
+    tests = """  tests:
+    - {labels: {severity: critical}, receivers: [pager], at: "2026-03-07T12:00:00Z", muted: [pager]}
+"""
+    assert "1 route test (amtool), 5 time-interval cases (sfmon)" in proof_summary(derive(spec(ROUTING + tests)))

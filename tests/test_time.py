@@ -163,3 +163,48 @@ def test_validate_counts_the_time_cases_as_sfmon_s_own():
     - {labels: {severity: critical}, receivers: [pager], at: "2026-03-07T12:00:00Z", muted: [pager]}
 """
     assert "1 route test (amtool), 5 time-interval cases (sfmon)" in proof_summary(derive(spec(ROUTING + tests)))
+
+
+def test_client_retries_5xx_a_bounded_number_of_times_and_never_a_refusal():
+    """The HTTP client on a real socket: 503s are retried up to --retries, a 400 is not, and
+    basic auth reaches the server."""
+    import json as _json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import pytest
+
+    from sfmon.tools.silences import ApiError, Client
+
+    answers, seen = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append(self.headers.get("Authorization"))
+            code, body = answers.pop(0)
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sleeps: list[float] = []
+    client = Client(f"http://127.0.0.1:{server.server_address[1]}", timeout=2, retries=3, sleep=sleeps.append, basic_auth=("am", "pw"))
+    try:
+        answers[:] = [(503, b"busy"), (503, b"busy"), (200, _json.dumps([]).encode())]
+        assert client.request("GET", "/api/v2/silences") == [] and sleeps == [0.5, 1.0]
+        assert seen[-1] == "Basic YW06cHc="
+        answers[:] = [(503, b"busy")] * 3
+        with pytest.raises(ApiError, match="HTTP 503: busy .after 3 attempts"):
+            client.request("GET", "/api/v2/silences")
+        answers[:] = [(400, b"bad silence")]
+        with pytest.raises(ApiError, match="HTTP 400: bad silence$"):
+            client.request("GET", "/api/v2/silences")
+        assert answers == []  # the 400 was asked once
+    finally:
+        server.shutdown()
+        server.server_close()

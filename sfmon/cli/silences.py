@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -40,6 +40,11 @@ def command(
     set_: SetOpt = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=60, help="Seconds per HTTP request.")] = 5.0,
     retries: Annotated[int, typer.Option("--retries", min=1, max=10, help="Attempts per request (connection errors, 5xx).")] = 3,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (self-signed test stacks).")] = False,
+    user: Annotated[Optional[str], typer.Option("--user", help="Basic-auth user for Alertmanager.")] = None,
+    password_file: Annotated[
+        Optional[Path], typer.Option("--password-file", help="File holding the basic-auth password.", dir_okay=False)
+    ] = None,
     fmt: Annotated[SilencesFormat, typer.Option("--format", "-f", help="Lines for people, JSON for machines.")] = SilencesFormat.text,
 ) -> None:
     """Make a running Alertmanager hold exactly the spec's maintenance windows as silences."""
@@ -49,7 +54,15 @@ def command(
 
     problems_fmt = Format("json") if fmt is SilencesFormat.json else TEXT
     loaded = output.load(spec, problems_fmt, overlay, set_)
-    client = s.Client(url, timeout=timeout, retries=retries)
+    auth = None
+    if user:
+        if password_file is None:
+            raise typer.BadParameter("--user needs --password-file")
+        try:
+            auth = (user, password_file.read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot read {password_file}: {exc.strerror or exc}") from None
+    client = s.Client(url, timeout=timeout, retries=retries, basic_auth=auth, insecure=insecure)
     try:
         done = s.apply(client, loaded.spec.project, silences(loaded.spec), dry_run=action is Action.plan)
     except s.ApiError as exc:

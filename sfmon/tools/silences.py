@@ -14,7 +14,9 @@ A live silence of this project whose window is gone from the spec, or has ended,
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -47,15 +49,21 @@ class Client:
     retries: int = 3
     sleep: Callable[[float], None] = time.sleep
     headers: dict[str, str] = field(default_factory=dict)
+    basic_auth: tuple[str, str] | None = None  # Alertmanager's web endpoint (alertmanager.web)
+    insecure: bool = False  # skip TLS certificate checks (self-signed test stacks)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         url = self.url.rstrip("/") + path
+        headers = {"Content-Type": "application/json", **self.headers}
+        if self.basic_auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(":".join(self.basic_auth).encode()).decode()
+        ctx = ssl._create_unverified_context() if self.insecure and url.startswith("https:") else None  # noqa: S323 (opt-in)
         last = ""
         for attempt in range(self.retries):
-            req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **self.headers})
+            req = urllib.request.Request(url, data=data, method=method, headers=headers)
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                with urllib.request.urlopen(req, timeout=self.timeout, context=ctx) as resp:
                     text = resp.read(16 * 1024 * 1024).decode("utf-8", "replace")
                     return json.loads(text) if text.strip() else None
             except urllib.error.HTTPError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sfmon.semantics.routing import Route, Tree, match
 from sfmon.semantics.timeintervals import SEARCH_DAYS, find_instant, in_any
@@ -64,19 +64,25 @@ def interval_cases(tree: Tree) -> tuple[list[IntervalCase], list[tuple[str, str]
         def open_(t: datetime, mute=mute, active=active) -> bool:
             return not any(in_any(m, t) for m in mute) and (not active or any(in_any(a, t) for a in active))
 
-        for kind, names_ in (("mute", route.mute_time_intervals), ("active", route.active_time_intervals)):
-            for n in dict.fromkeys(names_):
-                inside = find_instant([named[n], *mute, *active], lambda t, n=n: in_any(named[n], t))
-                outside = find_instant(
-                    [named[n], *mute, *active],
-                    (lambda t, n=n: not in_any(named[n], t) and open_(t)) if kind == "mute" else (lambda t, n=n: not any(in_any(a, t) for a in active)),
-                )
-                if kind == "active" and inside is not None:
-                    inside = find_instant([named[n], *mute, *active], lambda t, n=n: in_any(named[n], t) and open_(t))
-                for at, delivered in ((inside, kind == "active"), (outside, kind == "mute")):
-                    if at is None:
-                        where = "inside" if delivered == (kind == "active") else "outside"
-                        skipped.append((n, f"the {route.receiver} route: no instant {where} it found in {SEARCH_DAYS} days"))
-                        continue
-                    cases.append(IntervalCase(n, kind, route.receiver, labels, at, delivered))
+        def in_(n: str) -> Callable[[datetime], bool]:
+            return lambda t: in_any(named[n], t)
+
+        # (interval, kind, where, the instant's condition, delivered there)
+        wanted: list[tuple[str, str, str, Callable[[datetime], bool], bool]] = []
+        for n in dict.fromkeys(route.mute_time_intervals):
+            wanted += [
+                (n, "mute", "inside", in_(n), False),  # muted whatever the other intervals say
+                (n, "mute", "outside", lambda t, i=in_(n): not i(t) and open_(t), True),
+            ]
+        for n in dict.fromkeys(route.active_time_intervals):
+            wanted += [
+                (n, "active", "inside", lambda t, i=in_(n): i(t) and open_(t), True),
+                (n, "active", "outside", lambda t: not any(in_any(a, t) for a in active), False),
+            ]
+        for n, kind, where, condition, delivered in wanted:
+            at = find_instant([named[n], *mute, *active], condition)
+            if at is None:
+                skipped.append((n, f"the {route.receiver} route: no instant {where} it found in {SEARCH_DAYS} days"))
+            else:
+                cases.append(IntervalCase(n, kind, route.receiver, labels, at, delivered))
     return cases, skipped

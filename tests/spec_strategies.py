@@ -500,6 +500,75 @@ def route_trees(receiver_names: list[str], depth: int) -> Any:
     return st.lists(route(1), max_size=3)
 
 
+WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+ZONES = ["UTC", "Europe/Berlin", "Australia/Sydney", "America/New_York", "Asia/Kolkata"]
+
+
+def _ordered(draw: Any, low: int, high: int) -> tuple[int, int]:
+    a, b = sorted((draw(st.integers(low, high)), draw(st.integers(low, high))))
+    return a, b
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@st.composite
+def time_spans(draw: Any) -> dict[str, Any]:
+    """One period of a time interval: any subset of its fields, each in a form Alertmanager reads."""
+    span: dict[str, Any] = {}
+    if draw(st.booleans()):
+        times = []
+        for _ in range(draw(st.integers(0, 2))):
+            a = draw(st.integers(0, 1439))
+            times.append({"start_time": _clock(a), "end_time": _clock(draw(st.integers(a + 1, 1440)))})
+        span["times"] = times
+    if draw(st.booleans()):
+        pairs = [_ordered(draw, 0, 6) for _ in range(draw(st.integers(0, 2)))]
+        span["weekdays"] = [WEEKDAYS[a].capitalize() if draw(st.booleans()) else WEEKDAYS[a] if a == b else f"{WEEKDAYS[a]}:{WEEKDAYS[b]}" for a, b in pairs]
+    if draw(st.booleans()):
+        days = []
+        for _ in range(draw(st.integers(1, 2))):
+            shape = draw(st.sampled_from(["pos", "neg", "mixed", "one"]))
+            if shape == "pos":
+                a, b = _ordered(draw, 1, 31)
+                days.append(f"{a}:{b}")
+            elif shape == "neg":
+                a, b = _ordered(draw, -31, -1)
+                days.append(f"{a}:{b}")
+            elif shape == "mixed":  # upstream judges a positive start and negative end on a 28-day month
+                a = draw(st.integers(1, 27))
+                days.append(f"{a}:{draw(st.integers(a - 28, -1))}")
+            else:
+                days.append(draw(st.one_of(st.integers(1, 31), st.integers(-31, -1))))
+        span["days_of_month"] = days
+    if draw(st.booleans()):
+        a, b = _ordered(draw, 1, 12)
+        span["months"] = [draw(st.sampled_from([f"{a}:{b}", f"{MONTHS[a - 1]}:{MONTHS[b - 1]}", MONTHS[a - 1].upper()]))]
+    if draw(st.booleans()):
+        a, b = _ordered(draw, 2020, 2035)
+        span["years"] = [draw(st.sampled_from([f"{a}:{b}", a, str(b)]))]
+    if draw(st.booleans()):
+        span["location"] = draw(st.sampled_from(ZONES))
+    return span
+
+
+@st.composite
+def maintenance_windows(draw: Any, name: str) -> dict[str, Any]:
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=draw(st.integers(0, 10**6)))
+    end = start + timedelta(minutes=draw(st.integers(1, 10**5)))
+    zone = timezone(timedelta(minutes=draw(st.sampled_from([0, 60, -300, 330]))))
+    first = f'{draw(label_names)}="{draw(st.from_regex(r"[A-Za-z0-9 ._:-]{0,8}", fullmatch=True))}x"'
+    rest = [f"{n}{op}\"{v}\"" for n, op, v in draw(st.lists(st.tuples(label_names, st.sampled_from(["=", "!=", "=~", "!~"]), st.sampled_from(["a", "b.*", "", "db"])), max_size=2))]
+    return {
+        "name": name, "matchers": [first, *rest], "start": start.astimezone(zone).isoformat(), "end": end.astimezone(zone).isoformat(),
+        "comment": draw(nonempty_text), "creator": draw(nonempty_text),
+    }  # fmt: skip
+
+
 @st.composite
 def specs(draw: Any) -> dict[str, Any]:
     target_names = draw(st.lists(slugs, min_size=1, max_size=3, unique=True))
@@ -515,6 +584,18 @@ def specs(draw: Any) -> dict[str, Any]:
     if records and "ReadsRecord" not in {a["name"] for a in alert_list} and draw(st.booleans()):  # reads a recorded series
         alert_list.append(_common(draw, "ReadsRecord", None) | {"kind": "expr", "expr": f"{records[0]['record']} > 0"})
     routes = draw(route_trees(receiver_names, 3))
+    interval_names = draw(st.lists(nonempty_text, max_size=3, unique=True))
+    time_intervals = [{"name": n, "time_intervals": draw(st.lists(time_spans(), max_size=2))} for n in interval_names]
+    stack = list(routes)
+    for _ in range(100):  # every route of the tree (at most 3 + 6 + 12)
+        if not stack:
+            break
+        route = stack.pop()
+        stack.extend(route.get("routes", []))
+        if interval_names and draw(st.booleans()):
+            route["mute_time_intervals"] = draw(st.lists(st.sampled_from(interval_names), min_size=1, max_size=2, unique=True))
+        if interval_names and draw(st.booleans()):
+            route["active_time_intervals"] = draw(st.lists(st.sampled_from(interval_names), min_size=1, max_size=2, unique=True))
     inhibit = []
     for _ in range(draw(st.integers(0, 2))):
         rule: dict[str, Any] = {"equal": draw(st.lists(label_names, max_size=2, unique=True))}
@@ -533,7 +614,9 @@ def specs(draw: Any) -> dict[str, Any]:
         "recording_rules": records,
         "rule_groups": draw(st.dictionaries(st.sampled_from(GROUPS), group_settings, max_size=2)),
         "receivers": [draw(receivers(n)) for n in receiver_names],
-        "routing": {"receiver": receiver_names[0], "routes": routes, "inhibit": inhibit, "group_by": draw(st.lists(label_names, max_size=2, unique=True))},
+        "routing": {"receiver": receiver_names[0], "routes": routes, "inhibit": inhibit, "group_by": draw(st.lists(label_names, max_size=2, unique=True)),
+                    "time_intervals": time_intervals},
+        "maintenance": [draw(maintenance_windows(n)) for n in draw(st.lists(slugs, max_size=2, unique=True))],
         "dashboards": [draw(dashboards(u)) for u in draw(st.lists(slugs, max_size=2, unique=True))],
         "grafana": {"admin_user": draw(nonempty_text), "admin_password_file": "/run/secrets/grafana", "folder": draw(nonempty_text)},
     }

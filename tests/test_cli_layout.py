@@ -38,7 +38,7 @@ def test_every_cli_module_is_shared_or_a_registered_command():
     modules = {p.stem for p in CLI.glob("*.py")}
     assert modules == SHARED | COMMANDS
     registered = set(typer.main.get_command(cli_app.app).commands)
-    assert registered == COMMANDS == {"generate", "validate", "diff", "schema", "health"}
+    assert registered == COMMANDS == {"generate", "validate", "diff", "schema", "health", "silences"}
 
 
 def test_commands_import_no_other_command_and_no_private_name():

@@ -20,7 +20,7 @@ from sfmon.spec.sourcemap import SourceMap, dotted
 CHECKS = (
     "names_unique", "names_case", "names_references", "targets_timeout", "routing_receivers", "routing_repeats",
     "routing_inhibit", "promql_metrics", "recording_references", "recording_cycles", "rules_windows", "rules_tests",
-    "rules_unproven", "routing_tests", "routing_alerts",
+    "rules_unproven", "routing_intervals", "routing_tests", "routing_alerts",
 )  # fmt: skip
 
 ACKNOWLEDGE = "spec/acknowledge"  # the id of problems with the spec's own `acknowledge` list

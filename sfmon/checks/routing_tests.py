@@ -13,6 +13,12 @@ from sfmon.problems import Problem, Severity
 from sfmon.derive.route_cases import case_name
 
 
+def _routes(route: routing.Route) -> Iterator[routing.Route]:
+    yield route
+    for child in route.routes:
+        yield from _routes(child)
+
+
 def check(ctx: Context) -> Iterator[Problem]:
     s = ctx.spec
     receivers = {r.name for r in s.receivers}
@@ -43,6 +49,7 @@ def check(ctx: Context) -> Iterator[Problem]:
                 yield ctx.problem(("routing", "tests", i, "receivers", j), f"unknown receiver {r!r}" + hint(r, receivers))
     if bad:
         return
+    known = all(n in tree.time_intervals for r in _routes(tree.root) for n in (*r.mute_time_intervals, *r.active_time_intervals))
     for case in ctx.derived.route_cases:
         got = routing.receivers(tree, case.labels)
         if set(got) != set(case.receivers):
@@ -51,6 +58,21 @@ def check(ctx: Context) -> Iterator[Problem]:
                 f'route test "{case.name}" ({case_name(case.labels)}): expected receivers '
                 f"{', '.join(sorted(case.receivers))}; the routing tree sends it to {', '.join(got)}",
             )
+        elif case.at is not None and known:  # unknown interval names: routing/intervals reports them
+            held = sorted({r for r, ok in routing.delivered(tree, case.labels, case.at) if not ok})
+            if held != sorted(set(case.muted)):
+                yield ctx.problem(
+                    case.loc,
+                    f'route test "{case.name}" at {case.at.isoformat()}: expected muted: {", ".join(sorted(set(case.muted))) or "none"}; '
+                    f"the routes' time intervals mute: {', '.join(held) or 'none'}",
+                )
+    where = {t.name: ("routing", "time_intervals", i) for i, t in reversed(list(enumerate(s.routing.time_intervals)))}
+    for c in ctx.derived.interval_cases if known else ():
+        got_ok = [ok for r, ok in routing.delivered(tree, c.labels, c.at) if r == c.receiver]
+        if c.delivered not in got_ok:  # the rendered tree does not do what the interval says
+            yield ctx.problem(where.get(c.interval, ("routing",)), f"generated case: {c.name} at {c.at.isoformat()}, but it is not")
+    for name, message in ctx.derived.interval_skipped:
+        yield ctx.problem(where.get(name, ("routing",)), f"{message}: not tested", Severity.WARNING)
     for i, t in enumerate(s.routing.inhibit_tests):
         rule = routing.muting_rule(tree, t.muted, [t.firing])
         name = t.name or f"{case_name(t.firing)} mutes {case_name(t.muted)}"

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from sfmon.cli import diff, generate, health, schema, validate
+from sfmon.cli import diff, generate, health, schema, silences, validate
 from sfmon.cli.options import EPILOG
 
-COMMANDS = (generate, validate, diff, schema, health)  # in --help order
+COMMANDS = (generate, validate, diff, schema, health, silences)  # in --help order
 
 app = typer.Typer(
     help="Generate a Prometheus / Alertmanager / Grafana stack from one spec, and prove it correct.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sfmon.derive.interval_cases import IntervalCase, interval_cases
 from sfmon.derive.route_cases import InhibitCase, RouteCase, Unpredictable, inhibit_cases, route_cases
 from sfmon.derive.rule_groups import rule_groups
 from sfmon.derive.rule_tests import RuleTests, rule_tests
@@ -25,6 +26,10 @@ class Derived:
     routing_error: str | None = None
     route_unpredictable: tuple[Unpredictable, ...] = ()  # route tests sfmon cannot write, and why
     inhibit_cases: tuple[InhibitCase, ...] = ()  # derived from tiered alerts and the inhibit rules
+    # per time interval a route names: muted inside, delivered outside (or the reverse for
+    # active intervals), evaluated by sfmon; and the intervals no case could be built for
+    interval_cases: tuple[IntervalCase, ...] = ()
+    interval_skipped: tuple[tuple[str, str], ...] = ()
 
 
 def derive(spec: Any) -> Derived:
@@ -36,6 +41,8 @@ def derive(spec: Any) -> Derived:
     except (ValueError, KeyError) as exc:  # e.g. a matcher Alertmanager refuses (MatcherError)
         error = str(exc)
     cases, unknown = route_cases(spec, routing_tree.matcher_names(tree.root) if tree is not None else None)
+    timed, skipped = interval_cases(tree) if tree is not None else ([], [])
     return Derived(
-        tuple(rule_groups(spec)), rule_tests(spec), tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec))
-    )
+        tuple(rule_groups(spec)), rule_tests(spec), tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec)),
+        tuple(timed), tuple(skipped),
+    )  # fmt: skip

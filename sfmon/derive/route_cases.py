@@ -10,6 +10,7 @@ case.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from sfmon.kinds.base import Level
@@ -22,6 +23,8 @@ class RouteCase:
     labels: dict[str, str]
     receivers: tuple[str, ...]  # as the spec lists them
     loc: tuple[Any, ...]  # where the case is in the spec
+    at: datetime | None = None  # when it is notified (the routes' time intervals are judged then)
+    muted: tuple[str, ...] = ()  # of `receivers`, those held back at `at`
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def route_cases(spec: Spec, routed: Iterable[str] | None = None) -> tuple[list[R
         loc = ("routing", "tests", i)
         if t.alert not in alerts:
             labels = dict(sorted(t.labels.items()))
-            out.append(RouteCase(t.name or t.alert or case_name(labels), labels, tuple(t.receivers), loc))
+            out.append(RouteCase(t.name or t.alert or case_name(labels), labels, tuple(t.receivers), loc, t.at, tuple(t.muted)))
             continue
         if not alerts[t.alert].enabled:
             continue  # nothing would send it (routing/tests warns)
@@ -127,7 +130,7 @@ def route_cases(spec: Spec, routed: Iterable[str] | None = None) -> tuple[list[R
                 )
                 continue
             labels = dict(sorted({**lv.labels, **t.labels}.items()))
-            out.append(RouteCase(name, labels, tuple(t.receivers), loc))
+            out.append(RouteCase(name, labels, tuple(t.receivers), loc, t.at, tuple(t.muted)))
     return out, unknown
 
 

@@ -48,6 +48,8 @@ def tree_routes(routes: list[Route], inherited: list[str]) -> list[dict[str, Any
                     "matchers": matchers(route.match, route.match_re, route.matchers),
                     "continue": route.continue_ if last else True,
                     **_options(route),
+                    "mute_time_intervals": list(route.mute_time_intervals),
+                    "active_time_intervals": list(route.active_time_intervals),
                     "routes": tree_routes(route.routes, [receiver]) if last else [],
                 }
             )
@@ -68,6 +70,13 @@ def root(spec: Any) -> dict[str, Any]:
     }
 
 
+def time_intervals(spec: Any) -> list[dict[str, Any]]:
+    return [
+        {"name": t.name, "time_intervals": [s.model_dump(exclude_none=True) for s in t.time_intervals]}
+        for t in spec.routing.time_intervals
+    ]
+
+
 def inhibit_rules(spec: Any) -> list[dict[str, Any]]:
     return [
         {
@@ -81,7 +90,7 @@ def inhibit_rules(spec: Any) -> list[dict[str, Any]]:
 
 def config(spec: Any) -> dict[str, Any]:
     """The route and inhibit parts of alertmanager.yml, as data."""
-    return {"route": root(spec), "inhibit_rules": inhibit_rules(spec)}
+    return {"route": root(spec), "time_intervals": time_intervals(spec), "inhibit_rules": inhibit_rules(spec)}
 
 
 def from_spec(spec: Any) -> Tree:

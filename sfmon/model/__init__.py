@@ -1,5 +1,5 @@
 """The spec's models, one module per domain: base (names, references), security, prometheus,
-alertmanager, receivers (a package, one module per integration), grafana, rules (recording
+alertmanager, time (intervals, maintenance windows), receivers (a package, one module per integration), grafana, rules (recording
 rules, rule group settings), spec (the whole).
 `from sfmon.model import Spec` works for any of them; the names resolve lazily, so
 `sfmon.kinds` can import `sfmon.model.base` while `sfmon.model.spec` imports the kinds."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES = ("spec", "rules", "alertmanager", "receivers", "grafana", "prometheus", "security", "base")
+_MODULES = ("spec", "rules", "alertmanager", "time", "receivers", "grafana", "prometheus", "security", "base")
 
 
 def __getattr__(name: str) -> Any:

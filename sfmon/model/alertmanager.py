@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
 from sfmon.model.security import WebSecurity
+from sfmon.model.time import Instant, TimeInterval
 from sfmon.model.base import AlertmanagerRelease, FieldError, AlertName, GroupLabel, LabelName, Labels, ReceiverName, RegexLabels, StrictModel
 from sfmon.semantics.matchers import parse
 from sfmon.semantics.units import DurationStr, PositiveDuration
@@ -62,6 +63,12 @@ class Route(StrictModel):
     group_wait: DurationStr | None = Field(default=None, description="omitted: the parent's")
     group_interval: PositiveDuration | None = Field(default=None, description="omitted: the parent's")
     repeat_interval: PositiveDuration | None = Field(default=None, description="omitted: the parent's")
+    mute_time_intervals: list[str] = Field(
+        default_factory=list, description="names of routing.time_intervals: no notification while inside any (not inherited by other routes)"
+    )
+    active_time_intervals: list[str] = Field(
+        default_factory=list, description="names of routing.time_intervals: notifications only while inside one (empty: always)"
+    )
     routes: list["Route"] = Field(
         default_factory=list,
         description=f"child routes, tried in order when this one matches; the first match wins unless it has `continue`; "
@@ -121,11 +128,22 @@ class RouteTest(StrictModel):
     alert: AlertName | None = Field(default=None, description="start from this alert's labels: alertname, severity, labels, job")
     labels: Labels = Field(default_factory=dict, description="labels of the alert (added to, or overriding, the alert's)")
     receivers: list[ReceiverName] = Field(min_length=1, description="every receiver that must get it, and no other (order free)")
+    at: Instant | None = Field(
+        default=None, description="when the alert is notified (RFC 3339 with offset): the routes' time intervals are judged then"
+    )
+    muted: list[ReceiverName] = Field(
+        default_factory=list, description="of `receivers`, those a time interval holds back `at` that time; the others are delivered"
+    )
 
     @model_validator(mode="after")
     def _some_labels(self) -> "RouteTest":
         if self.alert is None and not self.labels:
             raise ValueError("set 'alert' or 'labels' (or both)")
+        if self.muted and self.at is None:
+            raise FieldError(("muted",), "set `at`: whether a receiver is muted depends on the time")
+        for j, r in enumerate(self.muted):
+            if r not in self.receivers:
+                raise FieldError(("muted", j), f"{r!r} is not one of this test's receivers")
         return self
 
 
@@ -147,6 +165,9 @@ class Routing(StrictModel):
     resolve_timeout: PositiveDuration = Field(default="5m")
     routes: list[Route] = Field(default_factory=list)
     inhibit: list[Inhibit] = Field(default_factory=list)
+    time_intervals: list[TimeInterval] = Field(
+        default_factory=list, description="named time intervals, for routes' mute_time_intervals and active_time_intervals"
+    )
     tests: list[RouteTest] = Field(default_factory=list, description="routing tests, run with amtool by `sfmon validate`")
     inhibit_tests: list[InhibitTest] = Field(default_factory=list)
 

@@ -12,6 +12,7 @@ from sfmon.model.base import NonEmpty, Slug, StrictModel
 from sfmon.model.grafana import Dashboard, Grafana
 from sfmon.model.prometheus import MetricFamily, PrometheusSettings, Target
 from sfmon.model.rules import RecordingRule, RuleGroupSettings
+from sfmon.model.time import Maintenance
 
 
 class Images(StrictModel):
@@ -47,6 +48,10 @@ class Spec(StrictModel):
     receivers: list[Receiver] = Field(min_length=1)
     routing: Routing
     alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
+    maintenance: list[Maintenance] = Field(
+        default_factory=list,
+        description="maintenance windows: silences.json for `amtool silence import`, and what `sfmon silences apply` keeps in Alertmanager",
+    )
     dashboards: list[Dashboard] = Field(default_factory=list)
     grafana: Grafana
     images: Images = Field(default_factory=Images)

@@ -187,8 +187,14 @@ ROUTE_TESTS = Output(
     "tests/routes.test.yml", "tests/routes.test.yml.j2", lambda spec, derived: views.route_tests_view(derived),
     tool=Tool("amtool/routes", ("amtool", "config", "routes", "test")),
 )  # fmt: skip
+# The maintenance windows, for `amtool silence import` (`sfmon silences apply` keeps them
+# in a running Alertmanager exactly); no offline tool reads silences.
+SILENCES = Output(
+    "silences.json", "silences.json.j2", lambda spec, derived: views.silences_view(spec), json=True,
+    when=lambda spec: bool(spec.maintenance),
+)  # fmt: skip
 
 OUTPUTS: tuple[Output, ...] = (
     PROMETHEUS, ALERTS, PROMETHEUS_WEB, ALERTMANAGER, ALERTMANAGER_WEB,
-    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS,
+    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS, SILENCES,
 )  # fmt: skip

@@ -32,7 +32,16 @@ def alertmanager_view(spec: Spec) -> dict[str, Any]:
         "inhibits": routing_tree.inhibit_rules(spec),
         "receivers": spec.receivers,
         "integrations": list(INTEGRATIONS.values()),
+        # `time_intervals:` (Alertmanager 0.24 on; every release sfmon targets), not the
+        # deprecated top-level `mute_time_intervals:`.
+        "time_intervals": [{"name": t["name"], "spans": t["time_intervals"]} for t in routing_tree.time_intervals(spec)],
     }
+
+
+def silences_view(spec: Spec) -> dict[str, Any]:
+    from sfmon.derive.silences import silences
+
+    return {"silences": silences(spec)}
 
 
 # --- Tests ----------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ anchored); children are tried in order and the first match stops the search unle
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from sfmon.semantics import regex
 from sfmon.semantics.matchers import Matcher, MatcherError, parse, parse_one
+from sfmon.semantics.timeintervals import TimeInterval, muted, parse_interval
 from sfmon.semantics.units import Duration
 
 # Every walk of a tree is bounded: deeper than this is refused (the spec allows less).
@@ -51,6 +53,8 @@ class Route:
     group_wait_ms: int = DEFAULT_GROUP_WAIT_MS
     group_interval_ms: int = DEFAULT_GROUP_INTERVAL_MS
     repeat_interval_ms: int = DEFAULT_REPEAT_INTERVAL_MS
+    mute_time_intervals: tuple[str, ...] = ()  # a route's own; Alertmanager does not inherit them
+    active_time_intervals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class InhibitRule:
 class Tree:
     root: Route
     inhibit_rules: tuple[InhibitRule, ...] = ()
+    time_intervals: Mapping[str, tuple[TimeInterval, ...]] = field(default_factory=dict)  # by name
 
 
 # --- building ----------------------------------------------------------------------------
@@ -114,6 +119,8 @@ def _route(node: Mapping[str, Any], parent: Route | None, depth: int = 0) -> Rou
         group_wait_ms=_ms(node, "group_wait", parent.group_wait_ms if parent else DEFAULT_GROUP_WAIT_MS),
         group_interval_ms=_ms(node, "group_interval", parent.group_interval_ms if parent else DEFAULT_GROUP_INTERVAL_MS),
         repeat_interval_ms=_ms(node, "repeat_interval", parent.repeat_interval_ms if parent else DEFAULT_REPEAT_INTERVAL_MS),
+        mute_time_intervals=tuple(node.get("mute_time_intervals") or ()),
+        active_time_intervals=tuple(node.get("active_time_intervals") or ()),
     )
     children = tuple(_route(child or {}, own, depth + 1) for child in node.get("routes") or [])
     return replace(own, routes=children)
@@ -129,7 +136,11 @@ def from_config(config: Mapping[str, Any]) -> Tree:
         )
         for r in (rule or {} for rule in config.get("inhibit_rules") or [])  # `- ` alone: an empty rule
     )
-    return Tree(_route(config["route"], None), rules)
+    named = {}
+    for key in ("mute_time_intervals", "time_intervals"):  # the old name is still read
+        for t in config.get(key) or []:
+            named[t["name"]] = tuple(parse_interval(i) for i in t.get("time_intervals") or [])
+    return Tree(_route(config["route"], None), rules, named)
 
 
 # --- evaluating --------------------------------------------------------------------------
@@ -152,6 +163,16 @@ def match(route: Route, labels: Mapping[str, str]) -> list[Route]:
 def receivers(tree: Tree, labels: Mapping[str, str]) -> list[str]:
     """Receivers in the order amtool prints them (a receiver reached twice appears twice)."""
     return [r.receiver for r in match(tree.root, labels)]
+
+
+def delivered(tree: Tree, labels: Mapping[str, str], at: datetime) -> list[tuple[str, bool]]:
+    """(receiver, delivered) per route the alert ends up in: whether, at `at`, the route's
+    time intervals let the notification through (notify's TimeActiveStage, TimeMuteStage).
+    KeyError for an interval name the config does not define (Alertmanager refuses it)."""
+    return [
+        (r.receiver, not muted(tree.time_intervals, r.mute_time_intervals, r.active_time_intervals, at))
+        for r in match(tree.root, labels)
+    ]
 
 
 def muting_rule(tree: Tree, target: Mapping[str, str], firing: Sequence[Mapping[str, str]]) -> int | None:

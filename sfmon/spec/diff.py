@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Iterator
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from sfmon.kinds.base import AlertBase, UserTest
 from sfmon.kinds.tiers import Tier
 from sfmon.model import Dashboard, Inhibit, MetricFamily, Panel, Route, Row, Spec, Variable
+from sfmon.model.time import TimeInterval
 
 MARKER = "<!-- sfmon-diff -->"  # lets a CI job find and update its earlier PR comment
 
@@ -52,6 +54,8 @@ def show(value: Any) -> str:
         return value if value else '""'
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, _PanelInRow):
@@ -113,6 +117,8 @@ def _label(item: Any) -> str | None:
     if isinstance(item, Route):  # named by its matchers; children are routes inside it
         sel = _lines(item.matchers) + _matchers(item.match) + _matchers(item.match_re, "=~")
         return "route {" + ", ".join(sel) + "}"
+    if isinstance(item, TimeInterval):
+        return f"time interval {item.name!r}"
     if isinstance(item, Inhibit):
         source = _lines(item.source_matchers) + _matchers(item.source)
         target = _lines(item.target_matchers) + _matchers(item.target)
@@ -269,6 +275,7 @@ def diff_specs(old: Spec, new: Spec) -> list[Change]:
         out += _node(f"rule group {name}", (), old.rule_groups.get(name), new.rule_groups.get(name))
     out += _subjects("receiver", old.receivers, new.receivers, lambda r: r.name)
     out += _node("routing", (), old.routing, new.routing)
+    out += _subjects("maintenance", old.maintenance, new.maintenance, lambda m: m.name)
     out += _subjects("dashboard", old.dashboards, new.dashboards, lambda d: d.uid)
     out += _node("grafana", (), old.grafana, new.grafana)
     out += _node("images", (), old.images, new.images)

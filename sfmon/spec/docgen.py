@@ -23,7 +23,8 @@ fails when it is out of date. Examples are taken from `specs/specs.yaml` and the
 fixtures in `tests/fixtures/specs/valid/`.
 
 Units: durations use Prometheus syntax (`15s`, `5m`, `1h30m`, `15d`); percentages are
-strings like `5%`; secrets are only ever file paths (`*_file`) or environment variable
+strings like `5%`; times are RFC 3339 with a UTC offset (`2026-12-24T18:00:00Z`, quoted inside
+`{...}`); secrets are only ever file paths (`*_file`) or environment variable
 names (`*_env`), never values.
 """
 
@@ -34,7 +35,7 @@ def _type_name(tp: Any) -> str:
     if origin is typing.Annotated:
         base = args[0]
         name = getattr(base, "__name__", str(base))
-        return {"Duration": "duration", "Percent": "percent", "Decimal": "number"}.get(name, _type_name(base))
+        return {"Duration": "duration", "Percent": "percent", "Decimal": "number", "datetime": "time (RFC 3339)"}.get(name, _type_name(base))
     if origin in (typing.Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
         if len(members) > 1 and all(isinstance(m, type) and issubclass(m, BaseModel) or typing.get_origin(m) is typing.Annotated for m in members):
@@ -49,7 +50,10 @@ def _type_name(tp: Any) -> str:
         return " \\| ".join(f"`{a}`" for a in args)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return f"[{tp.__name__}](#{tp.__name__.lower()})"
-    plain = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "Percent": "percent", "Decimal": "number"}
+    plain = {
+        "str": "string", "int": "integer", "float": "number", "bool": "boolean", "Percent": "percent", "Decimal": "number",
+        "datetime": "time (RFC 3339)",
+    }  # fmt: skip
     return plain.get(getattr(tp, "__name__", ""), str(tp))
 
 

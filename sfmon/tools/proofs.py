@@ -372,5 +372,10 @@ def proof_summary(derived: Derived) -> str:
     rules = tests.cases()
     routes = len(derived.route_cases)
     ran = f"{rules} rule test case{'s' if rules != 1 else ''} (promtool), {routes} route test{'s' if routes != 1 else ''} (amtool)"
+    # Time has no amtool command: the timed route tests and the generated inside/outside
+    # cases of each time interval are sfmon's own evaluation.
+    timed = sum(c.at is not None for c in derived.route_cases) + len(derived.interval_cases)
+    if timed:
+        ran += f", {timed} time-interval case{'s' if timed != 1 else ''} (sfmon)"
     coverage = ", ".join(str(c) for c in tests.coverage)
     return f"{ran}; {coverage}" if coverage else ran

@@ -84,8 +84,10 @@ class _Layers:
     def environments(self) -> list[str] | None:
         """The names the spec's `environments:` declares, or None (none, or malformed: the models report it)."""
         envs = self.inc.data.get("environments") if isinstance(self.inc.data, dict) else None
-        if not isinstance(envs, dict) or not envs or not all(isinstance(k, str) for k in envs):
-            return None
+        from sfmon.model.base import SLUG_RE
+
+        if not isinstance(envs, dict) or not envs or not all(isinstance(k, str) and SLUG_RE.fullmatch(k) for k in envs):
+            return None  # a name that is no directory name: the models place it
         return list(envs)
 
     def _env_files(self, env: str) -> list[tuple[str, str]]:

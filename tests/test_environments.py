@@ -157,3 +157,32 @@ def test_a_problem_in_a_team_file_is_placed_there(example):
     line = next(i for i, t in enumerate(team.read_text(encoding="utf-8").splitlines(), 1) if "serch" in t)
     assert f"teams/search.yaml:{line}:13: error: alerts[3].target: unknown target 'serch'" in done.stdout, done.stdout
     assert done.stdout.count("unknown target 'serch'") == 1  # once, not once per environment
+
+
+def test_a_team_route_needs_leave_for_another_files_receiver(example):
+    team = example / "teams" / "search.yaml"
+    text = team.read_text(encoding="utf-8")
+    team.write_text(text.replace("notify: [search-email]", "notify: [search-email, platform-email]"), encoding="utf-8")
+    done = run_sfmon("generate", "--spec", "specs.yaml", "--out", "out", cwd=example)
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    assert "teams/search.yaml:" in done.stdout and "receiver 'platform-email' belongs to specs.yaml" in done.stdout, done.stdout
+    assert not (example / "out").exists()
+    # The leave, given where the receiver is defined: now it renders.
+    spec = example / "specs.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("  - name: platform-email\n", "  - name: platform-email\n    shared: true\n"), encoding="utf-8")
+    done = run_sfmon("generate", "--spec", "specs.yaml", "--out", "out", cwd=example)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_diff_json_names_each_changes_environment(example):
+    new = example.parent / "new"
+    shutil.copytree(example, new)
+    dev = new / "environments" / "dev.yaml"
+    dev.write_text(dev.read_text(encoding="utf-8").replace("enabled: false", "enabled: true"), encoding="utf-8")
+    done = run_sfmon("diff", "--format", "json", str(example / "specs.yaml"), str(new / "specs.yaml"))
+    assert done.returncode == 0, done.stderr
+    import json
+
+    doc = json.loads(done.stdout)
+    assert doc["environments"] == {"dev": 1, "staging": 0, "prod": 0}
+    assert [(c["environment"], c["subject"], c["action"]) for c in doc["changes"]] == [("dev", "alert SearchSlow", "enabled")]

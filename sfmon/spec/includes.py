@@ -103,6 +103,10 @@ def resolve(root_file: str, data: Any, smap: SourceMap, source: Source | None = 
         out.patterns.append((base, pattern, [m.as_posix() for m in matches]))
         if not matches:
             problems.append(_problem(where, f"include[{i}]: {pattern!r} matches no file under {base.as_posix() or '.'}/"))
+        root = Path(root_file)
+        if any(m == root or m.resolve() == root.resolve() for m in matches if source.listing is None):
+            problems.append(_problem(where, f"include[{i}]: {pattern!r} matches this spec itself; put team files in their own directory, e.g. teams/*.yaml"))
+            continue
         files += [(m, i) for m in matches if all(m != f for f, _ in files)]
     if len(files) > MAX_FILES:
         problems.append(_problem((root_file, *smap.locate(("include",))), f"include: {len(files):,} files, over the limit of {MAX_FILES:,}"))

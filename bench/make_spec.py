@@ -1,10 +1,16 @@
-"""Write a benchmark spec: `python bench/make_spec.py {small,5k,50k} OUTPUT_FILE`.
+"""Write a benchmark spec: `python bench/make_spec.py {small,5k,50k,teams} OUTPUT_FILE`.
 
 small is the default spec (specs/specs.yaml) as is. 5k is an organisation of 1,000
 targets, 5,000 alerts (every kind, raw `expr` too), 100 dashboards of 10 panels, a
 receiver and a route per team; 50k is ten times that. Targets cycle through four
 exporters (API, PostgreSQL, Redis, node); each gets five alerts on metrics from its own
 catalog, so the spec stays valid under catalog cross-checks too.
+
+teams is an organisation split by team (docs/teams.md): OUTPUT_FILE is the root spec
+(settings, shared receivers, the fallback route, three environments), beside it teams/
+holds 10 team files of 65 targets, 325 alerts, a receiver, routes and 10 dashboards each
+(3,250 alerts in all), and environments/ the dev, staging and prod overlays (dev switches
+100 alerts off, staging loosens 65 error thresholds).
 
 Standard library only, so it runs with any python3. Output is deterministic.
 """
@@ -262,14 +268,97 @@ def make(n_targets: int, n_dashboards: int) -> str:
     return "\n".join(lines)
 
 
+N_TEAMS, TEAM_TARGETS, TEAM_DASHBOARDS = 10, 65, 10
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def make_teams(root: Path) -> None:
+    """The `teams` size: a root spec at `root`, teams/*.yaml and environments/*.yaml beside it."""
+    n_targets, n_dashboards = N_TEAMS * TEAM_TARGETS, N_TEAMS * TEAM_DASHBOARDS
+    (root.parent / "teams").mkdir(parents=True, exist_ok=True)
+    (root.parent / "environments").mkdir(parents=True, exist_ok=True)
+    disabled: list[str] = []
+    loosened: list[str] = []
+    for t in range(N_TEAMS):
+        name = f"team-{t:03d}"
+        kind = RECEIVER_TYPES[t % len(RECEIVER_TYPES)]
+        lines = [f"# Team {name}: {TEAM_TARGETS} targets, {TEAM_TARGETS * ALERTS_PER_TARGET} alerts. Written by bench/make_spec.py.", "targets:"]
+        ids = range(t * TEAM_TARGETS, (t + 1) * TEAM_TARGETS)
+        for i in ids:
+            tg = target(i)
+            tg["labels"]["team"] = name
+            lines.append(f"  - {scalar(tg)}")
+        lines.append("alerts:")
+        for i in ids:
+            for a in alerts(i):
+                a["labels"] = {"team": name}
+                lines.append(f"  - {scalar(a)}")
+                if len(disabled) < 10 * (t + 1) and a["severity"] == "info":
+                    disabled.append(a["name"])
+                if a["kind"] == "error_ratio" and len(loosened) < 65:
+                    loosened.append(a["name"])
+        lines.append("receivers:")
+        if kind == "slack":
+            lines.append(f'  - {{name: {name}-{kind}, slack: {{channel: "#{name}-alerts", api_url_file: /run/secrets/slack_{name}}}}}')
+        elif kind == "email":
+            lines.append(f"  - {{name: {name}-{kind}, email: {{to: [{name}@example.com], from: alerts@example.com, smarthost: 'smtp.example.com:587'}}}}")
+        elif kind == "webhook":
+            lines.append(f"  - {{name: {name}-{kind}, webhook: {{url: 'https://hooks.example.com/{name}', bearer_token_file: /run/secrets/webhook_{name}}}}}")
+        else:
+            lines.append(f"  - {{name: {name}-{kind}, pagerduty: {{routing_key_file: /run/secrets/pagerduty_{name}}}}}")
+        lines += ["routes:", f"  - {{match: {{team: {name}, severity: critical}}, notify: [{name}-{kind}, pagerduty]}}",
+                  f"  - {{match: {{team: {name}}}, notify: [{name}-{kind}]}}", "dashboards:"]
+        for d in range(t * TEAM_DASHBOARDS, (t + 1) * TEAM_DASHBOARDS):
+            lines += dashboard(d, n_targets, n_dashboards)
+        (root.parent / "teams" / f"{name}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    head = [
+        f"# Benchmark spec: {N_TEAMS} team files, {n_targets * ALERTS_PER_TARGET} alerts, {len(ENVIRONMENTS)} environments.",
+        "# Written by bench/make_spec.py; do not edit.",
+        "version: 1",
+        "project: bench",
+        "include: [teams/*.yaml]",
+        "environments: {" + ", ".join(f"{e}: {{}}" for e in ENVIRONMENTS) + "}",
+        "prometheus: {scrape_interval: 30s, scrape_timeout: 10s, evaluation_interval: 30s, retention: 15d, external_labels: {cluster: bench}}",
+        "catalogs:",
+    ]
+    for cname, families in CATALOGS.items():
+        head.append(f"  {cname}:")
+        head += [f"    - {scalar(f)}" for f in families]
+    head += [
+        "receivers:",
+        "  - {name: ops-email, shared: true, email: {to: [ops@example.com], from: alerts@example.com, smarthost: 'smtp.example.com:587', auth_password_file: /run/secrets/smtp_password}}",
+        "  - {name: pagerduty, shared: true, pagerduty: {routing_key_file: /run/secrets/pagerduty_routing_key}}",
+        "routing:",
+        "  receiver: ops-email",
+        "  group_by: [alertname, job]",
+        "  routes:",
+        "    - {match: {severity: critical}, notify: [pagerduty], repeat_interval: 1h}",
+        "  inhibit:",
+        "    - {source: {severity: critical}, target: {severity: warning}, equal: [job]}",
+        "grafana: {admin_password_file: /run/secrets/grafana_admin_password}",
+    ]
+    root.write_text("\n".join(head) + "\n", encoding="utf-8")
+    envs = {
+        "dev": ["prometheus: {scrape_interval: 60s, external_labels: {cluster: bench, env: dev}}", "alerts:"]
+        + [f"  - {{name: {n}, enabled: false}}" for n in disabled],
+        "staging": ["prometheus: {external_labels: {cluster: bench, env: staging}}", "alerts:"]
+        + [f"  - {{name: {n}, above: 20%}}" for n in loosened],
+        "prod": ["prometheus: {external_labels: {cluster: bench, env: prod}}"],
+    }
+    for env, lines in envs.items():
+        (root.parent / "environments" / f"{env}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("small", *SIZES):
-        print(f"usage: make_spec.py {{small,{','.join(SIZES)}}} OUTPUT_FILE", file=sys.stderr)
+    if len(argv) != 2 or argv[0] not in ("small", "teams", *SIZES):
+        print(f"usage: make_spec.py {{small,{','.join(SIZES)},teams}} OUTPUT_FILE", file=sys.stderr)
         return 2
     size, out = argv[0], Path(argv[1])
     out.parent.mkdir(parents=True, exist_ok=True)
     if size == "small":
         shutil.copyfile(DEFAULT_SPEC, out)
+    elif size == "teams":
+        make_teams(out)
     else:
         out.write_text(make(*SIZES[size]), encoding="utf-8")
     return 0

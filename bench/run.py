@@ -14,7 +14,11 @@ plus, once: the import floor (`python -c "import typer, pydantic, jinja2, ruamel
 `sfmon --version` and `sfmon --help`. Prints Markdown tables (timings, then the targets
 with their ratios) and writes everything as JSON to bench/results/.
 
-Usage: python bench/run.py [--sizes small,5k,50k] [--runs N] [--keep DIR]
+The `teams` size is an organisation split into 10 team files with 3 environments (3,250
+alerts each): one `generate` renders all three into OUT/<env>/; promtool is timed on the
+prod environment's files.
+
+Usage: python bench/run.py [--sizes small,5k,50k,teams] [--runs N] [--keep DIR]
 Standard library only; run it with the project's virtualenv python (make bench does).
 """
 
@@ -48,7 +52,11 @@ RUNS = {
     "small": {"generate": 5, "check": 5, "validate": 5, "promtool": 5, "tools": 3},
     "5k": {"generate": 3, "check": 3, "validate": 0, "promtool": 3, "tools": 0},
     "50k": {"generate": 3, "check": 1, "validate": 0, "promtool": 1, "tools": 0},
+    "teams": {"generate": 3, "check": 3, "validate": 0, "promtool": 3, "tools": 0},
 }
+# Where a size's rendered prometheus.yml and alerts.yml are: the teams spec renders one
+# directory per environment.
+SUBDIR = {"teams": "prod"}
 FULL = {"validate": 1, "tools": 1}  # added for 5k/50k by --full
 STARTUP_RUNS = 5
 
@@ -59,6 +67,9 @@ TARGETS = [
     ("small: validate / its tool runs, serial", ("small", "validate"), ("small", "tool runs, serial"), 1.0),
     ("50k / 5k: generate time", ("50k", "generate"), ("5k", "generate"), 11.0),
     ("50k: peak RSS of any sfmon run (MB)", ("50k", "max sfmon rss"), None, 500.0),
+    # 3 environments of 3,250 alerts: about twice the 5k spec's work, in one run.
+    ("teams (10 teams x 3 envs) / 5k: generate time", ("teams", "generate"), ("5k", "generate"), 3.0),
+    ("teams: peak RSS of any sfmon run (MB)", ("teams", "max sfmon rss"), None, 500.0),
     ("sfmon --version (s)", ("-", "sfmon --version"), None, 0.1),
     ("small: generate --check (s)", ("small", "generate --check"), None, 0.3),
 ]
@@ -179,7 +190,7 @@ def serial_tools(n: int, calls: list[tuple[list[str], Path]]) -> Measure:
 
 
 def bench_size(size: str, runs: dict[str, int], tmp: Path, log) -> dict[str, Measure]:
-    spec = tmp / f"{size}.yaml"
+    spec = tmp / size / "specs.yaml" if size == "teams" else tmp / f"{size}.yaml"
     subprocess.run([PY, str(ROOT / "bench" / "make_spec.py"), size, str(spec)], check=True)
     ref = tmp / f"{size}-out"
     scratch = tmp / f"{size}-scratch"
@@ -196,7 +207,7 @@ def bench_size(size: str, runs: dict[str, int], tmp: Path, log) -> dict[str, Mea
         max(runs["generate"] - 1, runs["promtool"]),
         {
             "generate": {"argv": [*gen, "--out", str(scratch)], "before": lambda: shutil.rmtree(scratch, ignore_errors=True)},
-            "promtool check rules": {"argv": [promtool, "check", "rules", "alerts.yml"], "cwd": ref, "n": runs["promtool"]},
+            "promtool check rules": {"argv": [promtool, "check", "rules", "alerts.yml"], "cwd": ref / SUBDIR.get(size, ""), "n": runs["promtool"]},
         },
     )
     res["generate"] = Measure(first.wall + pairs["generate"].wall[: runs["generate"] - 1], first.rss + pairs["generate"].rss[: runs["generate"] - 1])
@@ -206,7 +217,7 @@ def bench_size(size: str, runs: dict[str, int], tmp: Path, log) -> dict[str, Mea
     pairs = interleaved(runs["check"], {"generate --check": {"argv": [*gen, "--check", "--out", str(ref)]}, "import floor": {"argv": floor}})
     res.update(pairs)
     log(f"{size}: promtool check config x{runs['promtool']}")
-    res["promtool check config"] = repeat(runs["promtool"], [promtool, "check", "config", "prometheus.yml"], cwd=ref)
+    res["promtool check config"] = repeat(runs["promtool"], [promtool, "check", "config", "prometheus.yml"], cwd=ref / SUBDIR.get(size, ""))
     validate = [*SFMON, "validate", "--spec", str(spec), "--out", str(ref)]
     calls = record_tool_calls(spec, ref, tmp / f"{size}-calls") if runs["tools"] else []
     if calls:
@@ -287,7 +298,7 @@ def machine() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="small,5k,50k")
+    ap.add_argument("--sizes", default="small,5k,50k,teams")
     ap.add_argument("--runs", type=int, default=None, help="the same repetitions for every measurement (default: RUNS)")
     ap.add_argument("--full", action="store_true", help="also validate (and replay its tool runs) at 5k and 50k: minutes more")
     ap.add_argument("--keep", type=Path, default=None, help="keep specs and outputs in this directory")

@@ -94,7 +94,7 @@ def test_every_integration_has_its_field_template_and_configs_key():
         assert Receiver.model_fields[key].annotation == entry.model | None
         assert (ROOT / "templates" / entry.template).is_file(), entry.template
     assert sorted(p.name for p in templates.iterdir()) == sorted(Path(e.template).name for e in INTEGRATIONS.values())
-    assert list(Receiver.model_fields) == ["name", *INTEGRATIONS]
+    assert list(Receiver.model_fields) == ["name", "shared", *INTEGRATIONS]  # shared: the leave team files need (docs/teams.md)
 
 
 def test_property_strategies_build_every_integration():

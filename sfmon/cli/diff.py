@@ -1,7 +1,9 @@
 """`sfmon diff`: what a spec change means, as Markdown for a pull-request comment (or JSON).
 
 Both sides go through the pipeline like any other command's spec: overlays and --set
-values apply to both, and a side the checks find invalid is reported instead of diffed."""
+values apply to both, and a side the checks find invalid is reported instead of diffed.
+A spec with environments is diffed per environment (team files and environment overlays
+read at the same ref as the spec)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ EPILOG = examples(
     "sfmon diff old.yaml specs/specs.yaml",
     "sfmon diff --base origin/main   # spec at origin/main -> working tree",
     "sfmon diff --base HEAD~1 --format json",
+    "sfmon diff --base origin/main --spec examples/teams/specs.yaml   # team files and environments at the ref too",
     note="Exit 0 whatever changed; 1 when a spec cannot be read or is invalid.",
 )
 
@@ -57,30 +60,37 @@ def command(
         assert old is not None and new is not None
         old_label, old_spec = old.as_posix(), _from_file(old, *layers)
         new_label, new_spec = new.as_posix(), _from_file(new, *layers)
-    changes = spec_diff.diff_specs(old_spec, new_spec)
-    render = spec_diff.to_json if fmt is DiffFormat.json else spec_diff.to_markdown
-    typer.echo(render(changes, old_label, new_label), nl=False)
+    if list(old_spec) == [None] and list(new_spec) == [None]:  # no environments: one spec each side
+        changes = spec_diff.diff_specs(old_spec[None], new_spec[None])
+        render = spec_diff.to_json if fmt is DiffFormat.json else spec_diff.to_markdown
+        typer.echo(render(changes, old_label, new_label), nl=False)
+        return
+    per_env = spec_diff.diff_environments(old_spec, new_spec)
+    render_envs = spec_diff.to_json_environments if fmt is DiffFormat.json else spec_diff.to_markdown_environments
+    typer.echo(render_envs(per_env, old_label, new_label), nl=False)
 
 
-def _checked(loaded, problems: list):  # -> Spec
-    """The spec, or exit 1 with its problems on stderr (stdout is the diff). Warnings alone
-    are not shown: they say nothing about the change."""
+def _checked(envs, problems: list):  # -> {environment or None: Spec}
+    """Each environment's spec, or exit 1 with the problems on stderr (stdout is the diff).
+    Warnings alone are not shown: they say nothing about the change."""
     from sfmon.problems import has_errors
 
-    if loaded is None or has_errors(problems):
+    if envs is None or has_errors(problems):
         output.report(problems, err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    return loaded.spec
+    return {env: loaded.spec for env, loaded in envs.items()}
 
 
-def _from_file(path: Path, overlays, sets):  # -> Spec
-    from sfmon.pipeline import load_and_check
+def _from_file(path: Path, overlays, sets):
+    from sfmon.pipeline import load_environments_file
 
-    return _checked(*load_and_check(path, overlays, sets))
+    envs, problems, _ = load_environments_file(path, overlays, sets)
+    return _checked(envs, problems)
 
 
-def _at_ref(ref: str, path: Path, overlays, sets):  # -> Spec
-    from sfmon.pipeline import load_and_check_text
+def _at_ref(ref: str, path: Path, overlays, sets):
+    """The spec at `ref`, its team files and environment overlays read at `ref` too."""
+    from sfmon.pipeline import load_environments
     from sfmon.problems import Problem, Severity, SpecError
     from sfmon.spec import gitref
     from sfmon.spec.loader import decode
@@ -96,4 +106,5 @@ def _at_ref(ref: str, path: Path, overlays, sets):  # -> Spec
         text = decode(label, raw)
     except SpecError as exc:
         _checked(None, exc.problems)
-    return _checked(*load_and_check_text(label, text, overlays, sets))
+    envs, problems, _ = load_environments(label, text, overlays, sets, source=gitref.source(ref), base=path.parent)
+    return _checked(envs, problems)

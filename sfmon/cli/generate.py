@@ -24,6 +24,8 @@ EPILOG = examples(
     "sfmon generate",
     "sfmon generate --spec specs/specs.yaml --out generated",
     "sfmon generate --check    # exit 1 and print a diff if generated/ is stale",
+    "sfmon generate --spec examples/teams/specs.yaml --out examples/teams/generated   # one directory per environment",
+    note="A spec with `environments:` renders each into OUT/<name>/ in one run; --check covers them all.",
 )
 
 
@@ -39,7 +41,7 @@ def command(
     overlay: OverlayOpt = None,
     set_: SetOpt = None,
 ) -> None:
-    """Render the spec into OUT (atomically; stale files sfmon wrote are removed)."""
+    """Render the spec into OUT (atomically; stale files sfmon wrote are removed); each environment into OUT/<name>/."""
     from sfmon.paths import default_templates
     from sfmon.write import checkcache
 
@@ -56,13 +58,13 @@ def command(
     from sfmon.write import writer
 
     seen: list = []
-    loaded = output.load(spec, fmt, overlay, set_, seen)
-    files = output.render(loaded, templates, fmt)
+    envs, inputs = output.load_environments(spec, fmt, overlay, set_, seen)
+    files = output.render_environments(envs, templates, fmt)
     full = writer.with_manifest(files)
     if check:
         changes = writer.compare(out, full, stop_at_first=quiet)
         if not changes:
-            checkcache.store(memo, full, seen)
+            checkcache.store(memo, full, seen, inputs)
         if quiet:
             if changes:
                 raise typer.Exit(EXIT_PROBLEMS)
@@ -85,7 +87,7 @@ def command(
     except (writer.NotOwned, OSError) as exc:  # nothing was swapped in: OUT is as it was
         output.report(writer.failure_problems(out, exc), fmt)
         raise typer.Exit(EXIT_PROBLEMS)
-    checkcache.store(memo, full, seen)
+    checkcache.store(memo, full, seen, inputs)
     if quiet:
         return
     if changes:

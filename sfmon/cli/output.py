@@ -50,6 +50,30 @@ def load(spec: Path, fmt=TEXT, overlays: Optional[Sequence[Path]] = None, sets: 
     return loaded
 
 
+def load_environments(spec: Path, fmt=TEXT, overlays: Optional[Sequence[Path]] = None, sets: Optional[Sequence[str]] = None, seen: Optional[list] = None):
+    """Every environment of the spec (sfmon/pipeline.py: {None: loaded} when it declares none),
+    and the inputs read; problems reported as `load` does."""
+    from sfmon.pipeline import load_environments_file
+    from sfmon.problems import has_errors
+
+    envs, problems, inputs = load_environments_file(spec, overlays or (), sets or ())
+    report(problems, fmt)
+    if seen is not None:
+        seen.extend(problems)
+    if envs is None or has_errors(problems):
+        raise typer.Exit(EXIT_PROBLEMS)
+    return envs, inputs
+
+
+def render_environments(envs: dict, templates: Optional[Path], fmt=TEXT) -> dict[str, str]:
+    """Every environment's files, under `<env>/` (as they are), or as they are for a spec without environments."""
+    out: dict[str, str] = {}
+    for env, loaded in envs.items():
+        files = render(loaded, templates, fmt)
+        out.update(files if env is None else {f"{env}/{rel}": text for rel, text in files.items()})
+    return out
+
+
 def render(loaded, templates: Optional[Path], fmt=TEXT) -> dict[str, str]:
     from sfmon.pipeline import render as render_files
     from sfmon.problems import RenderError

@@ -9,7 +9,11 @@ import typer
 from sfmon.cli import output
 from sfmon.cli.options import EXIT_PROBLEMS, EXIT_TOOL_MISSING, TEXT, FormatOpt, OutOpt, OverlayOpt, SetOpt, SpecOpt, TemplatesOpt, examples
 
-EPILOG = examples("sfmon validate", "sfmon validate --format github   # annotations on a pull request")
+EPILOG = examples(
+    "sfmon validate",
+    "sfmon validate --format github   # annotations on a pull request",
+    note="A spec with `environments:` is validated in every environment.",
+)
 
 
 def command(
@@ -26,12 +30,16 @@ def command(
     from sfmon.tools.validate import validate_files
     from sfmon.tools.versions import installed, target_problems
 
-    loaded = output.load(spec, fmt, overlay, set_)
-    files = output.render(loaded, templates, fmt)
+    envs, _ = output.load_environments(spec, fmt, overlay, set_)
+    problems: list = []
     try:
-        problems = validate_files(files, str(out), output.alert_places(loaded)) + target_problems(loaded.spec, loaded.smap.where)
+        for env, loaded in envs.items():  # each environment's files, as OUT/<env>/ holds them
+            files = output.render(loaded, templates, fmt)
+            where = str(out) if env is None else f"{out}/{env}"
+            problems += validate_files(files, where, output.alert_places(loaded)) + target_problems(loaded.spec, loaded.smap.where)
     except ToolMissing as exc:
         raise output.error(str(exc), EXIT_TOOL_MISSING)
+    problems = list(dict.fromkeys(problems))
     output.report(problems, fmt)
     if has_errors(problems):
         raise typer.Exit(EXIT_PROBLEMS)
@@ -39,8 +47,11 @@ def command(
 
     versions = ", ".join(f"{tool} {found or '(version unknown)'}" for tool, found in installed().items())
 
+    loaded = next(iter(envs.values()))
+    named = [e for e in envs if e is not None]
+    scope = f" in {len(named)} environments ({', '.join(named)})" if named else ""
     output.info(
-        f"ok: {spec} is valid; promtool, amtool and Grafana's dashboard schema accept every rendered file; "
+        f"ok: {spec} is valid{scope}; promtool, amtool and Grafana's dashboard schema accept every rendered file; "
         f"passed {proof_summary(loaded.derived)}; with {versions}",
         fmt,
     )

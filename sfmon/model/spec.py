@@ -32,9 +32,30 @@ class Acknowledgement(StrictModel):
     reason: NonEmpty = Field(description="why the warning is accepted, shown wherever it is reported")
 
 
+class Environment(StrictModel):
+    """One named environment: the spec with its overlay files merged over it, rendered into OUT/<name>/."""
+
+    overlays: list[NonEmpty] | None = Field(
+        default=None,
+        description="overlay files (relative to the spec's directory) merged over the spec, in order; they change "
+        "items the spec defines and may not add any; omitted: environments/<name>.yaml",
+    )
+
+
 class Spec(StrictModel):
     version: Literal[1]
     project: Slug
+    include: list[NonEmpty] = Field(
+        default_factory=list,
+        description="team spec files merged into this one: paths or globs (* ? [...] within one path segment) "
+        "relative to this file's directory, e.g. teams/*.yaml; each file owns the targets, alerts, recording rules, "
+        "receivers, dashboards and routes it defines (docs/teams.md)",
+    )
+    environments: dict[Slug, Environment] = Field(
+        default_factory=dict,
+        description="named environments, each rendered into OUT/<name>/ and validated (docs/environments.md); "
+        "none: one render into OUT/",
+    )
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
     catalogs: dict[Slug, list[MetricFamily]] = Field(default_factory=dict)
     targets: list[Target] = Field(min_length=1)

@@ -330,3 +330,41 @@ def to_json(changes: list[Change], old_label: str, new_label: str) -> str:
 
 def _count(n: int) -> str:
     return "no changes" if n == 0 else f"{n} change" + ("" if n == 1 else "s")
+
+
+# --- environments -----------------------------------------------------------------------
+
+
+def diff_environments(old: dict[str | None, Spec], new: dict[str | None, Spec]) -> list[tuple[str, list[Change]]]:
+    """Per environment, the changes from `old` to `new`. A side without environments (key
+    None) stands for every environment of the other side; one only in `new` (or `old`) is
+    reported added (or removed) with no other changes."""
+    names = [n for n in dict.fromkeys([*old, *new]) if n is not None]
+    out = []
+    for name in names:
+        a, b = old.get(name, old.get(None)), new.get(name, new.get(None))
+        if a is None or b is None:
+            out.append((name, [Change(f"environment {name}", "", "added" if a is None else "removed")]))
+        else:
+            out.append((name, diff_specs(a, b)))
+    return out
+
+
+def to_markdown_environments(per_env: list[tuple[str, list[Change]]], old_label: str, new_label: str) -> str:
+    total = sum(len(c) for _, c in per_env)
+    lines = [MARKER, f"### sfmon: {_count(total)} in the monitoring spec", ""]
+    lines.append(f"Comparing {_code(old_label)} with {_code(new_label)}, in {len(per_env)} environments.")
+    for name, changes in per_env:
+        lines += ["", f"#### {_code(name)}: {_count(len(changes))}", ""]
+        if not changes:
+            lines.append("No semantic changes.")
+        for c in changes:
+            head = _md_subject(c.subject) + (f": {_md(c.path)}" if c.path else "")
+            lines.append(f"- {Change(head, '', c.action, c.old, c.new).text(_code)}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json_environments(per_env: list[tuple[str, list[Change]]], old_label: str, new_label: str) -> str:
+    items = [{"environment": name, **asdict(c), "text": c.text()} for name, changes in per_env for c in changes]
+    envs = {name: len(changes) for name, changes in per_env}
+    return json.dumps({"old": old_label, "new": new_label, "environments": envs, "changes": items}, indent=2, ensure_ascii=False) + "\n"

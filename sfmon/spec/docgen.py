@@ -157,7 +157,7 @@ def spec_sources(root: Path) -> list[Any]:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe")
-    paths = [root / "specs" / "specs.yaml", *sorted((root / "tests" / "fixtures" / "specs" / "valid").glob("*.yaml"))]
+    paths = [root / "specs" / "specs.yaml", root / "examples" / "teams" / "specs.yaml", *sorted((root / "tests" / "fixtures" / "specs" / "valid").glob("*.yaml"))]
     return [yaml.load(p.read_text(encoding="utf-8")) for p in paths if p.exists()]
 
 

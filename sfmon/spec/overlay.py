@@ -78,15 +78,17 @@ def _forget(prov: dict[Path, Origin], at: Path) -> None:
         del prov[old]
 
 
-def _merge(base: Any, over: Any, at: Path, src: Path, origin: Origin, prov: dict[Path, Origin]) -> Any:
+def _merge(base: Any, over: Any, at: Path, src: Path, origin: Origin, prov: dict[Path, Origin], strict: bool = False) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
+            if strict and not at and k in ROOT_ONLY:
+                raise _fail(origin.file, f"{k}: an environment overlay may not set {k!r}; only the root spec does", *origin.where((k,), key=True)[1:])
             if v is None:
                 out.pop(k, None)
                 _forget(prov, (*at, k))
             elif k in base:
-                out[k] = _merge(base[k], v, (*at, k), (*src, k), origin, prov)
+                out[k] = _merge(base[k], v, (*at, k), (*src, k), origin, prov, strict)
             else:
                 out[k] = v
                 _record(prov, (*at, k), Origin(origin.file, (*src, k), origin.smap))
@@ -97,19 +99,38 @@ def _merge(base: Any, over: Any, at: Path, src: Path, origin: Origin, prov: dict
         index = {item[key]: i for i, item in enumerate(base)}
         for j, item in enumerate(over):
             i = index.get(item[key])
+            if i is None and strict:
+                raise _unknown_item(at, src, j, key, item[key], list(index), origin)
             if i is None:
                 index[item[key]] = len(out_list)
                 _record(prov, (*at, len(out_list)), Origin(origin.file, (*src, j), origin.smap))
                 out_list.append(item)
             else:
-                out_list[i] = _merge(out_list[i], item, (*at, i), (*src, j), origin, prov)
+                out_list[i] = _merge(out_list[i], item, (*at, i), (*src, j), origin, prov, strict)
         return out_list
     _record(prov, at, Origin(origin.file, src, origin.smap))
     return over
 
 
-def merge_file(base: dict, file: str, text: str, prov: dict[Path, Origin]) -> dict:
-    """`base` with the overlay document `text` (from `file`) merged over it."""
+ROOT_ONLY = ("include", "environments")  # what an environment overlay may not set
+
+
+def _unknown_item(at: Path, src: Path, j: int, key: str, name: str, names: list[str], origin: Origin) -> SpecError:
+    from sfmon.problems import hint
+
+    shown = _show(at) or "the spec"
+    what = {"alerts": "alert", "targets": "target", "receivers": "receiver", "dashboards": "dashboard"}.get(str(at[-1]) if at else "", "item")
+    message = (
+        f"{_show(src)}[{j}].{key}: {shown} has no {what} {key == 'name' and 'named ' or key + ' '}{name!r}"
+        + (hint(name, names) or "")
+        + "; an environment overlay changes what the spec defines and adds nothing (define it in the spec, `enabled: false` for an alert)"
+    )
+    return _fail(origin.file, message, *origin.where((*src, j, key))[1:])
+
+
+def merge_file(base: dict, file: str, text: str, prov: dict[Path, Origin], strict: bool = False) -> dict:
+    """`base` with the overlay document `text` (from `file`) merged over it. `strict` (an
+    environment's overlay): a named item the base lacks is refused instead of appended."""
     from sfmon.spec.loader import parse_yaml
 
     over = parse_yaml(file, text)
@@ -117,7 +138,7 @@ def merge_file(base: dict, file: str, text: str, prov: dict[Path, Origin]) -> di
         return base
     if not isinstance(over, dict):
         raise _fail(file, "an overlay must be a mapping of spec keys (like the spec itself)", 1, 1)
-    return _merge(base, over, (), (), Origin(file, (), SourceMap(file, text)), prov)
+    return _merge(base, over, (), (), Origin(file, (), SourceMap(file, text)), prov, strict)
 
 
 # --- --set ------------------------------------------------------------------------------------
@@ -271,12 +292,23 @@ def data_path(loc: Sequence[Any], data: Any) -> Path:
     return tuple(out)
 
 
-def layered(base_data: Any, smap: SourceMap, files: Sequence[tuple[str, str]], sets: Sequence[str]) -> tuple[Any, SourceMap]:
-    """The spec data with every overlay applied, and a source map that knows who set what."""
-    if not (files or sets) or not isinstance(base_data, dict):
+def layered(
+    base_data: Any,
+    smap: SourceMap,
+    files: Sequence[tuple[str, str]],
+    sets: Sequence[str],
+    prov: dict[Path, Origin] | None = None,
+    strict: Sequence[tuple[str, str]] = (),
+) -> tuple[Any, SourceMap]:
+    """The spec data with every overlay applied, and a source map that knows who set what.
+    `prov`: origins already known (included team files); `strict`: environment overlay files,
+    merged first, which may only change named items the spec defines."""
+    prov = dict(prov or {})
+    if not (files or sets or strict or prov) or not isinstance(base_data, dict):
         return base_data, smap
-    prov: dict[Path, Origin] = {}
     data = base_data
+    for file, text in strict:
+        data = merge_file(data, file, text, prov, strict=True)
     for file, text in files:
         data = merge_file(data, file, text, prov)
     for arg in sets:

@@ -6,6 +6,10 @@ Python version. The value records the hash of every output file (manifest includ
 the problems reported with it (warnings), to be reported again. A hit still reads and hashes each output file, so a
 hand edit in generated/ is caught; any miss falls back to the full load/check/render.
 The memo lives in the user's cache directory, never in generated/ or the repo.
+
+Team files and environment overlays are only known once the spec is read, so the entry
+also records each such input's hash and what each `include:` glob matched; a hit re-hashes
+them and re-runs the globs, so an edited, added or removed team file is a miss.
 """
 
 from __future__ import annotations
@@ -66,26 +70,57 @@ def file_hashes(out: Path, rels: Iterable[str]) -> dict[str, str] | None:
     return hashes
 
 
+def _input_hashes(paths: Iterable[str]) -> dict[str, str] | None:
+    return file_hashes(Path("."), paths)
+
+
+def _globs(patterns: Iterable) -> list:
+    from sfmon.spec.includes import file_source
+
+    src = file_source()
+    return [[Path(base).as_posix(), pattern, [m.as_posix() for m in src.glob(Path(base), pattern)]] for base, pattern, _ in patterns]
+
+
 def lookup(memo_key: str | None, out: Path) -> list[dict] | None:
-    """The recorded problems if `out` is still exactly what this key rendered, else None."""
+    """The recorded problems if `out` is still exactly what this key rendered (and every
+    team file and environment overlay is as it was), else None."""
     if memo_key is None:
         return None
     try:
         entry = json.loads((cache_dir() / f"{memo_key}.json").read_text(encoding="utf-8"))
         recorded: dict[str, str] = entry["files"]
         report: list[dict] = entry["problems"]
-    except (OSError, ValueError, KeyError, TypeError):
+        inputs: dict[str, str] = entry.get("inputs", {})
+        globs: list = entry.get("globs", [])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    try:
+        if inputs and _input_hashes([str(Path(p).absolute()) for p in inputs]) != {str(Path(p).absolute()): h for p, h in inputs.items()}:
+            return None
+        if globs and _globs([(b, p, m) for b, p, m in globs]) != globs:
+            return None
+    except (OSError, ValueError, TypeError):
         return None
     return report if file_hashes(out, recorded) == recorded else None
 
 
-def store(memo_key: str | None, files: dict[str, str], problems: list) -> None:
-    """Record that these rendered files (text by path, manifest included) are what the key gives."""
+def store(memo_key: str | None, files: dict[str, str], problems: list, inputs=None) -> None:
+    """Record that these rendered files (text by path, manifest included) are what the key gives;
+    `inputs` (pipeline.Inputs): the team files and environment overlays the load read."""
     if memo_key is None:
         return
+    extra, globs = {}, []
+    if inputs is not None:
+        hashed = _input_hashes([str(Path(p).absolute()) for p in inputs.files])
+        if hashed is None:
+            return
+        extra = hashed
+        globs = [[Path(b).as_posix(), p, m] for b, p, m in inputs.patterns]
     entry = {
         "files": {rel: hashlib.sha256(t.encode("utf-8")).hexdigest() for rel, t in files.items()},
         "problems": [{**vars(p), "severity": int(p.severity)} for p in problems],
+        "inputs": extra,
+        "globs": globs,
     }
     try:
         d = cache_dir()

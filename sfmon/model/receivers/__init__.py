@@ -27,6 +27,11 @@ INTEGRATIONS: dict[str, Integration] = {
 
 class ReceiverBase(StrictModel):
     name: ReceiverName
+    shared: bool = Field(
+        default=False,
+        description="routes in other spec files (team files, docs/teams.md) may notify it; without it only routes "
+        "in the file that defines it (or in the root spec) may",
+    )
 
     def integrations(self) -> list[str]:
         """The keys of the integrations this receiver sets, in registry order."""

@@ -83,6 +83,7 @@ short_durations = st.one_of(
     st.builds(lambda n: f"{n}h", st.integers(1, 6)),
 )
 percents = st.decimals(0, 100, places=2).map(lambda d: f"{d.normalize():f}%")
+shares = st.decimals(0, Decimal("99.99"), places=2).map(lambda d: f"{d.normalize():f}%")  # an error share of 100% never fires: refused
 numbers = st.one_of(st.integers(0, 10**12), st.decimals(0, 10**6, places=4).map(lambda d: float(d)))
 signed_numbers = st.one_of(st.integers(-(10**9), 10**9), st.decimals(-(10**6), 10**6, places=4).map(lambda d: float(d)))
 small_counts = st.one_of(st.integers(0, 40), st.decimals(0, 40, places=1).map(lambda d: float(d)))
@@ -237,7 +238,7 @@ def alerts(draw: Any, name: str, targets: list[str]) -> dict[str, Any]:
     if kind == "target_down" and draw(st.booleans()):
         a["metric"] = draw(plain_metric_names)
     elif kind == "error_ratio":
-        a |= {"errors": draw(selectors()), "total": draw(selectors()), "above": draw(percents), "window": draw(short_durations)}
+        a |= {"errors": draw(selectors()), "total": draw(selectors()), "above": draw(shares), "window": draw(short_durations)}
     elif kind == "latency_quantile":
         a |= {"histogram": draw(selectors()), "above": draw(short_durations), "unit": draw(st.sampled_from(["seconds", "milliseconds"]))}
         a["quantile"] = float(draw(st.decimals(Decimal("0.01"), Decimal("0.99"), places=2)))
@@ -277,7 +278,7 @@ def _duration_ms(text: str) -> int:
 
 # kind -> (threshold values, their order): tiers must be strictly ordered by value.
 _TIER_VALUES: dict[str, tuple[Any, Any]] = {
-    "error_ratio": (percents, lambda v: Decimal(v[:-1])),
+    "error_ratio": (shares, lambda v: Decimal(v[:-1])),
     "latency_quantile": (short_durations, _duration_ms),
     "ratio": (percents, lambda v: Decimal(v[:-1])),
     "slow_events": (numbers, lambda v: Decimal(str(v))),

@@ -6,10 +6,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal, Mapping
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from sfmon.kinds.base import BY_HELP, By, Level, Selector, compare, keep_clause, kept, matcher_labels, scoped
-from sfmon.kinds.tiers import PercentAboveTier, Tiered
+from sfmon.kinds.tiers import PercentAboveTier, ShareStr, Tiered
 from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import (
     Check,
@@ -32,7 +32,7 @@ from sfmon.kinds.testgen import (
 )
 from sfmon.model.base import Slug
 from sfmon.semantics.promql import rate, samples
-from sfmon.semantics.units import Percent, PercentStr, PositiveDuration
+from sfmon.semantics.units import PositiveDuration
 
 
 class ErrorRatio(Tiered):
@@ -41,17 +41,9 @@ class ErrorRatio(Tiered):
     errors: Selector = Field(description='counter selector of failed requests, e.g. http_requests_total{status=~"5.."}')
     total: Selector = Field(description="counter selector of all requests")
     window: PositiveDuration = Field(default="5m")
-    above: PercentStr | None = Field(default=None, description="required unless `tiers` is set")
+    above: ShareStr | None = Field(default=None, description="required unless `tiers` is set")
     tiers: list[PercentAboveTier] | None = Field(default=None, description="several severities, each with its threshold (instead of severity and above)")
     by: By = Field(default=None, description=BY_HELP)
-
-    @field_validator("above")
-    @classmethod
-    def _can_fire(cls, value: Percent | None) -> Percent | None:
-        # Errors are a share of all requests: it never exceeds 100%, so `> 1` never holds.
-        if value is not None and value.fraction >= 1:
-            raise ValueError(f"above {value} can never fire: the share of failed requests is at most 100%; use a threshold below 100%")
-        return value
 
     def dropped(self) -> list[str]:
         """What the default aggregation sums over: the labels the selectors match on (status)."""

@@ -11,13 +11,24 @@ the lower tier fires, past the top one all do. That order is what an inhibit rul
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.kinds.base import SEVERITY_RANK, AlertBase, AlertLabels, Level, Severity, Threshold
 from sfmon.model.base import FieldError, NonEmpty, StrictModel
-from sfmon.semantics.units import DurationStr, Number, PercentStr, PositiveDuration
+from sfmon.semantics.units import DurationStr, Number, Percent, PercentStr, PositiveDuration
+
+
+def _share_can_fire(value: Percent) -> Percent:
+    # Errors are a share of all requests: it never exceeds 100%, so `> 1` never holds.
+    if value.fraction >= 1:
+        raise ValueError(f"above {value} can never fire: the share of failed requests is at most 100%; use a threshold below 100%")
+    return value
+
+
+# An `error_ratio` threshold: a percentage below 100%.
+ShareStr = Annotated[PercentStr, AfterValidator(_share_can_fire)]
 
 
 class Tier(StrictModel):
@@ -45,7 +56,7 @@ class PercentTier(Threshold, Tier):
 class PercentAboveTier(Tier):
     """A tier of an `error_ratio` alert."""
 
-    above: PercentStr
+    above: ShareStr
 
 
 class DurationTier(Tier):

@@ -162,7 +162,8 @@ def recording_rules(draw: Any, index: int, earlier: list[dict[str, Any]]) -> dic
 
 @st.composite
 def raw_exprs(draw: Any) -> str:
-    """A comparison with a constant of the shapes sfmon proves (sfmon.kinds.exprtests), or not."""
+    """A comparison with a constant of the shapes sfmon proves (sfmon.kinds.exprtests), one over
+    several series (sfmon.kinds.exprsearch), or one it cannot prove."""
     sel = draw(selectors())
     window = draw(st.sampled_from(["1m", "5m", "90s", "15m"]))
     inner = draw(
@@ -178,6 +179,19 @@ def raw_exprs(draw: Any) -> str:
     constant = draw(st.one_of(st.integers(-100, 100), st.decimals(-1000, 1000, places=3).map(lambda d: f"{d.normalize():f}")))
     if draw(st.integers(0, 9)) == 0:
         return f"{vector} {op} bool {constant}"  # unproven: always a sample
+    if draw(st.integers(0, 3)) == 0:  # several series: searched (sfmon.kinds.exprsearch)
+        other = draw(selectors())
+        return draw(
+            st.sampled_from(
+                [
+                    f"{vector} / {other} {op} {constant}",
+                    f"({vector} - {other}) {op} {constant} and {other} > 0",
+                    f"{vector} {op} {constant} or {other} == 0",
+                    f"{vector} {op} {constant} unless on(job) {other} > 1",
+                    f"time() - max_over_time({other}[{window}]) {op} {constant}",
+                ]
+            )
+        )
     return f"{vector} {op} {constant}"
 
 

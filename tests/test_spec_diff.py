@@ -198,3 +198,16 @@ def test_nested_route_changes_are_named_by_their_path_in_the_tree():
         'routing: route {severity="warning"}: route {team="db"} removed',
         'routing: route {severity="warning"}: route {team="db", env!~"dev|test"} added',
     ]
+
+
+def test_an_alert_that_gets_tiers_names_its_old_threshold_and_is_not_removed():
+    one = ("    above: 5%\n    for: 5m\n    severity: critical\n", "    tiers: [{severity: warning, above: 2%}, {severity: critical, above: 5%}]\n    for: 5m\n")
+    changed = texts(one)
+    assert [t for t in changed if "HighErrorRate" in t] == [
+        "alert HighErrorRate: severity removed (was critical)",
+        "alert HighErrorRate: tiers set to [{severity: warning, above: 2%}, {severity: critical, above: 5%}]",
+        "alert HighErrorRate: threshold removed (was above 5%)",
+    ]
+    assert not [t for t in changed if "_Threshold" in t or t == "alert HighErrorRate removed"]
+    back = [c.text() for c in diff_specs(parse_spec("new.yaml", edit(one)), DEFAULT)]
+    assert "alert HighErrorRate: threshold set to above 5%" in back

@@ -235,3 +235,36 @@ def test_a_tier_with_a_for_of_years_skips_generated_tests_with_a_warning(tmp_pat
     derived = derive(load(mini(tmp_path, alerts)))
     assert not [g for g in derived.rule_tests.groups if g.alertname == "PoolFull"]
     assert any("tests not generated" in n.message for n in derived.rule_tests.notes)
+
+
+# The kinds added with the common shapes keep what their PromQL keeps: a filter or a function
+# of each series keeps all its labels, `count` drops instance, `absent` has only its selector's
+# equality matchers. Found by the public example: their route tests lost the team label.
+SHAPES = {
+    "state": ("metric: up2, equals: 0", {"instance", "job", "service", "team"}),
+    "counter_change": ("metric: errs, function: increase, window: 5m, above: 1", {"instance", "job", "service", "team"}),
+    "forecast": ("metric: free, window: 1h, horizon: 4h, below: 0", {"instance", "job", "service", "team"}),
+    "deadline": ("metric: expiry, within: 7d", {"instance", "job", "service", "team"}),
+    "count": ("metric: queue, above: 3", {"job", "service", "team"}),
+    "absent": ("metric: up2", {"job"}),
+}
+
+
+def test_the_shape_kinds_keep_the_labels_their_expression_keeps(tmp_path):
+    for kind, (fields, expected) in SHAPES.items():
+        alerts = f"  - {{name: Shape, kind: {kind}, target: db, {fields}, severity: warning, summary: s}}"
+        spec = load(mini(tmp_path, alerts))
+        (level,) = alert_labels(spec.alerts[0], {t.name: t for t in spec.targets})
+        assert set(level.labels) - {"alertname", "severity"} == expected, kind
+
+
+def test_a_state_alert_routes_by_its_targets_team_as_amtool_says(tmp_path, promtool, amtool):
+    alerts = "  - {name: DbDown, kind: state, target: db, metric: up2, equals: 0, severity: warning, summary: s}"
+    path = mini(tmp_path, alerts, tests="    - {alert: DbDown, receivers: [storage-chat]}")
+    out = tmp_path / "gen"
+    done = run_sfmon("generate", "--spec", str(path), "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 'team: "storage"' in (out / "tests" / "routes.test.yml").read_text(encoding="utf-8")
+    done = run_sfmon("validate", "--spec", str(path), "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 route test (amtool)" in done.stdout

@@ -7,7 +7,7 @@ one equality matcher (a second matcher on the same label, or a regex, drops it).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Iterator, Literal
+from typing import Iterator, Literal, Mapping
 
 from pydantic import Field
 
@@ -74,6 +74,10 @@ class Absent(AlertBase):
 
     def selectors(self) -> dict[str, str | list[str]]:
         return {"metric": self.scoped_metric()}
+
+    def identity(self, labels: Mapping[str, str]) -> dict[str, str]:
+        """absent() has no series to keep labels of: only its selector's equality matchers."""
+        return absent_labels(self.scoped_metric())
 
     def rule_tests(self, env: TestEnv) -> list[Group]:
         """A series that stops: quiet while it reports, firing once no sample is left in the

@@ -339,6 +339,10 @@ class OneMetric:
     def selectors(self) -> dict[str, str | list[str]]:
         return {"metric": scoped(self.metric, self.target)}  # type: ignore[attr-defined]
 
+    def identity(self, labels: Mapping[str, str]) -> dict[str, str]:
+        """Each series alone keeps all its labels; `by` keeps those (route tests read this)."""
+        return kept(labels, getattr(self, "by", None), ())
+
     def metric_series(self, env: Any) -> tuple[Any, dict[str, str], dict[str, str]] | None:
         """For generated tests: the parsed selector, the labels of one series it matches (the
         target's, with every `by` label present) and what the alert keeps of them (all, or

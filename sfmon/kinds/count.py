@@ -8,11 +8,11 @@ what is counted); `by` counts per the labels given.
 from __future__ import annotations
 
 import math
-from typing import Iterator, Literal
+from typing import Iterator, Literal, Mapping
 
 from pydantic import Field
 
-from sfmon.kinds.base import AlertBase, OneMetric, Selector, Threshold, compare, scoped
+from sfmon.kinds.base import AlertBase, OneMetric, Selector, Threshold, compare, kept, scoped
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -39,6 +39,9 @@ class Count(OneMetric, Threshold, AlertBase):
     above: Number | None = None
     below: Number | None = None
     by: list[LabelName] | None = Field(default=None, description="count per these labels; unset: per series without instance")
+
+    def identity(self, labels: Mapping[str, str]) -> dict[str, str]:
+        return kept(labels, self.by, ("instance",))  # `count without (instance)` unless `by`
 
     def expr(self) -> str:
         op, value = self.threshold()

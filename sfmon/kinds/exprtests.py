@@ -11,7 +11,8 @@ and the arithmetic is a chain of scalar steps sfmon inverts to find the raw valu
 the left side just past (fires) or short of (quiet) the constant. Each candidate is then
 computed forward with Prometheus' own float operations (sfmon.semantics.promql) and kept
 only if the comparison comes out as intended, so the expected `$value` is exact. Anything
-else returns a reason and no tests: the alert is reported unproven.
+else goes to sfmon.kinds.exprsearch, which searches for cases over several series; what
+neither handles returns a reason and no tests: the alert is reported unproven.
 """
 
 from __future__ import annotations
@@ -253,7 +254,11 @@ def rule_tests(alert: Any, env: TestEnv, expr: str) -> tuple[list[Group], str | 
     try:
         shape = shape_of(expr)
     except NotModelled as exc:
-        return [], str(exc)
+        # Not one series and constants: search for cases over all its series instead.
+        from sfmon.kinds import exprsearch
+
+        groups, why = exprsearch.rule_tests(alert, env, expr)
+        return groups, (f"{exc}; over all its series: {why}" if why else None)
     except ValueError as exc:  # pragma: no cover - the model already parsed it
         return [], str(exc)
     sel = SeriesSelector.parse(shape.selector)

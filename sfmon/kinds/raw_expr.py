@@ -1,5 +1,5 @@
 """`expr`: the escape hatch, any PromQL; sfmon checks its syntax and metric names, and proves
-it where its shape is one sfmon can compute (a comparison with a constant)."""
+it where sfmon can compute its cases (one series: kinds/exprtests; several: kinds/exprsearch)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from sfmon.kinds.base import AlertBase
 from sfmon.kinds.rule import Rule
-from sfmon.model.base import Slug, check_promql
-
-
-def _result_type(ast: object) -> str | None:
-    """'a string' or 'a range vector' when the expression's result is one, else None."""
-    import promql_parser
-
-    while isinstance(ast, promql_parser.ParenExpr):
-        ast = ast.expr
-    if isinstance(ast, promql_parser.StringLiteral):
-        return "a string"
-    if isinstance(ast, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)):
-        return "a range vector"
-    return None
+from sfmon.model.base import Slug, check_promql, result_type
 
 
 class RawExpr(AlertBase):
@@ -40,7 +27,7 @@ class RawExpr(AlertBase):
             name = info.data.get("name")
             detail = str(exc).removeprefix("PromQL syntax error: ")
             raise ValueError(f"PromQL syntax error in alert {name!r}: {detail}" if name else str(exc)) from None
-        result = _result_type(ast)
+        result = result_type(ast)
         if result is not None:
             # Prometheus evaluates the rule and fails every time: "rule result is not a vector or scalar".
             raise ValueError(f"an alert expression must give an instant vector or a scalar, not {result}; every evaluation would fail")

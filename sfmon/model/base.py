@@ -166,6 +166,22 @@ def check_promql(expr: str) -> Any:
     return ast
 
 
+def result_type(ast: Any) -> str | None:
+    """'a string' or 'a range vector' when a rule expression's result is one: Prometheus then
+    fails every evaluation of the rule ("rule result is not a vector or scalar")."""
+    import promql_parser
+
+    for _ in range(200):  # bounded: parentheses nest at most this deep here
+        if not isinstance(ast, promql_parser.ParenExpr):
+            break
+        ast = ast.expr
+    if isinstance(ast, promql_parser.StringLiteral):
+        return "a string"
+    if isinstance(ast, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)):
+        return "a range vector"
+    return None
+
+
 _AST_CHILDREN = ("lhs", "rhs", "expr", "param", "args", "vector_selector")
 
 

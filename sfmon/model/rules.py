@@ -7,7 +7,7 @@ from typing import Annotated, Any, Mapping
 from pydantic import AfterValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from sfmon.kinds.rule import Rule
-from sfmon.model.base import METRIC_NAME_RE, LabelName, NonEmpty, StrictModel, check_promql
+from sfmon.model.base import METRIC_NAME_RE, LabelName, NonEmpty, StrictModel, check_promql, result_type
 from sfmon.semantics.units import PositiveDuration
 
 
@@ -57,7 +57,10 @@ class RecordingRule(StrictModel):
     @field_validator("expr")
     @classmethod
     def _parses(cls, value: str) -> str:
-        check_promql(value)
+        result = result_type(check_promql(value))
+        if result is not None:
+            # As for an alert: Prometheus fails every evaluation ("rule result is not a vector or scalar").
+            raise ValueError(f"a recording rule's expression must give an instant vector or a scalar, not {result}; every evaluation would fail")
         return value.strip()
 
     def rule(self) -> Rule:

@@ -2,9 +2,10 @@
 
 Generated recording rule tests expect the exact float a rule records, so only the PromQL
 whose arithmetic sfmon can follow step for step is evaluated: selectors, rate / increase /
-delta over a selector, sum / min / max / count / avg with by or without, arithmetic and
-comparisons between numbers and one-to-one vectors, parentheses and negation. Anything
-else raises NotEvaluable, and the rule is reported as unproven instead of guessed.
+delta and max_over_time / min_over_time over a selector, time(), sum / min / max / count /
+avg with by or without, arithmetic and comparisons between numbers and one-to-one vectors,
+the set operators and / or / unless (with on or ignoring), parentheses and negation.
+Anything else raises NotEvaluable, and the rule is reported as unproven instead of guessed.
 """
 
 from __future__ import annotations
@@ -126,6 +127,10 @@ class Evaluator:
         import promql_parser as p
 
         name = node.func.name
+        if name == "time" and not node.args:
+            return self.at_ms / 1000  # type: ignore[return-value]  # a scalar, as in Prometheus
+        if name in ("max_over_time", "min_over_time") and len(node.args) == 1 and isinstance(node.args[0], p.MatrixSelector):
+            return self._over_time(name, node.args[0])
         if name not in ("rate", "increase", "delta") or len(node.args) != 1 or not isinstance(node.args[0], p.MatrixSelector):
             raise NotEvaluable(f"the function {name}()")
         vs = node.args[0].vector_selector
@@ -138,6 +143,21 @@ class Evaluator:
             value = extrapolated_rate(points, self.at_ms, range_ms, name != "delta", name == "rate")
             if value is not None:
                 out.append((_without_name(s.labels), value))
+        return out
+
+    def _over_time(self, name: str, matrix: Any) -> list[Sample]:
+        vs = matrix.vector_selector
+        if vs.name in self.recorded:
+            raise NotEvaluable("a range over a recorded series")
+        range_ms = int(matrix.range.total_seconds() * 1000)
+        pick = max if name == "max_over_time" else min
+        out = []
+        for s in _selected(vs, self.series):
+            points = window(s.values, s.interval_ms, self.at_ms, range_ms)
+            if points:
+                if any(math.isnan(v) for _, v in points):
+                    raise NotEvaluable(f"{name}() over NaN")
+                out.append((_without_name(s.labels), pick(v for _, v in points)))
         return out
 
     def aggregate(self, node: Any) -> list[Sample]:
@@ -163,6 +183,8 @@ class Evaluator:
         op = str(node.op)
         mod = node.modifier
         returns_bool = bool(mod is not None and mod.return_bool)
+        if op in ("and", "or", "unless"):
+            return self._set_op(op, node, mod)
         if op not in _COMPARE and op not in ("+", "-", "*", "/", "%", "^"):
             raise NotEvaluable(f"the operator {op}")
         lhs, rhs = self.run(node.lhs), self.run(node.rhs)
@@ -175,6 +197,30 @@ class Evaluator:
         if isinstance(lhs, float) or isinstance(rhs, float):
             return self._with_scalar(op, lhs, rhs, returns_bool)
         return self._one_to_one(op, lhs, rhs, mod, returns_bool)  # type: ignore[arg-type]
+
+    def _set_op(self, op: str, node: Any, mod: Any) -> list[Sample]:
+        """engine.go VectorAnd / VectorOr / VectorUnless: samples are matched by their labels
+        (without __name__), or by the `on` labels only, or without the `ignoring` ones; the
+        samples kept keep their labels and values as they are."""
+        lhs, rhs = self.run(node.lhs), self.run(node.rhs)
+        if isinstance(lhs, float) or isinstance(rhs, float):
+            raise NotEvaluable(f"`{op}` with a number")  # the parser refuses it too
+        matching = mod.matching if mod is not None else None
+        on = matching is not None and str(matching.type).endswith("Include")
+        names = set(matching.labels) if matching is not None else set()
+
+        def signature(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+            if on:
+                return tuple(sorted((k, v) for k, v in labels.items() if k in names))
+            return tuple(sorted((k, v) for k, v in labels.items() if k not in names and k != NAME))
+
+        right = {signature(labels) for labels, _ in rhs}
+        if op == "and":
+            return [(dict(labels), v) for labels, v in lhs if signature(labels) in right]
+        if op == "unless":
+            return [(dict(labels), v) for labels, v in lhs if signature(labels) not in right]
+        left = {signature(labels) for labels, _ in lhs}
+        return [(dict(labels), v) for labels, v in lhs] + [(dict(labels), v) for labels, v in rhs if signature(labels) not in left]
 
     def _with_scalar(self, op: str, lhs: Any, rhs: Any, returns_bool: bool) -> list[Sample]:
         swap = isinstance(lhs, float)

@@ -187,6 +187,13 @@ def _is_keyed(items: list[Any]) -> bool:
 def _node(subject: str, path: Path, old: Any, new: Any) -> Iterator[Change]:
     if old == new:
         return
+    if isinstance(old, _Threshold) != isinstance(new, _Threshold) and None in (old, new):
+        # One side has no threshold of its own (its tiers hold them): name it, don't show a repr.
+        th = old if new is None else new
+        where = _render((*path, ("threshold", False)))
+        text = f"{th.direction} {show(th.value)}"
+        yield Change(subject, where, "removed" if new is None else "added", text if new is None else None, text if old is None else None)
+        return
     if old is None:
         yield Change(subject, _render(path), "added", None, show(new))
     elif new is None:

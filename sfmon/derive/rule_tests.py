@@ -111,11 +111,16 @@ def env_for(
         recorded = recorded_labels(spec)
     interval = interval_ms or group_interval_ms(spec, alert.group if alert is not None else group)
     keep = alert.keep_firing_for.ms if alert is not None else 0
-    target = parse_version(spec.prometheus.version) if spec.prometheus.version else None
     return TestEnv(
         interval, targets, keep_firing_for_ms=keep, recorded=recorded, external_labels=spec.prometheus.external_labels,
-        prom3=target is not None and target.major >= 3,
+        prom3=targets_prometheus3(spec),
     )  # fmt: skip
+
+
+def targets_prometheus3(spec: Spec) -> bool:
+    """Whether the spec names a Prometheus 3 release (`prometheus.version`); unset: 2.42's semantics."""
+    target = parse_version(spec.prometheus.version) if spec.prometheus.version else None
+    return target is not None and target.major >= 3
 
 
 def recorded_labels(spec: Spec) -> dict[str, set[str] | None]:
@@ -176,7 +181,7 @@ def rule_tests(spec: Spec) -> RuleTests:
                 ), Severity.ERROR))  # fmt: skip
                 continue
             try:
-                own[i].append(user_group(alert, test, spec.prometheus.external_labels))
+                own[i].append(user_group(alert, test, spec.prometheus.external_labels, targets_prometheus3(spec)))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
     # Alerts whose generated tests run past MAX_STEPS evaluations (a long `for` or window, or
@@ -254,7 +259,7 @@ def _too_long(alert: Any, env: TestEnv) -> str | None:
     )
 
 
-def user_group(alert: Any, test: Any, external: dict[str, str] | None = None) -> Group:
+def user_group(alert: Any, test: Any, external: dict[str, str] | None = None, prometheus3: bool = False) -> Group:
     """A spec-written test: the expected alert is the alert's labels and annotations, with the
     test's `labels` as the expression's output and its `annotations` taking precedence."""
     series = tuple(RawSeries(sel, values) for sel, values in test.series.items())
@@ -268,14 +273,14 @@ def user_group(alert: Any, test: Any, external: dict[str, str] | None = None) ->
                 if key in test.annotations:
                     continue
                 try:
-                    annotations[key] = expand(template, out_labels, None)
+                    annotations[key] = expand(template, out_labels, None, None, prometheus3)
                 except Unsupported as exc:
                     raise Unsupported(
                         f"test {test.name!r}: annotation {key!r} cannot be predicted ({exc}); "
                         f"write its expected text under `annotations`"
                     ) from None
             try:
-                labels = {**expected_labels(rule, out_labels, None, external or {}), **test.labels}
+                labels = {**expected_labels(rule, out_labels, None, external or {}, prometheus3), **test.labels}
             except Unsupported as exc:
                 raise Unsupported(f"test {test.name!r}: the alert's labels cannot be predicted ({exc}); list them under `labels`") from None
             alerts.append(ExpectedAlert(dict(sorted(labels.items())), dict(sorted({**annotations, **test.annotations}.items()))))

@@ -163,27 +163,27 @@ class TestEnv:
 
 
 def expected_labels(
-    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None
+    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None, prometheus3: bool = False
 ) -> dict[str, str]:
     """The labels of the alert Prometheus raises for one output series of the expression:
     the series' labels, the rule's labels (templates expanded) and alertname. `external`:
     the external labels ($externalLabels); None where they are not known."""
     labels = {k: v for k, v in out_labels.items() if k != "__name__"}
     for k, v in rule.labels.items():
-        labels[k] = expand(v, out_labels, value, external)
+        labels[k] = expand(v, out_labels, value, external, prometheus3)
     labels["alertname"] = rule.name
     # Prometheus builds the alert's labels with a labels.Builder: an empty value removes the label.
     return dict(sorted((k, v) for k, v in labels.items() if v != ""))
 
 
 def expected_alert(
-    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None
+    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None, prometheus3: bool = False
 ) -> ExpectedAlert:
     """`out_labels` are the series' labels as the rule sees them ($labels, with __name__ when
     the expression keeps it). Raises Unsupported when a template cannot be predicted."""
-    annotations = {k: expand(v, out_labels, value, external) for k, v in rule.annotations.items()}
+    annotations = {k: expand(v, out_labels, value, external, prometheus3) for k, v in rule.annotations.items()}
     series = {k: v for k, v in out_labels.items() if k != "__name__"}
-    return ExpectedAlert(expected_labels(rule, out_labels, value, external), dict(sorted(annotations.items())), series)
+    return ExpectedAlert(expected_labels(rule, out_labels, value, external, prometheus3), dict(sorted(annotations.items())), series)
 
 
 # --- timing --------------------------------------------------------------------------
@@ -364,7 +364,7 @@ def level_check(
 ) -> Check:
     """The first `n` levels' alerts (the rules in level order) fire at `at_ms`, no other; the
     env gives the external labels templates may read."""
-    return Check(at_ms, tuple(expected_alert(rules[i], out_labels, value, env.external_labels) for i in range(n)))
+    return Check(at_ms, tuple(expected_alert(rules[i], out_labels, value, env.external_labels, env.prom3) for i in range(n)))
 
 
 def with_neighbour(fire: Group, quiet: Group, instance: str) -> Group | None:
@@ -579,7 +579,7 @@ def grouped(labels: Mapping[str, str], by: Sequence[str]) -> dict[str, str]:
 
 def firing_check(rule: "Rule", at_ms: int, out_labels: Mapping[str, str], value: float | None, env: TestEnv) -> Check:
     """The alert firing at `at_ms`; the env gives the external labels templates may read."""
-    return Check(at_ms, (expected_alert(rule, out_labels, value, env.external_labels),))
+    return Check(at_ms, (expected_alert(rule, out_labels, value, env.external_labels, env.prom3),))
 
 
 def safe_groups(env: TestEnv, alert: "AlertBase", build: Any) -> list[Group]:

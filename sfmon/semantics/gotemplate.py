@@ -52,12 +52,13 @@ class _Break(Exception):
     kind: str
 
 
-def execute(text: str, data: Any, variables: Mapping[str, Any] | None = None) -> str:
-    """Run the template on `data` (dot) with the given predeclared variables."""
+def execute(text: str, data: Any, variables: Mapping[str, Any] | None = None, prometheus3: bool = False) -> str:
+    """Run the template on `data` (dot) with the given predeclared variables, with the
+    functions of Prometheus 2 or (`prometheus3`) 3."""
     variables = dict(variables or {})
     tmpl = parse(text, None, tuple(variables))
     try:
-        return _Exec(tmpl, data).run(tmpl.root, data, [{"$": data, **variables}])
+        return _Exec(tmpl, data, prometheus3).run(tmpl.root, data, [{"$": data, **variables}])
     except RecursionError:
         raise Unsupported("the template nests too deeply for sfmon") from None
 
@@ -71,8 +72,9 @@ def expand(
     labels: Mapping[str, str],
     value: float | None,
     external_labels: Mapping[str, str] | None = None,
+    prometheus3: bool = False,
 ) -> str:
-    """The text Prometheus makes of `template` for an alert with these labels and value.
+    """The text Prometheus (2, or 3 with `prometheus3`) makes of `template` for an alert with these labels and value.
 
     `value` None means unknown: a template that needs it raises Unsupported; so does one that
     fails at run time (Prometheus writes its error text instead). `external_labels` None: not
@@ -83,7 +85,7 @@ def expand(
     data = Struct(Labels=GoMap(labels), ExternalLabels=ext, ExternalURL=_SERVER_URL, Value=_UNKNOWN if value is None else value)
     variables = {"$labels": data["Labels"], "$externalLabels": ext, "$externalURL": _SERVER_URL, "$value": data["Value"]}
     try:
-        return execute(template, data, variables)
+        return execute(template, data, variables, prometheus3)
     except TemplateError as exc:
         raise Unsupported(f"template error: {exc}") from None
     except ExecError as exc:
@@ -121,12 +123,12 @@ def truth(v: Any) -> bool:
 
 
 class _Exec:
-    def __init__(self, tmpl: Template, root: Any) -> None:
-        from sfmon.semantics.promfuncs import FUNCS
+    def __init__(self, tmpl: Template, root: Any, prometheus3: bool = False) -> None:
+        from sfmon.semantics.promfuncs import FUNCS, FUNCS_3
 
         self.tmpl = tmpl
         self.root = root
-        self.funcs: dict[str, Callable[..., Any]] = FUNCS
+        self.funcs: dict[str, Callable[..., Any]] = FUNCS_3 if prometheus3 else FUNCS
         self.depth = 0
 
     def run(self, nodes: list[Node], dot: Any, scopes: list[dict[str, Any]]) -> str:

@@ -186,6 +186,32 @@ def _title(*args: Any) -> str:
     return "".join(out)
 
 
+def _title3(*args: Any) -> str:
+    """Prometheus 3's `title`: x/text's cases.Title(language.AmericanEnglish, cases.NoLower).
+    Words break at Unicode word-break boundaries; in each word the first *cased* letter is
+    title-cased (`3yo` -> `3Yo`, where strings.Title left it), the rest kept. ASCII only:
+    outside it the word-break property (not in Python's unicodedata) decides, so sfmon does
+    not guess."""
+    _arity("title", args, 1)
+    s = _str(args[0], "title")
+    if not s.isascii():
+        raise Unsupported("title of non-ASCII text on Prometheus 3 (Unicode word breaks)")
+    out, mid, was_mid = [], False, False
+    for ch in s:
+        is_mid = ch in ".:'"  # MidLetter, MidNumLet, Single_Quote: no break alone, two in a row break
+        if was_mid and is_mid:
+            mid = False
+        if ch.isalpha():  # ASCII letters are the cased characters
+            out.append(ch if mid else ch.upper())
+            mid = True
+        else:
+            out.append(ch)
+            if not (ch.isalnum() or ch == "_" or is_mid):  # Numeric and ExtendNumLet do not break
+                mid = False
+        was_mid = is_mid
+    return "".join(out)
+
+
 def _separator(ch: str) -> bool:
     if ch.isascii():
         return not (ch.isalnum() or ch == "_")
@@ -436,7 +462,7 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "reReplaceAll": _re_replace_all,
     "safeHtml": _safe_html,
     "match": _match,
-    "title": _title,
+    "title": _title,  # Prometheus 2 (strings.Title); FUNCS_3 has 3.x's
     "toUpper": _case("toUpper", True),
     "toLower": _case("toLower", False),
     "graphLink": _link(0),
@@ -476,3 +502,6 @@ FUNCS: dict[str, Callable[..., Any]] = {
 
 NAMES = frozenset(FUNCS)
 __all__ = ["FUNCS", "NAMES", "humanize", "humanize_1024", "humanize_duration", "humanize_percentage", "humanize_timestamp", "sprint_value"]
+
+# Prometheus 3 (template/template.go on 3.x): `title` is x/text's title caser.
+FUNCS_3: dict[str, Callable[..., Any]] = {**FUNCS, "title": _title3}

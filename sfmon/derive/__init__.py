@@ -29,6 +29,9 @@ class Derived:
 
 def derive(spec: Any) -> Derived:
     from sfmon.derive import routing_tree
+    from sfmon.derive.links import linked
+
+    rules_spec = linked(spec)  # alerts with their dashboard_url: what the rules and their tests carry
 
     tree, error = None, None
     try:
@@ -37,5 +40,5 @@ def derive(spec: Any) -> Derived:
         error = str(exc)
     cases, unknown = route_cases(spec, routing_tree.matcher_names(tree.root) if tree is not None else None)
     return Derived(
-        tuple(rule_groups(spec)), rule_tests(spec), tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec))
+        tuple(rule_groups(rules_spec)), rule_tests(rules_spec), tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec))
     )

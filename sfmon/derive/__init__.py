@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sfmon.derive.message_cases import MessageCase, message_cases
 from sfmon.derive.route_cases import InhibitCase, RouteCase, Unpredictable, inhibit_cases, route_cases
 from sfmon.derive.rule_groups import rule_groups
 from sfmon.derive.rule_tests import RuleTests, rule_tests
@@ -25,6 +26,7 @@ class Derived:
     routing_error: str | None = None
     route_unpredictable: tuple[Unpredictable, ...] = ()  # route tests sfmon cannot write, and why
     inhibit_cases: tuple[InhibitCase, ...] = ()  # derived from tiered alerts and the inhibit rules
+    message_cases: tuple[MessageCase, ...] = ()  # each alert's notification data, per receiver it reaches
 
 
 def derive(spec: Any) -> Derived:
@@ -39,6 +41,8 @@ def derive(spec: Any) -> Derived:
     except (ValueError, KeyError) as exc:  # e.g. a matcher Alertmanager refuses (MatcherError)
         error = str(exc)
     cases, unknown = route_cases(spec, routing_tree.matcher_names(tree.root) if tree is not None else None)
+    tests = rule_tests(rules_spec)
     return Derived(
-        tuple(rule_groups(rules_spec)), rule_tests(rules_spec), tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec))
-    )
+        tuple(rule_groups(rules_spec)), tests, tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec)),
+        tuple(message_cases(spec, tests, tree, rules_spec)),
+    )  # fmt: skip

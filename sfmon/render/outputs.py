@@ -202,7 +202,14 @@ ROUTE_TESTS = Output(
     tool=Tool("amtool/routes", ("amtool", "config", "routes", "test")),
 )  # fmt: skip
 
+# Every alert's notifications, rendered by amtool in `sfmon validate` (sfmon/tools/messages.py).
+MESSAGE_TESTS = Output(
+    "tests/messages.test.json", "tests/messages.test.json.j2", lambda spec, derived: views.message_tests_view(spec, derived),
+    json=True, has=lambda derived: bool(derived.message_cases),
+    tool=Tool("amtool/templates", ("amtool", "template", "render")),
+)  # fmt: skip
+
 OUTPUTS: tuple[Output, ...] = (
     PROMETHEUS, ALERTS, PROMETHEUS_WEB, ALERTMANAGER, NOTIFICATIONS, ALERTMANAGER_WEB,
-    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS,
+    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS, MESSAGE_TESTS,
 )  # fmt: skip

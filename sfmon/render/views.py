@@ -101,6 +101,16 @@ def long_rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) ->
     }
 
 
+def message_tests_view(spec: Spec, derived: Derived) -> dict[str, Any]:
+    group_by = list(spec.routing.group_by)
+    return {
+        "cases": [
+            {"receiver": c.receiver, "alert": c.alert, "predicted": c.predicted, "data": c.data(group_by)}
+            for c in derived.message_cases
+        ]
+    }
+
+
 def route_tests_view(derived: Derived) -> dict[str, Any]:
     return {"cases": derived.route_cases}
 

@@ -372,5 +372,8 @@ def proof_summary(derived: Derived) -> str:
     rules = tests.cases()
     routes = len(derived.route_cases)
     ran = f"{rules} rule test case{'s' if rules != 1 else ''} (promtool), {routes} route test{'s' if routes != 1 else ''} (amtool)"
+    messages = len(derived.message_cases)
+    if messages:
+        ran += f", {messages} alert notification{'s' if messages != 1 else ''} rendered (amtool)"
     coverage = ", ".join(str(c) for c in tests.coverage)
     return f"{ran}; {coverage}" if coverage else ran

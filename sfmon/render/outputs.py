@@ -204,8 +204,8 @@ ROUTE_TESTS = Output(
 
 # Every alert's notifications, rendered by amtool in `sfmon validate` (sfmon/tools/messages.py).
 MESSAGE_TESTS = Output(
-    "tests/messages.test.json", "tests/messages.test.json.j2", lambda spec, derived: views.message_tests_view(spec, derived),
-    json=True, has=lambda derived: bool(derived.message_cases),
+    "tests/messages.test.yml", "tests/messages.test.yml.j2", lambda spec, derived: views.message_tests_view(spec, derived),
+    has=lambda derived: bool(derived.message_cases),
     tool=Tool("amtool/templates", ("amtool", "template", "render")),
 )  # fmt: skip
 

@@ -1,5 +1,5 @@
 """Every notification rendered before it ships: for each case of the rendered
-tests/messages.test.json (an alert, a receiver it reaches, Alertmanager's data for it), each
+tests/messages.test.yml (an alert, a receiver it reaches, Alertmanager's data for it), each
 templated field of that receiver's entries in the rendered alertmanager.yml (the registry's
 `messages`) goes through `amtool template render` with the rendered notification templates.
 
@@ -46,11 +46,11 @@ def message_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]
     if not cases_path.is_file() or not am_path.is_file():
         return []
     try:
-        cases = json.loads(cases_path.read_text(encoding="utf-8")).get("cases") or []
+        cases = (_load(cases_path.read_text(encoding="utf-8")) or {}).get("cases") or []
         am_text = am_path.read_text(encoding="utf-8")
         config = _load(am_text) or {}
-    except ValueError:
-        return []  # a broken file is its own tool's to report
+    except (ValueError, AttributeError):
+        return []  # a broken alertmanager.yml is amtool check-config's to report
     lines = name_lines(am_text)  # the receivers' `- name:` lines (and the routes' none)
     receivers = {str(r.get("name")): r for r in config.get("receivers") or [] if isinstance(r, dict)}
     globs = [str(t) for t in config.get("templates") or []] or ["notifications/*.tmpl"]

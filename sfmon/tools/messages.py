@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import partial
+import subprocess
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ from sfmon.model.receivers import INTEGRATIONS
 from sfmon.problems import Problem, Severity
 from sfmon.render import outputs
 from sfmon.tools.runner import Run
+
+# Where Debian's package keeps Alertmanager's own templates: its amtool's `template render`
+# does not load them (upstream's embeds them), while its Alertmanager does.
+DEBIAN_DEFAULTS = ("/usr/share/prometheus/alertmanager/default.tmpl", "/usr/share/prometheus/alertmanager/email.tmpl")
 
 MARK = "\n@@sfmon-field {}@@\n"
 _MARK = re.compile(r"\n@@sfmon-field (\S+)@@\n")
@@ -36,6 +41,22 @@ def field_text(entry: Any, field: str) -> str | None:
             return None
         value = value[part]
     return value if isinstance(value, str) else None
+
+
+@cache
+def default_templates(amtool: str) -> tuple[str, ...]:
+    """The template files to add so that this amtool knows Alertmanager's own templates
+    (slack.default.title ...), as the server does: none when it has them built in."""
+    try:
+        done = subprocess.run(
+            [amtool, "template", "render", "--template.glob=/nonexistent/*.tmpl", '--template.text={{ template "__subject" . }}'],
+            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    if done.returncode == 0 or "not defined" not in done.stderr + done.stdout:
+        return ()
+    return tuple(p for p in DEBIAN_DEFAULTS if Path(p).is_file())
 
 
 def message_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]:
@@ -53,7 +74,13 @@ def message_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]
         return []  # a broken alertmanager.yml is amtool check-config's to report
     lines = name_lines(am_text)  # the receivers' `- name:` lines (and the routes' none)
     receivers = {str(r.get("name")): r for r in config.get("receivers") or [] if isinstance(r, dict)}
-    globs = [str(t) for t in config.get("templates") or []] or ["notifications/*.tmpl"]
+    from sfmon.tools.runner import ToolMissing, find
+
+    try:
+        defaults = default_templates(find("amtool"))
+    except ToolMissing:
+        defaults = ()  # validate reports the missing tool (exit 3)
+    globs = [*defaults, *(str(t) for t in config.get("templates") or [])] or ["notifications/*.tmpl"]
     data_dir = workdir / ".sfmon-messages"
     data_dir.mkdir(exist_ok=True)
     runs: list[Run] = []

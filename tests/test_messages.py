@@ -379,3 +379,46 @@ def test_an_inline_token_is_refused_with_the_file_hint(tmp_path):
     out = done.stdout + done.stderr
     assert done.returncode == 1 and "hunter2" not in out
     assert "receivers[1].telegram.bot_token" in out
+
+
+def test_compose_mounts_the_gated_integrations_secret_files():
+    files = render(load(NEWER))
+    compose = safe.load(files["docker-compose.yml"])
+    targets = {s["target"] for s in compose["services"]["alertmanager"]["secrets"]}
+    assert {
+        "/run/secrets/telegram_bot_token", "/run/secrets/discord_webhook_url", "/run/secrets/pushover_user_key",
+        "/run/secrets/pushover_token", "/run/secrets/teams_webhook_url", "/run/secrets/smtp_password",
+    } <= targets  # fmt: skip
+
+
+def test_gated_receivers_reach_alertmanager_yml_as_written():
+    """The strategies' gated integrations (tests/spec_strategies.py), in a spec that targets 0.27:
+    every field the spec sets is in the entry as written (amtool 0.27+ checks the file in
+    test_a_newer_amtool_accepts_the_gated_integrations)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from spec_strategies import GATED, NEW_INTEGRATIONS
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(key=st.sampled_from(GATED), data=st.data())
+    def check(key: str, data: Any) -> None:
+        entry = data.draw(NEW_INTEGRATIONS[key]())
+        spec = data_of(NEWER)
+        spec["receivers"] = [spec["receivers"][0], {"name": "x", key: entry}]
+        spec["routing"] = {"receiver": "x"}
+        loaded, problems = load_and_check_text(spec)
+        assert loaded is not None and not has_errors(problems), problems
+        am = safe.load(render(loaded)["alertmanager.yml"])
+        got = am["receivers"][1][INTEGRATIONS[key].configs][0]
+        for field, value in entry.items():
+            assert got[field] == value, field
+
+    check()
+
+
+def load_and_check_text(data: dict[str, Any]) -> Any:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return load_and_check(write_spec(Path(tmp), data))

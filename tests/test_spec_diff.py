@@ -181,3 +181,16 @@ def test_tier_threshold_changes_are_named_by_tier():
     ]
     added = texts(("      - {severity: warning, above: 80%}\n", "      - {severity: info, above: 70%}\n      - {severity: warning, above: 80%}\n"))
     assert added == ["alert ConnectionPoolNearMax: tier info added"]
+
+
+def test_message_templates_and_global_settings_are_reported():
+    assert texts(
+        ("alertmanager:\n", "alertmanager:\n  messages: {title: '{{ .CommonLabels.alertname }} is {{ .Status }}', labels: [instance]}\n"),
+        ('      channel: "#ops-alerts"\n', '      channel: "#ops-alerts"\n      text: "{{ .CommonAnnotations.summary }}"\n'),
+    ) == [
+        'receiver ops-slack: slack.text set to {{ .CommonAnnotations.summary }}',
+        "alertmanager: messages.title "
+        '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}'
+        " -> {{ .CommonLabels.alertname }} is {{ .Status }}",
+        "alertmanager: messages.labels [severity, job, instance] -> [instance]",
+    ]

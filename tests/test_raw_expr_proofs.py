@@ -24,7 +24,7 @@ def test_the_raw_spec_validates_with_promtool_and_counts_what_is_proven(promtool
     got = run_sfmon("validate", "--spec", str(RAW), "--out", str(tmp_path / "gen"), timeout=300)
     out = got.stdout + got.stderr
     assert got.returncode == 0, out
-    assert "passed 20 rule test cases (promtool), 0 route tests (amtool); 10 of 12 alerts proven" in out
+    assert "passed 20 rule test cases (promtool), 0 route tests (amtool), 12 alert notifications rendered (amtool); 10 of 12 alerts proven" in out
     # the two it cannot compute: placed, with the check id and the reason
     assert re.search(r"raw_exprs\.yaml:18:5: warning: alerts\[10\]: TwoSeries: not proven: .*two series.*\[rules/unproven\]", out)
     assert re.search(r"raw_exprs\.yaml:19:5: warning: alerts\[11\]: WithBool: not proven: .*bool.*\[rules/unproven\]", out)

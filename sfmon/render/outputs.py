@@ -165,6 +165,7 @@ def _alertmanager(spec: Spec, derived: Derived) -> dict[str, Any]:
 # next to it, so the same relative glob holds in the container and for amtool).
 NOTIFICATIONS = Output(
     "notifications/{}.tmpl", "notifications.tmpl.j2", lambda spec, derived: views.notifications_view(spec), text=True,
+    when=lambda spec: bool(views.notification_keys(spec)),
     mounts=(Mount("alertmanager", "/etc/alertmanager/notifications"),),
 )  # fmt: skip
 ALERTMANAGER = Output(

@@ -60,16 +60,16 @@ def default_templates(amtool: str) -> tuple[str, ...]:
 
 
 def message_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]:
-    from sfmon.tools.proofs import _load, name_lines
+    from sfmon.tools.proofs import load_yaml, name_lines
 
     assert output.tool is not None
     cases_path, am_path = workdir / output.path, workdir / outputs.ALERTMANAGER.path
     if not cases_path.is_file() or not am_path.is_file():
         return []
     try:
-        cases = (_load(cases_path.read_text(encoding="utf-8")) or {}).get("cases") or []
+        cases = (load_yaml(cases_path.read_text(encoding="utf-8")) or {}).get("cases") or []
         am_text = am_path.read_text(encoding="utf-8")
-        config = _load(am_text) or {}
+        config = load_yaml(am_text) or {}
     except (ValueError, AttributeError):
         return []  # a broken alertmanager.yml is amtool check-config's to report
     lines = name_lines(am_text)  # the receivers' `- name:` lines (and the routes' none)

@@ -168,6 +168,11 @@ def count_rule_cases(text: str) -> int:
     return len(re.findall(r"(?m)^\s*-?\s*eval_time:", text))
 
 
+def load_yaml(text: str) -> Any:
+    """A rendered YAML file, parsed as the proofs parse it (None when it does not parse)."""
+    return _load(text)
+
+
 def name_lines(text: str) -> dict[str, int]:
     """1-based line of each `- name: "..."` entry (test groups, routing cases)."""
     out: dict[str, int] = {}

@@ -287,8 +287,9 @@ def _html_alerts(body: str, links: dict[str, str]) -> list[dict[str, dict[str, s
     lists as `<li>name: value</li>`, its links as `<a href="url">text</a>` (`links`: text ->
     annotation)."""
     alerts: list[dict[str, dict[str, str]]] = []
+    body = body.replace("\r\n", "\n")
     for block in re.split(r"(?=<h3>)", body)[1:]:
-        head = re.match(r"<h3>\[(?:FIRING|RESOLVED)\] (.*?)</h3>\n(?:<p>(.*?)</p>\n)?", block, re.S)
+        head = re.match(r"<h3>\[(?:FIRING|RESOLVED)\] (.*?)</h3>\s*(?:<p>(.*?)</p>)?", block, re.S)
         if head is None:
             continue
         annotations = {"summary": html.unescape(head.group(1))}

@@ -366,7 +366,11 @@ def web(draw: Any, server: str) -> dict[str, Any] | None:
 
 
 # Every receiver integration (tests/test_receivers.py holds this to sfmon's registry).
-INTEGRATIONS = ["email", "slack", "pagerduty", "webhook", "opsgenie", "victorops", "webex", "sns"]
+INTEGRATIONS = ["email", "slack", "pagerduty", "webhook", "opsgenie", "victorops", "webex", "sns", "telegram", "discord", "pushover", "msteams"]
+# Read from files only by Alertmanager 0.26/0.27 and later: drawn by receivers(gated=True),
+# in specs that target such a release (tests/test_messages.py), never in the specs Debian's
+# amtool 0.25 checks.
+GATED = ["telegram", "discord", "pushover", "msteams"]
 # Alertmanager expands these fields as Go templates when it notifies: text with no braces.
 plain_nonempty = st.text(any_char.filter(lambda c: c not in "{}"), min_size=1, max_size=8).filter(lambda s: s.strip() != "")
 urls = st.from_regex(r"[A-Za-z0-9_/.~-]{0,20}", fullmatch=True).map(lambda p: f"https://api.example.com/{p}")
@@ -412,12 +416,51 @@ def sns(draw: Any) -> dict[str, Any]:
     return {destination[0]: draw(destination[1]), "sigv4": sigv4} | _some(draw, {"subject": template_text, "message": template_text, "api_url": urls})
 
 
-NEW_INTEGRATIONS = {"opsgenie": opsgenie, "victorops": victorops, "webex": webex, "sns": sns}
+@st.composite
+def telegram(draw: Any) -> dict[str, Any]:
+    return {"bot_token_file": "/run/secrets/telegram", "chat_id": draw(st.integers(-(2**63), 2**63 - 1))} | _some(draw, {
+        "api_url": urls, "message": template_text, "parse_mode": st.sampled_from(["", "HTML", "Markdown", "MarkdownV2"]),
+        "disable_notifications": st.booleans(), "send_resolved": st.booleans(),
+    })  # fmt: skip
 
 
 @st.composite
-def receivers(draw: Any, name: str) -> dict[str, Any]:
-    kinds = draw(st.lists(st.sampled_from(INTEGRATIONS), min_size=1, max_size=4, unique=True))
+def discord(draw: Any) -> dict[str, Any]:
+    return {"webhook_url_file": "/run/secrets/discord"} | _some(draw, {"title": template_text, "message": template_text})
+
+
+@st.composite
+def pushover(draw: Any) -> dict[str, Any]:
+    return {"user_key_file": "/run/secrets/pushover_user", "token_file": "/run/secrets/pushover_token"} | _some(draw, {
+        "title": template_text, "message": template_text, "priority": st.sampled_from(["-2", "0", "1", "2"]),
+        "retry": st.sampled_from(["30s", "1m"]), "expire": st.sampled_from(["1h", "3h"]),
+    })  # fmt: skip
+
+
+@st.composite
+def msteams(draw: Any) -> dict[str, Any]:
+    return {"webhook_url_file": "/run/secrets/teams"} | _some(draw, {"title": template_text, "text": template_text})
+
+
+NEW_INTEGRATIONS = {
+    "opsgenie": opsgenie, "victorops": victorops, "webex": webex, "sns": sns,
+    "telegram": telegram, "discord": discord, "pushover": pushover, "msteams": msteams,
+}  # fmt: skip
+
+
+@st.composite
+def messages(draw: Any) -> dict[str, Any]:
+    """alertmanager.messages: link texts and labels go into Go templates as constants."""
+    return _some(draw, {
+        "title": plain_nonempty,
+        "labels": st.lists(label_names, max_size=3, unique=True),
+        "links": st.dictionaries(label_names, nonempty_text, max_size=2),
+    })  # fmt: skip
+
+
+@st.composite
+def receivers(draw: Any, name: str, gated: bool = False) -> dict[str, Any]:
+    kinds = draw(st.lists(st.sampled_from(INTEGRATIONS if gated else [k for k in INTEGRATIONS if k not in GATED]), min_size=1, max_size=4, unique=True))
     r: dict[str, Any] = {"name": name}
     mailbox = st.from_regex(r"[a-z0-9._-]{1,10}@[a-z0-9-]{1,10}\.[a-z]{2,4}", fullmatch=True)
     for kind in kinds:
@@ -642,4 +685,6 @@ def specs(draw: Any) -> dict[str, Any]:
             where["web"] = w
         if draw(st.booleans()):  # a target release changes no rendered file, only what validate warns about
             where["version"] = draw(st.sampled_from(releases[server]))
+    if draw(st.booleans()):
+        spec["alertmanager"]["messages"] = draw(messages())
     return spec

@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from conftest import FIXTURES, SPEC
 from sfmon.pipeline import load, render
-from sfmon.render.outputs import LONG_RULE_TESTS, OUTPUTS, ROUTE_TESTS, RULE_TESTS, Output
+from sfmon.render.outputs import ALERTMANAGER, LONG_RULE_TESTS, MESSAGE_TESTS, OUTPUTS, ROUTE_TESTS, RULE_TESTS, Output
 from sfmon.tools.validate import tool_runs
 
 SPECS = {"default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml"}
@@ -67,13 +67,19 @@ def test_validate_runs_the_tool_of_every_entry_that_declares_one(case, tmp_path)
         if output.tool is None:
             continue
         for rel in entry_files(output, files):
-            mine = [r for r in runs if r.check == output.tool.check and r.file == f"generated/{rel}"]
+            # a notification's problems name the receiver's entry in alertmanager.yml
+            reported = ALERTMANAGER.path if output is MESSAGE_TESTS else rel
+            mine = [r for r in runs if r.check == output.tool.check and r.file == f"generated/{reported}"]
             if cases.get(rel, 1) == 0:
                 assert mine == [], (name, rel)
                 continue
             assert mine, (name, rel, sorted({(r.check, r.file) for r in runs}))
             fixed = tuple(a for a in output.tool.argv if a != "{}")
             assert all(r.args[: len(fixed)] == fixed for r in mine), mine
+            if output is MESSAGE_TESTS:  # a run per case and receiver entry with templated fields
+                assert all(r.args[-1].startswith("--template.data=") for r in mine), mine
+                checked += 1
+                continue
             if rel not in cases:  # one run of the declared argv on the file
                 assert [r.args for r in mine] == [output.tool.args(rel)]
             checked += 1

@@ -133,7 +133,9 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
             if "alert" in r:
                 rules.setdefault(r["alert"], []).append(r)
     assert set(rules) == {a.name for _, a in spec.enabled_alerts()}  # enabled: false is not rendered
-    for _, a in spec.enabled_alerts():  # one rule per tier, in tier order
+    from sfmon.derive.links import linked
+
+    for _, a in linked(spec).enabled_alerts():  # one rule per tier, in tier order; with its dashboard_url
         got = [(r["expr"], r["labels"], r["annotations"]) for r in rules[a.name]]
         assert got == [(w.expr, w.labels, w.annotations) for w in a.alert_rules()]
         for r in rules[a.name]:
@@ -154,12 +156,14 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
             assert (e["to"], e["from"], e.get("auth_username")) == (", ".join(r.email.to), r.email.from_, r.email.auth_username)
         if r.slack:
             s = rec["slack_configs"][0]
-            assert (s["channel"], s["title"], s["text"]) == (r.slack.channel, r.slack.title, r.slack.text)
+            own = tuple(call(f"sfmon.slack.{f}") if getattr(r.slack, f) is None else getattr(r.slack, f) for f in ("title", "text"))
+            assert (s["channel"], s["title"], s["text"]) == (r.slack.channel, *own)
         if r.webhook:
             assert rec["webhook_configs"][0]["url"] == r.webhook.url
         if r.opsgenie:
             og = rec["opsgenie_configs"][0]
-            assert (og.get("message"), og.get("tags", "")) == (r.opsgenie.message, ",".join(r.opsgenie.tags))
+            message = call("sfmon.opsgenie.message") if r.opsgenie.message is None else r.opsgenie.message
+            assert (og.get("message"), og.get("tags", "")) == (message, ",".join(r.opsgenie.tags))
             assert og.get("responders", []) == [x.model_dump(exclude_none=True) for x in r.opsgenie.responders]
         if r.victorops:
             assert rec["victorops_configs"][0]["routing_key"] == r.victorops.routing_key
@@ -207,6 +211,11 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
     for server, web in (("prometheus", spec.prometheus.web), ("alertmanager", spec.alertmanager.web)):
         if web is not None:
             assert safe.load(files[f"{server}-web.yml"]).get("basic_auth_users", {}) == web.basic_auth_users
+
+
+def call(name: str) -> str:
+    """What a field that uses one of sfmon's notification templates holds."""
+    return '{{ template "' + name + '" . }}'
 
 
 def run_tool(*args: str) -> None:

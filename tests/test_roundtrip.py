@@ -20,10 +20,17 @@ SPECS = [SPEC, *sorted((FIXTURES / "specs" / "valid").glob("*.yaml"))]
 yaml = YAML(typ="safe")
 
 
+def call(name: str) -> str:
+    return '{{ template "' + name + '" . }}'
+
+
 @pytest.fixture(params=SPECS, ids=lambda p: p.stem)
 def case(request):
     loaded = load(request.param)
-    return loaded.spec, {rel: (json.loads(t) if rel.endswith(".json") else yaml.load(t)) for rel, t in render(loaded).items()}
+    # notifications/*.tmpl are Go templates, not YAML (tests/test_messages.py reads them)
+    return loaded.spec, {
+        rel: (json.loads(t) if rel.endswith(".json") else t if rel.endswith(".tmpl") else yaml.load(t)) for rel, t in render(loaded).items()
+    }
 
 
 def test_prometheus_config(case):
@@ -92,9 +99,9 @@ def test_alertmanager_config(case):
             assert e["to"] == ", ".join(r.email.to) and e["from"] == r.email.from_ and e["smarthost"] == r.email.smarthost
         if r.slack:
             s = got["slack_configs"][0]
-            assert (s["channel"], s["api_url_file"], s["title"], s["text"]) == (
-                r.slack.channel, r.slack.api_url_file, r.slack.title, r.slack.text
-            )
+            # an unset title or text calls sfmon's notification template (notifications/slack.tmpl)
+            own = [call(f"sfmon.slack.{f}") if getattr(r.slack, f) is None else getattr(r.slack, f) for f in ("title", "text")]
+            assert (s["channel"], s["api_url_file"], s["title"], s["text"]) == (r.slack.channel, r.slack.api_url_file, *own)
         if r.pagerduty:
             pd = got["pagerduty_configs"][0]
             assert (pd.get("routing_key_file"), pd.get("service_key_file")) == (r.pagerduty.routing_key_file, r.pagerduty.service_key_file)
@@ -104,8 +111,9 @@ def test_alertmanager_config(case):
         assert all(len(got[INTEGRATIONS[k].configs]) == 1 for k in r.integrations())
         if r.opsgenie:
             og, c = got["opsgenie_configs"][0], r.opsgenie
+            message = call("sfmon.opsgenie.message") if c.message is None else c.message
             assert (og["api_key_file"], og.get("api_url"), og.get("message"), og.get("priority"), og["send_resolved"]) == (
-                c.api_key_file, c.api_url, c.message, c.priority, c.send_resolved
+                c.api_key_file, c.api_url, message, c.priority, c.send_resolved
             )
             assert og.get("tags", "").split(",") == (c.tags or [""])
             assert og.get("responders", []) == [x.model_dump(exclude_none=True) for x in c.responders]

@@ -124,7 +124,10 @@ def registry_secret_fields() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("integration,field", registry_secret_fields())
 def test_every_receiver_secret_is_refused_inline_and_needs_a_path(tmp_path, integration, field):
     """From the registry: a new integration's credential is covered without listing it here."""
-    data = yaml.load(RECEIVERS_SPEC.read_text(encoding="utf-8"))
+    # the integrations gated on a newer Alertmanager are in the newer fixture
+    base = yaml.load(RECEIVERS_SPEC.read_text(encoding="utf-8"))["receivers"]
+    spec = RECEIVERS_SPEC if any(integration in r for r in base) else FIXTURES / "specs" / "newer" / "receivers.yaml"
+    data = yaml.load(spec.read_text(encoding="utf-8"))
     i, receiver = next((i, r) for i, r in enumerate(data["receivers"]) if integration in r)
     config = receiver[integration]
     inline = field.removesuffix("_file")

@@ -211,3 +211,16 @@ def test_an_alert_that_gets_tiers_names_its_old_threshold_and_is_not_removed():
     assert not [t for t in changed if "_Threshold" in t or t == "alert HighErrorRate removed"]
     back = [c.text() for c in diff_specs(parse_spec("new.yaml", edit(one)), DEFAULT)]
     assert "alert HighErrorRate: threshold set to above 5%" in back
+
+
+def test_message_templates_and_global_settings_are_reported():
+    assert texts(
+        ("alertmanager:\n", "alertmanager:\n  messages: {title: '{{ .CommonLabels.alertname }} is {{ .Status }}', labels: [instance]}\n"),
+        ('      channel: "#ops-alerts"\n', '      channel: "#ops-alerts"\n      text: "{{ .CommonAnnotations.summary }}"\n'),
+    ) == [
+        'receiver ops-slack: slack.text set to {{ .CommonAnnotations.summary }}',
+        "alertmanager: messages.title "
+        '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}'
+        " -> {{ .CommonLabels.alertname }} is {{ .Status }}",
+        "alertmanager: messages.labels [severity, job, instance] -> [instance]",
+    ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfmon.derive.interval_cases import IntervalCase, interval_cases
+from sfmon.derive.message_cases import MessageCase, message_cases
 from sfmon.derive.route_cases import InhibitCase, RouteCase, Unpredictable, inhibit_cases, route_cases
 from sfmon.derive.rule_groups import rule_groups
 from sfmon.derive.rule_tests import RuleTests, rule_tests
@@ -30,10 +31,14 @@ class Derived:
     # active intervals), evaluated by sfmon; and the intervals no case could be built for
     interval_cases: tuple[IntervalCase, ...] = ()
     interval_skipped: tuple[tuple[str, str], ...] = ()
+    message_cases: tuple[MessageCase, ...] = ()  # each alert's notification data, per receiver it reaches
 
 
 def derive(spec: Any) -> Derived:
     from sfmon.derive import routing_tree
+    from sfmon.derive.links import linked
+
+    rules_spec = linked(spec)  # alerts with their dashboard_url: what the rules and their tests carry
 
     tree, error = None, None
     try:
@@ -41,8 +46,9 @@ def derive(spec: Any) -> Derived:
     except (ValueError, KeyError) as exc:  # e.g. a matcher Alertmanager refuses (MatcherError)
         error = str(exc)
     cases, unknown = route_cases(spec, routing_tree.matcher_names(tree.root) if tree is not None else None)
+    tests = rule_tests(rules_spec)
     timed, skipped = interval_cases(tree) if tree is not None else ([], [])
     return Derived(
-        tuple(rule_groups(spec)), rule_tests(spec), tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec)),
-        tuple(timed), tuple(skipped),
+        tuple(rule_groups(rules_spec)), tests, tuple(cases), tree, error, tuple(unknown), tuple(inhibit_cases(spec)),
+        tuple(timed), tuple(skipped), tuple(message_cases(spec, tests, tree, rules_spec)),
     )  # fmt: skip

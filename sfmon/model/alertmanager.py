@@ -6,6 +6,8 @@ from typing import Annotated, Any, Iterator
 
 from pydantic import AfterValidator, Field, model_validator
 
+from sfmon.model.amglobal import Global
+from sfmon.model.messages import Messages
 from sfmon.model.receivers import Receiver  # noqa: F401  (re-exported: receivers live in sfmon.model.receivers)
 from sfmon.model.security import WebSecurity
 from sfmon.model.time import Instant, TimeInterval
@@ -188,3 +190,8 @@ class AlertmanagerSettings(StrictModel):
         "of another MAJOR.MINOR; omitted: the installed amtool's",
     )
     web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Alertmanager's web endpoint")
+    global_: Global = Field(
+        default_factory=Global, alias="global",
+        description="alertmanager.yml's global block: SMTP defaults, the HTTP client (resolve_timeout is routing.resolve_timeout)",
+    )  # fmt: skip
+    messages: Messages = Field(default_factory=Messages, description="what sfmon's notification templates say")

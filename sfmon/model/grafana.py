@@ -72,9 +72,24 @@ class Dashboard(StrictModel):
     variables: list[Variable] = Field(default_factory=list)
     rows: list[Row] = Field(min_length=1)
 
+    def panel_ids(self) -> list[tuple[Panel, int]]:
+        """Each panel with the id the dashboard gives it: rows and panels numbered from 1 in
+        order, a row before its panels (the ids sfmon.render.views writes)."""
+        out, next_id = [], 1
+        for row in self.rows:
+            next_id += 1
+            for panel in row.panels:
+                out.append((panel, next_id))
+                next_id += 1
+        return out
+
 
 class Grafana(StrictModel):
     url: Url = Field(default="http://grafana:3000", description="where sfmon health finds Grafana")
+    external_url: Url | None = Field(
+        default=None,
+        description="where people open Grafana: the alerts' dashboard_url links start with it; default url",
+    )
     datasource_uid: Slug = "prometheus"
     datasource_url: Url = "http://prometheus:9090"
     datasource_tls: ClientTLS | None = Field(default=None, description="how Grafana checks Prometheus' certificate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sfmon.kinds import Alert
 from sfmon.model.alertmanager import AlertmanagerSettings, Receiver, Routing
@@ -79,6 +79,13 @@ class Spec(StrictModel):
     acknowledge: list[Acknowledgement] = Field(
         default_factory=list, description="warnings reviewed and accepted; an error cannot be acknowledged"
     )
+
+    @model_validator(mode="after")
+    def _receivers_fit(self) -> "Spec":
+        from sfmon.model.receiver_rules import check
+
+        check(self.receivers, self.alertmanager)
+        return self
 
     def enabled_alerts(self) -> list[tuple[int, Any]]:
         """(index, alert) of the alerts that are not `enabled: false`: the ones rendered,

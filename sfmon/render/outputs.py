@@ -64,6 +64,9 @@ class Output:
     # The consumer expands $VAR in every string (Compose, Grafana provisioning): a literal $
     # is written $$; a template marks the references it means with the `expand` filter.
     dollars: bool = False
+    # A Go template file (Alertmanager's notification templates): values are written as they
+    # are, and the Jinja holes are [[ ]] / [% %] / [# #], so Go's {{ }} reads as itself.
+    text: bool = False
     # Written only when the derived data has something for it (checked after `when`).
     has: Callable[[Derived], bool] | None = None
     mounts: tuple[Mount, ...] = ()
@@ -153,8 +156,20 @@ ALERTS = Output(
     mounts=(Mount("prometheus", "/etc/prometheus/alerts.yml"),),
 )  # fmt: skip
 PROMETHEUS_WEB = _web_config("prometheus")
+def _alertmanager(spec: Spec, derived: Derived) -> dict[str, Any]:
+    globs = [posixpath.join(posixpath.dirname(NOTIFICATIONS.path), "*.tmpl")] if views.notification_keys(spec) else []
+    return views.alertmanager_view(spec, globs)
+
+
+# Alertmanager's message templates, loaded through alertmanager.yml's `templates:` (resolved
+# next to it, so the same relative glob holds in the container and for amtool).
+NOTIFICATIONS = Output(
+    "notifications/{}.tmpl", "notifications.tmpl.j2", lambda spec, derived: views.notifications_view(spec), text=True,
+    when=lambda spec: bool(views.notification_keys(spec)),
+    mounts=(Mount("alertmanager", "/etc/alertmanager/notifications"),),
+)  # fmt: skip
 ALERTMANAGER = Output(
-    "alertmanager.yml", "alertmanager.yml.j2", lambda spec, derived: views.alertmanager_view(spec),
+    "alertmanager.yml", "alertmanager.yml.j2", _alertmanager,
     tool=Tool("amtool/config", ("amtool", "check-config", "{}")),
     mounts=(Mount("alertmanager", "/etc/alertmanager/alertmanager.yml"),),
 )  # fmt: skip
@@ -194,7 +209,14 @@ SILENCES = Output(
     when=lambda spec: bool(spec.maintenance),
 )  # fmt: skip
 
+# Every alert's notifications, rendered by amtool in `sfmon validate` (sfmon/tools/messages.py).
+MESSAGE_TESTS = Output(
+    "tests/messages.test.yml", "tests/messages.test.yml.j2", lambda spec, derived: views.message_tests_view(spec, derived),
+    has=lambda derived: bool(derived.message_cases),
+    tool=Tool("amtool/templates", ("amtool", "template", "render")),
+)  # fmt: skip
+
 OUTPUTS: tuple[Output, ...] = (
-    PROMETHEUS, ALERTS, PROMETHEUS_WEB, ALERTMANAGER, ALERTMANAGER_WEB,
-    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS, SILENCES,
+    PROMETHEUS, ALERTS, PROMETHEUS_WEB, ALERTMANAGER, NOTIFICATIONS, ALERTMANAGER_WEB,
+    DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS, MESSAGE_TESTS, SILENCES,
 )  # fmt: skip

@@ -25,8 +25,13 @@ def rules_view(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
     return {"groups": groups}
 
 
-def alertmanager_view(spec: Spec) -> dict[str, Any]:
+def alertmanager_view(spec: Spec, templates: list[str]) -> dict[str, Any]:
+    """`templates`: the notification template globs, relative to alertmanager.yml (output table)."""
+    g = spec.alertmanager.global_
     return {
+        "smtp": g.smtp,
+        "h": g.http_config,
+        "templates": templates,
         "r": spec.routing,
         "root": routing_tree.root(spec),
         "inhibits": routing_tree.inhibit_rules(spec),
@@ -42,6 +47,23 @@ def silences_view(spec: Spec) -> dict[str, Any]:
     from sfmon.derive.silences import silences
 
     return {"silences": silences(spec)}
+
+
+def notification_keys(spec: Spec) -> list[str]:
+    """The integrations the spec's receivers use for which sfmon writes message templates,
+    in registry order."""
+    used = {key for rc in spec.receivers for key in rc.integrations()}
+    return [key for key, integ in INTEGRATIONS.items() if key in used and integ.generated]
+
+
+def notifications_view(spec: Spec) -> dict[str, dict[str, Any]]:
+    """notifications/<name>.tmpl: `sfmon` (what every integration's templates share), then one
+    file per integration the receivers use."""
+    keys = notification_keys(spec)
+    if not keys:
+        return {}
+    m = spec.alertmanager.messages
+    return {name: {"key": name, "m": m, "links": list(m.links.items())} for name in ("sfmon", *keys)}
 
 
 # --- Tests ----------------------------------------------------------------------------------
@@ -83,6 +105,16 @@ def long_rule_tests_view(spec: Spec, derived: Derived, rule_files: list[str]) ->
         **rule_tests_view(spec, derived, rule_files),
         "evaluation_interval": format_duration_ms(tests.long_interval_ms),
         "groups": tests.long,
+    }
+
+
+def message_tests_view(spec: Spec, derived: Derived) -> dict[str, Any]:
+    group_by = list(spec.routing.group_by)
+    return {
+        "cases": [
+            {"receiver": c.receiver, "alert": c.alert, "predicted": c.predicted, "data": c.data(group_by)}
+            for c in derived.message_cases
+        ]
     }
 
 
@@ -194,6 +226,11 @@ def _web_files(web: Any) -> list[str]:
 def service_files(spec: Spec) -> dict[str, list[str]]:
     """Every credential or certificate file each container reads, by compose service."""
     am: set[str] = set(_web_files(spec.alertmanager.web))
+    g = spec.alertmanager.global_
+    if g.smtp is not None and g.smtp.auth_password_file:
+        am.add(g.smtp.auth_password_file)
+    if g.http_config is not None:
+        am.update(_client_files(g.http_config))
     for r in spec.receivers:
         am.update(r.secret_files())
     prom = set(_web_files(spec.prometheus.web)) | set(_client_files(spec.prometheus.alerting))

@@ -283,6 +283,8 @@ def diff_specs(old: Spec, new: Spec) -> list[Change]:
     out += _subjects("receiver", old.receivers, new.receivers, lambda r: r.name)
     out += _node("routing", (), old.routing, new.routing)
     out += _subjects("maintenance", old.maintenance, new.maintenance, lambda m: m.name)
+    # The message templates (alertmanager.messages), global settings, target release, web.
+    out += _node("alertmanager", (), old.alertmanager, new.alertmanager)
     out += _subjects("dashboard", old.dashboards, new.dashboards, lambda d: d.uid)
     out += _node("grafana", (), old.grafana, new.grafana)
     out += _node("images", (), old.images, new.images)

@@ -157,7 +157,12 @@ def spec_sources(root: Path) -> list[Any]:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe")
-    paths = [root / "specs" / "specs.yaml", root / "examples" / "teams" / "specs.yaml", *sorted((root / "tests" / "fixtures" / "specs" / "valid").glob("*.yaml"))]
+    fixtures = root / "tests" / "fixtures" / "specs"
+    # newer/: specs that target a newer Alertmanager than Debian's (the receivers it gates)
+    paths = [
+        root / "specs" / "specs.yaml", root / "examples" / "teams" / "specs.yaml",
+        *sorted((fixtures / "valid").glob("*.yaml")), *sorted((fixtures / "newer").glob("*.yaml")),
+    ]  # fmt: skip
     return [yaml.load(p.read_text(encoding="utf-8")) for p in paths if p.exists()]
 
 

@@ -168,6 +168,11 @@ def count_rule_cases(text: str) -> int:
     return len(re.findall(r"(?m)^\s*-?\s*eval_time:", text))
 
 
+def load_yaml(text: str) -> Any:
+    """A rendered YAML file, parsed as the proofs parse it (None when it does not parse)."""
+    return _load(text)
+
+
 def name_lines(text: str) -> dict[str, int]:
     """1-based line of each `- name: "..."` entry (test groups, routing cases)."""
     out: dict[str, int] = {}
@@ -377,5 +382,8 @@ def proof_summary(derived: Derived) -> str:
     timed = sum(c.at is not None for c in derived.route_cases) + len(derived.interval_cases)
     if timed:
         ran += f", {timed} time-interval case{'s' if timed != 1 else ''} (sfmon)"
+    messages = len(derived.message_cases)
+    if messages:
+        ran += f", {messages} alert notification{'s' if messages != 1 else ''} rendered (amtool)"
     coverage = ", ".join(str(c) for c in tests.coverage)
     return f"{ran}; {coverage}" if coverage else ran

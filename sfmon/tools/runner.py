@@ -41,6 +41,8 @@ class Run:
     cwd: str | None = None
     # Turns the output of a failed run into problems; default: parse_failure.
     parse: Optional[Callable[["Run", str], list[Problem]]] = None
+    # Judges the output of a run that succeeded (amtool template render: an empty message).
+    succeeded: Optional[Callable[["Run", str], list[Problem]]] = None
 
 
 MAX_OUTPUT = 1 << 20  # bytes of a tool's stdout and of its stderr that are read back
@@ -69,7 +71,7 @@ def run(job: Run) -> list[Problem]:
             _kill_group(proc)
             raise
         if returncode == 0:
-            return []
+            return job.succeeded(job, _head(out)) if job.succeeded is not None else []
         if returncode < 0:
             return [_p(job, 0, f"{tool} crashed (signal {-returncode}) running {' '.join(job.args[1:])}")]
         text = "".join(_head(f) for f in (out, err))

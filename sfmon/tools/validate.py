@@ -22,9 +22,10 @@ Builder = Callable[[outputs.Output, Path, str], list[Run]]
 def _builders() -> dict[str, Builder]:
     """How the runs of a check id are built when they are not the entry's argv once per
     file: the proofs read the rendered tests; web-config failures need their own parsing."""
-    from sfmon.tools import proofs
+    from sfmon.tools import messages, proofs
 
     return {
+        "amtool/templates": messages.message_runs,
         "promtool/test": proofs.rule_test_runs,
         "amtool/routes": proofs.route_runs,
         "promtool/web-config": partial(file_runs, parse=parse_web_config),

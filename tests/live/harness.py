@@ -252,7 +252,7 @@ class Notification:
     status: str  # firing | resolved
     alertname: str
     alerts: list[dict[str, dict[str, str]]]  # [{"labels": ..., "annotations": ...}]; Slack: []
-    text: str  # what a person reads (Slack text); "" elsewhere
+    text: str  # what a person reads (Slack text, the email's HTML); "" elsewhere
     at: float
     problems: list[str] = field(default_factory=list)  # wrong credentials, channel, ...
 
@@ -281,22 +281,25 @@ def _text_alerts(text: str) -> list[dict[str, dict[str, str]]]:
     return alerts
 
 
-def _html_alerts(body: str) -> list[dict[str, dict[str, str]]]:
-    """Alerts from Alertmanager's default HTML email: per alert a `Labels` and an
-    `Annotations` block of `name = value<br>` lines, ended by a `Source` link."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br[^>]*>", "\n", body)))
+def _html_alerts(body: str, links: dict[str, str]) -> list[dict[str, dict[str, str]]]:
+    """Alerts from sfmon's HTML email (templates/notifications/email.tmpl.j2): per alert an
+    `<h3>[STATUS] summary</h3>`, its description in a `<p>`, the labels alertmanager.messages
+    lists as `<li>name: value</li>`, its links as `<a href="url">text</a>` (`links`: text ->
+    annotation)."""
     alerts: list[dict[str, dict[str, str]]] = []
-    section = ""
-    for line in (ln.strip() for ln in text.splitlines()):
-        if line == "Labels":
-            alerts.append({"labels": {}, "annotations": {}})
-            section = "labels"
-        elif line == "Annotations" and alerts:
-            section = "annotations"
-        elif line == "Source":
-            section = ""
-        elif section and (m := re.match(r"^([A-Za-z_][A-Za-z0-9_]*) = (.*)$", line)):
-            alerts[-1][section][m.group(1)] = m.group(2)
+    body = body.replace("\r\n", "\n")
+    for block in re.split(r"(?=<h3>)", body)[1:]:
+        head = re.match(r"<h3>\[(?:FIRING|RESOLVED)\] (.*?)</h3>\s*(?:<p>(.*?)</p>)?", block, re.S)
+        if head is None:
+            continue
+        annotations = {"summary": html.unescape(head.group(1))}
+        if head.group(2) is not None:
+            annotations["description"] = html.unescape(head.group(2))
+        for url, text in re.findall(r'<a href="([^"]*)">(.*?)</a>', block):
+            if html.unescape(text) in links:
+                annotations[links[html.unescape(text)]] = html.unescape(url)
+        labels = {k: html.unescape(v) for k, v in re.findall(r"<li>([A-Za-z_][A-Za-z0-9_]*): (.*?)</li>", block)}
+        alerts.append({"labels": labels, "annotations": annotations})
     return alerts
 
 
@@ -333,14 +336,14 @@ def from_post(post: Post, secrets: dict[str, str]) -> Notification:
     return Notification(receiver or post.path, integration or "?", "?", "?", [], str(post.body)[:200], post.at, ["unknown path"])
 
 
-def from_mail(mail: Mail, receivers_by_rcpt: dict[frozenset, str], login: tuple[str, str]) -> Notification:
+def from_mail(mail: Mail, receivers_by_rcpt: dict[frozenset, str], login: tuple[str, str], links: dict[str, str]) -> Notification:
     receiver = receivers_by_rcpt.get(frozenset(mail.rcpt_tos), f"unknown recipients {sorted(mail.rcpt_tos)}")
     problems = [] if mail.login == login else [f"email {receiver}: SMTP login {mail.login!r}"]
     m = _SUBJECT.match(str(mail.message["Subject"]))
     part = mail.message.get_body(("html", "plain"))
     body = part.get_content() if part is not None else ""
     status = {"FIRING": "firing", "RESOLVED": "resolved"}.get(m.group(1) if m else "", "?")
-    return Notification(receiver, "email", status, m.group(2) if m else "?", _html_alerts(body), "", mail.at, problems)
+    return Notification(receiver, "email", status, m.group(2) if m else "?", _html_alerts(body, links), body, mail.at, problems)
 
 
 # --- load -----------------------------------------------------------------------------------------
@@ -602,7 +605,8 @@ class Stack:
         assert self.sink is not None and self.smtp is not None
         by_rcpt = {frozenset(r.email.to): r.name for r in self.spec.receivers if r.email}
         out = [from_post(p, self.secrets) for p in list(self.sink.posts)]
-        out += [from_mail(m, by_rcpt, self.smtp_login) for m in list(self.smtp.mails)]
+        links = {text: annotation for annotation, text in self.spec.alertmanager.messages.links.items()}
+        out += [from_mail(m, by_rcpt, self.smtp_login, links) for m in list(self.smtp.mails)]
         return sorted(out, key=lambda n: n.at)
 
     def settle(self, want: set[tuple[str, str, str]], timeout: float) -> list[Notification]:
@@ -650,6 +654,12 @@ def expected_labels(spec: Any, alert: Any) -> dict[str, str]:
     return {**spec.prometheus.external_labels, **kept, **alert.alert_rule().labels, "alertname": alert.name}
 
 
+def dashboard_links(spec: Any) -> dict[str, str]:
+    from sfmon.derive.links import dashboard_links as links
+
+    return links(spec)
+
+
 def check_notifications(spec: Any, got: list[Notification], expected: set[tuple[str, str, str]]) -> list[str]:
     """Problems with `got`: not exactly one notification per expected (receiver, status,
     alertname), or one whose labels and annotations are not the spec's."""
@@ -666,20 +676,34 @@ def check_notifications(spec: Any, got: list[Notification], expected: set[tuple[
         if alert is None:
             problems.append(f"{n.receiver}: notification for unknown alert {n.alertname!r}")
             continue
-        annotations = alert.alert_rule().annotations
+        annotations = dict(alert.alert_rule().annotations)
+        link = dashboard_links(spec).get(alert.name)
+        if link is not None:
+            annotations.setdefault("dashboard_url", link)
         if n.integration == "slack":
+            # sfmon's Slack text (templates/notifications/slack.tmpl.j2): the summary in bold,
+            # the runbook and dashboard as Slack links.
             summary = template_pattern(annotations["summary"], None)
-            if not re.search(summary, n.text) or f"Runbook: {alert.runbook_url}" not in n.text:
+            if not re.search(r"\*\[(FIRING|RESOLVED)\] " + summary + r"\*", n.text) or f"<{alert.runbook_url}|Runbook>" not in n.text:
                 problems.append(f"{n.receiver}: Slack text {n.text!r} lacks the summary or runbook of {alert.name}")
+            if link is not None and not re.search(r"<" + re.escape(link.split("{{")[0]) + r"[^|>]*\|Dashboard>", n.text):
+                problems.append(f"{n.receiver}: Slack text {n.text!r} lacks the dashboard link of {alert.name}")
             continue
         if not n.alerts:
             problems.append(f"{n.receiver} ({n.integration}): no alerts found in the {n.status} {alert.name} notification")
+        shown = spec.alertmanager.messages.labels if n.integration == "email" else None  # an email lists these labels
         for a in n.alerts:
-            missing = {k: v for k, v in expected_labels(spec, alert).items() if a["labels"].get(k) != v}
+            want_labels = expected_labels(spec, alert)
+            if shown is not None:
+                want_labels = {k: v for k, v in want_labels.items() if k in shown}
+                annotations = {k: v for k, v in annotations.items() if k in ("summary", "description", *spec.alertmanager.messages.links)}
+            missing = {k: v for k, v in want_labels.items() if a["labels"].get(k) != v}
             if missing:
                 problems.append(f"{n.receiver} ({n.integration}): labels {a['labels']} lack {missing}")
             for key, template in annotations.items():
-                if not re.fullmatch(template_pattern(template, a["labels"]), a["annotations"].get(key, ""), re.S):
+                # the link's variables are filled only where the alert has the label
+                pattern = re.escape(template.split("{{")[0]) + ".*" if key == "dashboard_url" else template_pattern(template, a["labels"])
+                if not re.fullmatch(pattern, a["annotations"].get(key, ""), re.S):
                     problems.append(f"{n.receiver} ({n.integration}): annotation {key}={a['annotations'].get(key)!r} is not {template!r}")
     return problems
 

@@ -7,13 +7,19 @@ from __future__ import annotations
 from pydantic import Field, create_model
 
 from sfmon.model.base import ReceiverName, StrictModel
-from sfmon.model.receivers import email, opsgenie, pagerduty, slack, sns, victorops, webex, webhook
+from sfmon.model.receivers import (
+    discord, email, msteams, opsgenie, pagerduty, pushover, slack, sns, telegram, victorops, webex, webhook,
+)  # fmt: skip
+from sfmon.model.receivers.discord import Discord
 from sfmon.model.receivers.email import Email
 from sfmon.model.receivers.integration import Integration, secret_files
+from sfmon.model.receivers.msteams import MSTeams
 from sfmon.model.receivers.opsgenie import Opsgenie, OpsgenieResponder
 from sfmon.model.receivers.pagerduty import PagerDuty
+from sfmon.model.receivers.pushover import Pushover
 from sfmon.model.receivers.slack import Slack
 from sfmon.model.receivers.sns import SNS, SigV4
+from sfmon.model.receivers.telegram import Telegram
 from sfmon.model.receivers.victorops import VictorOps
 from sfmon.model.receivers.webex import Webex
 from sfmon.model.receivers.webhook import Webhook
@@ -21,7 +27,10 @@ from sfmon.model.receivers.webhook import Webhook
 # Spec key -> integration, in the order the spec documents them and alertmanager.yml lists them.
 INTEGRATIONS: dict[str, Integration] = {
     e.key: e
-    for e in (email.ENTRY, slack.ENTRY, pagerduty.ENTRY, webhook.ENTRY, opsgenie.ENTRY, victorops.ENTRY, webex.ENTRY, sns.ENTRY)
+    for e in (
+        email.ENTRY, slack.ENTRY, pagerduty.ENTRY, webhook.ENTRY, opsgenie.ENTRY, victorops.ENTRY, webex.ENTRY, sns.ENTRY,
+        telegram.ENTRY, discord.ENTRY, pushover.ENTRY, msteams.ENTRY,
+    )  # fmt: skip
 }
 
 
@@ -53,4 +62,5 @@ Receiver = create_model(
 __all__ = [
     "INTEGRATIONS", "Integration", "Receiver", "ReceiverBase", "secret_files",
     "Email", "Slack", "PagerDuty", "Webhook", "Opsgenie", "OpsgenieResponder", "VictorOps", "Webex", "SNS", "SigV4",
+    "Telegram", "Discord", "Pushover", "MSTeams",
 ]  # fmt: skip

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sfmon.model.base import SECRET, StrictModel
+from sfmon.semantics.versions import Version
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,19 @@ class Integration:
     key: str  # receivers[].<key> in the spec
     configs: str  # the receiver's list in alertmanager.yml, e.g. email_configs
     model: type[StrictModel]
+    # The first Alertmanager release that reads this integration's credentials from files
+    # (None: every release sfmon supports). An older `alertmanager.version` is refused.
+    since: Version | None = None
+    # Its fields Alertmanager executes as templates, as (field in its alertmanager.yml entry,
+    # dotted for a nested one; the template sfmon generates for it in
+    # templates/notifications/<key>.tmpl.j2, or None; "text" or "html"): what `sfmon validate`
+    # renders with amtool for every alert that reaches the receiver.
+    messages: tuple[tuple[str, str | None, str], ...] = ()
+
+    @property
+    def generated(self) -> dict[str, str]:
+        """Field -> the template sfmon writes for it (notifications/<key>.tmpl)."""
+        return {f: name for f, name, _ in self.messages if name is not None}
 
     @property
     def template(self) -> str:

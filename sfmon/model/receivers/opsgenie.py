@@ -37,11 +37,15 @@ class Opsgenie(StrictModel):
     api_url: Url | None = Field(
         default=None, description="Opsgenie API; default https://api.opsgenie.com/ (EU accounts: https://api.eu.opsgenie.com/)"
     )
-    message: str | None = Field(default=None, description="alert message (Go template); default Alertmanager's")
+    message: str | None = Field(default=None, description="alert message (Go template); default sfmon's title")
+    description: str | None = Field(default=None, description="alert description (Go template); default sfmon's alert list")
     priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = Field(default=None, description="default Opsgenie's (P3)")
     tags: list[Annotated[NonEmpty, AfterValidator(_no_comma)]] = Field(default_factory=list)
     responders: list[OpsgenieResponder] = Field(default_factory=list, description="default: the integration's team")
     send_resolved: bool = True
 
 
-ENTRY = Integration("opsgenie", "opsgenie_configs", Opsgenie)
+ENTRY = Integration(
+    "opsgenie", "opsgenie_configs", Opsgenie,
+    messages=(("message", "sfmon.opsgenie.message", "text"), ("description", "sfmon.opsgenie.description", "text")),
+)  # fmt: skip

@@ -12,6 +12,7 @@ class PagerDuty(StrictModel):
     routing_key_file: SecretFile | None = Field(default=None, description="file holding the Events API v2 routing key")
     service_key_file: SecretFile | None = Field(default=None, description="file holding an Events API v1 service key")
     url: Url | None = Field(default=None, description="Events API endpoint; default PagerDuty's")
+    description: str | None = Field(default=None, description="incident summary (Go template); default sfmon's title")
     send_resolved: bool = True
 
     @model_validator(mode="after")
@@ -21,4 +22,7 @@ class PagerDuty(StrictModel):
         return self
 
 
-ENTRY = Integration("pagerduty", "pagerduty_configs", PagerDuty)
+ENTRY = Integration(
+    "pagerduty", "pagerduty_configs", PagerDuty,
+    messages=(("description", "sfmon.pagerduty.description", "text"), ("details.alerts", "sfmon.pagerduty.alerts", "text")),
+)  # fmt: skip

@@ -12,8 +12,10 @@ class Slack(StrictModel):
     channel: NonEmpty
     api_url_file: SecretFile = Field(description="file holding the Slack incoming-webhook URL")
     send_resolved: bool = True
-    title: str = '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.job }})'
-    text: str = "{{ range .Alerts }}{{ .Annotations.summary }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}"
+    title: str | None = Field(default=None, description="title (Go template); default sfmon's (alertmanager.messages)")
+    text: str | None = Field(
+        default=None, description="text (Go template); default sfmon's: each alert's summary, labels and links"
+    )
 
 
-ENTRY = Integration("slack", "slack_configs", Slack)
+ENTRY = Integration("slack", "slack_configs", Slack, messages=(("title", "sfmon.slack.title", "text"), ("text", "sfmon.slack.text", "text")))

@@ -54,4 +54,4 @@ class SNS(StrictModel):
         return self
 
 
-ENTRY = Integration("sns", "sns_configs", SNS)
+ENTRY = Integration("sns", "sns_configs", SNS, messages=(("subject", None, "text"), ("message", None, "text"),))

@@ -16,4 +16,4 @@ class Webex(StrictModel):
     send_resolved: bool = True
 
 
-ENTRY = Integration("webex", "webex_configs", Webex)
+ENTRY = Integration("webex", "webex_configs", Webex, messages=(("message", None, "text"),))

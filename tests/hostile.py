@@ -414,6 +414,43 @@ def _reader(rel: str) -> Any:
     return None
 
 
+# Alertmanager's template functions (template/template.go DefaultFuncs), for reading
+# notifications/*.tmpl as Alertmanager's Go template parser does.
+_AM_FUNCS = frozenset({
+    "toUpper", "toLower", "title", "trimSpace", "join", "match", "safeHtml", "safeUrl", "urlUnescape",
+    "reReplaceAll", "stringSlice", "date", "tz", "since", "humanizeDuration", "toJson",
+})  # fmt: skip
+
+
+def _go_template_strings(text: str) -> list[str]:
+    """The text and the string constants of a Go template file, as its parser reads them."""
+    from sfmon.semantics.goparse import Pipe, parse
+
+    out: list[str] = []
+
+    def pipe(p: Pipe | None) -> None:
+        for cmd in p.cmds if p else []:
+            for arg in cmd.args:
+                if isinstance(arg, Pipe):
+                    pipe(arg)
+                elif arg.kind == "string":
+                    out.append(arg.value)
+
+    def nodes(ns: list) -> None:
+        for n in ns:
+            if n.kind == "text":
+                out.append(n.text)
+            pipe(n.pipe)
+            nodes(n.body)
+            nodes(n.else_body or [])
+
+    t = parse(text, _AM_FUNCS, ())
+    nodes(t.root)
+    for body in t.defines.values():
+        nodes(body)
+    return out
+
+
 def _strict_json(text: str) -> Any:
     def refuse(name: str) -> Any:
         raise ValueError(f"{name} is not JSON (Grafana's parser refuses it)")
@@ -429,6 +466,9 @@ def scalars(files: dict[str, str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for rel, text in files.items():
         try:
+            if rel.endswith(".tmpl"):
+                out[rel] = _go_template_strings(text)
+                continue
             data = _strict_json(text) if rel.endswith(".json") else _safe.load(text)
         except Exception as exc:  # noqa: BLE001 - any parser error means the consumer refuses the file
             raise ValueError(f"{rel} does not parse: {' '.join(str(exc).split())[:200]}") from None
@@ -565,6 +605,9 @@ def _needs(check: str, args: tuple[str, ...], texts: dict[str, str]) -> tuple[tu
         names.add("alertmanager.yml")
     if check == "promtool/config":
         names.add("alerts.yml")
+    if check == "amtool/templates":  # the alert's data file and the template files the globs load
+        names |= {a.split("=", 1)[1] for a in args if a.startswith("--template.data=")}
+        names |= {n for n in texts if n.startswith("notifications/")}
     for a in list(names):
         if a.startswith("tests/split/") and a.endswith(".test.json"):
             names.add(a.replace(".test.json", ".rules.json"))

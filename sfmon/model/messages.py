@@ -20,7 +20,7 @@ AM_FUNCS = frozenset(
 )  # fmt: skip
 
 
-def _am_template(value: str) -> str:
+def _am_parse(value: str) -> str:
     """Refuse what Go's template parser refuses, with Alertmanager's functions and no variables
     but the dot: Alertmanager would fail the notification at send time."""
     from sfmon.semantics.goparse import TemplateError, Unsupported, parse
@@ -33,6 +33,15 @@ def _am_template(value: str) -> str:
         pass  # amtool decides, in `sfmon validate`
     except TemplateError as exc:
         raise ValueError(f"Go template error: {exc}") from None
+    return value
+
+
+# A receiver's templated field (Slack text, SNS subject, ...): what Alertmanager parses at send time.
+AmTemplateStr = Annotated[str, AfterValidator(_am_parse)]
+
+
+def _am_template(value: str) -> str:
+    _am_parse(value)
     if "{{ define" in value or "{{define" in value or "{{- define" in value:
         raise ValueError("a message template must not define templates ({{ define }}): it is placed inside sfmon's")
     return value

@@ -5,14 +5,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from sfmon.model.base import SecretFile, StrictModel
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 from sfmon.semantics.versions import Version
 
 
 class Discord(StrictModel):
     webhook_url_file: SecretFile = Field(description="file holding the channel's webhook URL (Alertmanager 0.27 and later)")
-    title: str | None = Field(default=None, description="title (Go template); default Alertmanager's")
-    message: str | None = Field(default=None, description="message (Go template); default Alertmanager's")
+    title: AmTemplateStr | None = Field(default=None, description="title (Go template); default Alertmanager's")
+    message: AmTemplateStr | None = Field(default=None, description="message (Go template); default Alertmanager's")
     send_resolved: bool = True
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from sfmon.model.base import SecretFile, StrictModel
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 from sfmon.semantics.versions import Version
 
 
 class MSTeams(StrictModel):
     webhook_url_file: SecretFile = Field(description="file holding the incoming webhook's URL (Alertmanager 0.27 and later)")
-    title: str | None = Field(default=None, description="card title (Go template); default Alertmanager's")
-    text: str | None = Field(default=None, description="card text (Go template); default Alertmanager's")
+    title: AmTemplateStr | None = Field(default=None, description="card title (Go template); default Alertmanager's")
+    text: AmTemplateStr | None = Field(default=None, description="card text (Go template); default Alertmanager's")
     send_resolved: bool = True
 
 

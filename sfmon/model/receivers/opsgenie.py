@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.model.base import NonEmpty, SecretFile, StrictModel, Url
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 
 
@@ -37,8 +38,8 @@ class Opsgenie(StrictModel):
     api_url: Url | None = Field(
         default=None, description="Opsgenie API; default https://api.opsgenie.com/ (EU accounts: https://api.eu.opsgenie.com/)"
     )
-    message: str | None = Field(default=None, description="alert message (Go template); default sfmon's title")
-    description: str | None = Field(default=None, description="alert description (Go template); default sfmon's alert list")
+    message: AmTemplateStr | None = Field(default=None, description="alert message (Go template); default sfmon's title")
+    description: AmTemplateStr | None = Field(default=None, description="alert description (Go template); default sfmon's alert list")
     priority: Literal["P1", "P2", "P3", "P4", "P5"] | None = Field(default=None, description="default Opsgenie's (P3)")
     tags: list[Annotated[NonEmpty, AfterValidator(_no_comma)]] = Field(default_factory=list)
     responders: list[OpsgenieResponder] = Field(default_factory=list, description="default: the integration's team")

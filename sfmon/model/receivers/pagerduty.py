@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from sfmon.model.base import SecretFile, StrictModel, Url
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 
 
@@ -12,7 +13,7 @@ class PagerDuty(StrictModel):
     routing_key_file: SecretFile | None = Field(default=None, description="file holding the Events API v2 routing key")
     service_key_file: SecretFile | None = Field(default=None, description="file holding an Events API v1 service key")
     url: Url | None = Field(default=None, description="Events API endpoint; default PagerDuty's")
-    description: str | None = Field(default=None, description="incident summary (Go template); default sfmon's title")
+    description: AmTemplateStr | None = Field(default=None, description="incident summary (Go template); default sfmon's title")
     send_resolved: bool = True
 
     @model_validator(mode="after")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from sfmon.model.base import SecretFile, StrictModel
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 from sfmon.semantics.versions import Version
 from sfmon.semantics.units import PositiveDuration
@@ -13,8 +14,8 @@ from sfmon.semantics.units import PositiveDuration
 class Pushover(StrictModel):
     user_key_file: SecretFile = Field(description="file holding the recipient's user key (Alertmanager 0.26 and later)")
     token_file: SecretFile = Field(description="file holding the application's API token (Alertmanager 0.26 and later)")
-    title: str | None = Field(default=None, description="title (Go template); default Alertmanager's")
-    message: str | None = Field(default=None, description="message (Go template); default Alertmanager's")
+    title: AmTemplateStr | None = Field(default=None, description="title (Go template); default Alertmanager's")
+    message: AmTemplateStr | None = Field(default=None, description="message (Go template); default Alertmanager's")
     priority: str | None = Field(
         default=None, description="Pushover priority, -2 to 2 (Go template); default Alertmanager's: 2 while firing, else 0"
     )

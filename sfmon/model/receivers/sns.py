@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.model.base import NonEmpty, StrictModel, Url
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 
 
@@ -43,8 +44,8 @@ class SNS(StrictModel):
         "role (instance, task), optionally exchanged for role_arn"
     )
     api_url: Url | None = Field(default=None, description="SNS endpoint; default the region's")
-    subject: str | None = Field(default=None, description="subject (Go template); default Alertmanager's")
-    message: str | None = Field(default=None, description="message (Go template); default Alertmanager's")
+    subject: AmTemplateStr | None = Field(default=None, description="subject (Go template); default Alertmanager's")
+    message: AmTemplateStr | None = Field(default=None, description="message (Go template); default Alertmanager's")
     send_resolved: bool = True
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from sfmon.model.base import SecretFile, StrictModel, Url
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 from sfmon.semantics.versions import Version
 
@@ -15,7 +16,7 @@ class Telegram(StrictModel):
     bot_token_file: SecretFile = Field(description="file holding the bot's token (Alertmanager 0.26 and later)")
     chat_id: int = Field(description="the chat the bot posts to (negative for groups)", ge=-(2**63), le=2**63 - 1)
     api_url: Url | None = Field(default=None, description="Bot API; default https://api.telegram.org")
-    message: str | None = Field(default=None, description="message (Go template); default Alertmanager's")
+    message: AmTemplateStr | None = Field(default=None, description="message (Go template); default Alertmanager's")
     parse_mode: Literal["", "HTML", "Markdown", "MarkdownV2"] | None = Field(
         default=None, description="how Telegram reads the message; default Alertmanager's (HTML)"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from sfmon.model.base import NonEmpty, SecretFile, StrictModel, Url
+from sfmon.model.messages import AmTemplateStr
 from sfmon.model.receivers.integration import Integration
 
 
@@ -12,7 +13,7 @@ class Webex(StrictModel):
     room_id: NonEmpty = Field(description="the room the bot posts to")
     bot_token_file: SecretFile = Field(description="file holding the bot's access token, sent as 'Authorization: Bearer <token>'")
     api_url: Url | None = Field(default=None, description="messages API; default https://webexapis.com/v1/messages")
-    message: str | None = Field(default=None, description="message (Go template); default Alertmanager's")
+    message: AmTemplateStr | None = Field(default=None, description="message (Go template); default Alertmanager's")
     send_resolved: bool = True
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS, ServerClient, WebSecurity
-from sfmon.model.base import Address, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
+from sfmon.model.base import Address, FieldError, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
+from sfmon.model.discovery import Discovery
+from sfmon.model.probes import Probe
+from sfmon.model.relabel import RelabelConfig
 from sfmon.semantics.units import PositiveDuration
 
 
@@ -62,11 +65,19 @@ class MetricFamily(StrictModel):
         return [n]
 
 
+Limit = Annotated[int, Field(ge=0)]
+
+
 class Target(StrictModel):
     name: Slug = Field(description="also the Prometheus job name")
-    addresses: list[Address] = Field(min_length=1, description="host:port of each instance")
-    metrics_path: NonEmpty = "/metrics"
+    addresses: list[Address] = Field(
+        default_factory=list, description="host:port of each instance (static); may be empty with `discovery`"
+    )
+    metrics_path: NonEmpty = Field(default="/metrics", description="a path only: query parameters go in `params`")
     scheme: Literal["http", "https"] = "http"
+    params: dict[NonEmpty, list[str]] = Field(
+        default_factory=dict, description="URL query parameters of every scrape, e.g. {module: [http_2xx]}"
+    )
     scrape_interval: PositiveDuration | None = None
     scrape_timeout: PositiveDuration | None = None
     labels: Labels = Field(default_factory=dict)
@@ -76,11 +87,55 @@ class Target(StrictModel):
     tls: ClientTLS | None = Field(default=None, description="scheme https: how Prometheus checks the target")
     basic_auth: BasicAuth | None = None
     bearer_token_file: SecretFile | None = Field(default=None, description="sent as 'Authorization: Bearer <file content>'")
+    discovery: Discovery | None = Field(default=None, description="service discovery: file_sd (written by sfmon), dns, http, consul, kubernetes")
+    probe: Probe | None = Field(default=None, description="a blackbox probe job: the exporter probes probe.targets with probe.module")
+    relabel_configs: list[RelabelConfig] = Field(default_factory=list, description="applied to each target before it is scraped")
+    metric_relabel_configs: list[RelabelConfig] = Field(default_factory=list, description="applied to each scraped sample")
+    honor_labels: bool | None = Field(default=None, description="keep the scraped series' job/instance labels on a clash")
+    honor_timestamps: bool | None = Field(default=None, description="keep the timestamps the target exposes")
+    sample_limit: Limit | None = Field(default=None, description="a scrape with more samples (after relabelling) fails; 0: no limit")
+    label_limit: Limit | None = Field(default=None, description="most labels per sample; 0: no limit")
+    label_name_length_limit: Limit | None = None
+    label_value_length_limit: Limit | None = None
+    target_limit: Limit | None = Field(default=None, description="most targets after relabelling; 0: no limit")
 
     @model_validator(mode="after")
     def _client_auth(self) -> "Target":
+        if "?" in self.metrics_path:
+            path, _, query = self.metrics_path.partition("?")
+            raise FieldError(
+                ("metrics_path",),
+                f"{self.metrics_path!r} carries a query string, which Prometheus requests as {path}%3F{query}: "
+                f"write metrics_path: {path or '/'} and the parameters in params (e.g. params: {{module: [http_2xx]}})",
+            )
         if self.tls is not None and self.scheme != "https":
             raise ValueError("tls applies to scheme: https only")
         if self.basic_auth is not None and self.bearer_token_file is not None:
             raise ValueError("set either basic_auth or bearer_token_file, not both")
+        if self.probe is not None:
+            if self.addresses:
+                raise FieldError(("addresses",), "a probe lists what it probes in probe.targets; its scrapes go to blackbox.address")
+            if self.discovery is not None:
+                raise FieldError(("discovery",), "a probe's targets are probe.targets: discovery is for scraped targets")
+            if "module" in self.params:
+                raise FieldError(("params", "module"), "a probe's module is probe.module")
+        elif not self.addresses and (self.discovery is None or self.discovery.empty()):
+            raise FieldError(("addresses",), "set addresses, discovery or probe: the target has no instances")
         return self
+
+    def scrape_path(self) -> str:
+        return "/probe" if self.probe is not None and "metrics_path" not in self.model_fields_set else self.metrics_path
+
+    def scrape_params(self) -> dict[str, list[str]]:
+        return {"module": [self.probe.module], **self.params} if self.probe is not None else dict(self.params)
+
+    def instances(self) -> list[str]:
+        """The instance labels its series carry, as far as the spec knows them: the static
+        addresses, the probed targets, the file_sd addresses; for a target found only by
+        DNS, HTTP, Consul or Kubernetes, one stand-in (`<name>:80`)."""
+        if self.probe is not None:
+            return list(self.probe.targets)
+        found = list(self.addresses)
+        if self.discovery is not None and self.discovery.file is not None:
+            found += [a for g in self.discovery.file.groups for a in g.targets]
+        return found or [f"{self.name}:80"]

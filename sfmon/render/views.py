@@ -13,12 +13,59 @@ from sfmon.derive import Derived
 from sfmon.derive.routing_tree import flat_routes, matchers
 from sfmon.kinds.rule import RuleGroup
 from sfmon.model import Dashboard, Panel, Spec
+from sfmon.model.prometheus import Target
 from sfmon.model.receivers import INTEGRATIONS
 
 
 def prometheus_view(spec: Spec, rule_files: list[str]) -> dict[str, Any]:
     """`rule_files`: relative to prometheus.yml, from the output table."""
-    return {"p": spec.prometheus, "targets": spec.targets, "rule_files": rule_files}
+    return {"p": spec.prometheus, "jobs": [scrape_job(spec, t) for t in spec.targets], "rule_files": rule_files}
+
+
+FILE_SD = "file_sd/{}.json"  # relative to prometheus.yml, which Prometheus resolves it against
+
+
+def scrape_job(spec: Spec, t: Target) -> dict[str, Any]:
+    """One scrape config: its static targets, params and relabelling. A probe scrapes the
+    blackbox exporter: each probed target becomes its `target` parameter and its instance
+    label, and the address scraped is the exporter's (the standard blackbox relabelling)."""
+    relabel = [r.rendered() for r in t.relabel_configs]
+    static = list(t.addresses)
+    d = t.discovery
+    if d is not None and (d.dns or d.http or d.consul or d.kubernetes):
+        # A discovered target has no static labels: the target's labels are set by relabelling.
+        # `$` in a replacement refers to a group: a literal one is `$$`.
+        relabel = [{"target_label": k, "replacement": v.replace("$", "$$"), "action": "replace"} for k, v in sorted(t.labels.items())] + relabel
+    if t.probe is not None:
+        address = spec.blackbox.address if spec.blackbox is not None else "blackbox:9115"
+        relabel = [
+            {"source_labels": ["__address__"], "target_label": "__param_target", "action": "replace"},
+            {"source_labels": ["__param_target"], "target_label": "instance", "action": "replace"},
+            {"target_label": "__address__", "replacement": address, "action": "replace"},
+            *relabel,
+        ]
+        static = list(t.probe.targets)
+    return {
+        "target": t,
+        "static": static,
+        "params": t.scrape_params(),
+        "relabel": relabel,
+        "metric_relabel": [r.rendered() for r in t.metric_relabel_configs],
+        "file_sd": FILE_SD.format(t.name),
+    }
+
+
+def file_sd_views(spec: Spec) -> dict[str, dict[str, Any]]:
+    """Target name -> its file_sd groups (Prometheus' JSON target group format)."""
+    return {
+        t.name: {"groups": [{"targets": list(g.targets), "labels": {**t.labels, **g.labels}} for g in t.discovery.file.groups]}
+        for t in spec.targets
+        if t.discovery is not None and t.discovery.file is not None
+    }
+
+
+def blackbox_view(spec: Spec) -> dict[str, Any]:
+    return {"b": spec.blackbox}
 
 
 def rules_view(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:

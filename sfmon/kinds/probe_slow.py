@@ -1,0 +1,17 @@
+"""`probe_slow`: a blackbox probe takes longer than a number of seconds (`probe_duration_seconds`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from sfmon.kinds.base import Selector
+from sfmon.kinds.threshold import GaugeThreshold
+
+
+class ProbeSlow(GaugeThreshold):
+    """A threshold on the probe's own duration; `above` in seconds (e.g. 2.5)."""
+
+    kind: Literal["probe_slow"]  # type: ignore[assignment]
+    metric: Selector = Field(default="probe_duration_seconds", description="seconds the probe took, per probed target")

@@ -79,11 +79,9 @@ class RelabelConfig(StrictModel):
             yield ("modulus",), "relabel configuration for hashmod requires non-zero modulus"
         if a in ("replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal") and t == "":
             yield ("target_label",), f"relabel configuration for {a} action requires 'target_label' value"
-        if a == "replace" and "$" in t and not RELABEL_TARGET.fullmatch(t):
-            yield ("target_label",), f"{t!r} is invalid 'target_label' for {a} action"
         if a in ("lowercase", "uppercase", "keepequal", "dropequal") and self.replacement != DEFAULT_REPLACEMENT:
             yield ("replacement",), f"'replacement' can not be set for {a} action"
-        if a == "labelmap" and not RELABEL_TARGET.fullmatch(self.replacement):
+        if a == "labelmap" and self.replacement == "":
             yield ("replacement",), f"{self.replacement!r} is invalid 'replacement' for {a} action"
         if a in ("dropequal", "keepequal"):
             # Go compares the regex by pointer: any regex written, even (.*), counts as set.
@@ -94,7 +92,9 @@ class RelabelConfig(StrictModel):
                 yield ("action",), f"{a} action requires only 'regex', and no other fields"
 
     def legacy_problems(self) -> Iterator[tuple[tuple[Any, ...], str]]:
-        """What Prometheus 2.x refuses besides: label names outside [a-zA-Z_][a-zA-Z0-9_]*."""
+        """What Prometheus 2.x refuses besides: label names outside [a-zA-Z_][a-zA-Z0-9_]*, and
+        target labels / labelmap replacements that are not such names with $1 / ${name} in them
+        (3.x takes any UTF-8 name, `$` references included)."""
         for i, name in enumerate(self.source_labels or ()):
             if not LEGACY_NAME.fullmatch(name):
                 yield ("source_labels", i), f"{name!r} is not a valid label name before Prometheus 3.0 (set prometheus.version to 3.x for UTF-8 names)"
@@ -103,6 +103,8 @@ class RelabelConfig(StrictModel):
             yield ("target_label",), f"{t!r} is invalid 'target_label' for {a} action before Prometheus 3.0"
         if a == "hashmod" and t and not LEGACY_NAME.fullmatch(t):
             yield ("target_label",), f"{t!r} is invalid 'target_label' for {a} action before Prometheus 3.0"
+        if a == "labelmap" and self.replacement and not RELABEL_TARGET.fullmatch(self.replacement):
+            yield ("replacement",), f"{self.replacement!r} is invalid 'replacement' for {a} action before Prometheus 3.0"
 
     def rendered(self) -> dict[str, Any]:
         """The fields the spec sets, in Prometheus' order (defaults stay implicit, so a

@@ -15,3 +15,4 @@ class ProbeSlow(GaugeThreshold):
 
     kind: Literal["probe_slow"]  # type: ignore[assignment]
     metric: Selector = Field(default="probe_duration_seconds", description="seconds the probe took, per probed target")
+    window: None = Field(default=None, description="not for probes: the duration is a gauge, compared as it is")

@@ -191,6 +191,7 @@ ROUTE_TESTS = Output(
 # A target's file_sd groups (`discovery.file`): Prometheus re-reads the file when it changes.
 FILE_SD = Output(
     views.FILE_SD, "file_sd.json.j2", lambda spec, derived: views.file_sd_views(spec), json=True,
+    when=lambda spec: any(t.discovery is not None and t.discovery.file is not None for t in spec.targets),
     mounts=(Mount("prometheus", "/etc/prometheus/file_sd"),),
 )  # fmt: skip
 # The blackbox exporter's modules, when the spec has probes (`blackbox:`); checked by the

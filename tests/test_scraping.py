@@ -279,3 +279,14 @@ def test_generate_refuses_a_bad_relabel_regex_with_a_placed_message(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     out = done.stdout + done.stderr
     assert "targets[0].metric_relabel_configs[0].regex: " in out and "missing )" in out, out
+
+
+def test_diff_reports_probe_and_blackbox_changes():
+    from sfmon.spec.diff import diff_specs
+
+    t = "  - {name: site, probe: {module: web, targets: ['https://a.example.com']}}\n"
+    old = load_text("old.yaml", _spec(t, rest=_bb("{web: {timeout: 5s, http: {}}, tcp: {tcp: {}}}"))).spec
+    new_text = _spec(t.replace("module: web", "module: tcp"), rest=_bb("{web: {timeout: 7s, http: {}}, tcp: {tcp: {}}}"))
+    lines = [c.text() for c in diff_specs(old, load_text("new.yaml", new_text).spec)]
+    assert any("target site" in x and "probe.module" in x and "web" in x and "tcp" in x for x in lines), lines
+    assert any(x.startswith("blackbox") and "modules.web.timeout" in x and "7s" in x for x in lines), lines

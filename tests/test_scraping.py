@@ -290,3 +290,34 @@ def test_diff_reports_probe_and_blackbox_changes():
     lines = [c.text() for c in diff_specs(old, load_text("new.yaml", new_text).spec)]
     assert any("target site" in x and "probe.module" in x and "web" in x and "tcp" in x for x in lines), lines
     assert any(x.startswith("blackbox") and "modules.web.timeout" in x and "7s" in x for x in lines), lines
+
+
+STATIC_CASES = [
+    "[{action: labelkeep, regex: 'job|instance'}]",  # drops __address__: "no address"
+    "[{action: labeldrop, regex: '(.*)'}]",
+    "[{action: labeldrop, regex: '__scheme__'}]",
+    "[{source_labels: [__address__], regex: '(.*)', target_label: __address__, replacement: '$1/metrics'}]",  # a path
+    "[{source_labels: [__address__], regex: '(.*):.*', target_label: __address__, replacement: '${1}:9100'}]",
+    "[{source_labels: [nothing], target_label: __address__}]",  # the empty value removes the address
+    "[{action: keep, source_labels: [__address__], regex: 'other:.*'}]",  # dropped: no target, no error
+    "[{action: labelmap, regex: '__(address)__', replacement: 'a_$1'}, {action: labeldrop, regex: '__address__'}]",
+    "[{action: hashmod, source_labels: [__address__], modulus: 2, target_label: __tmp}, {action: keep, source_labels: [__tmp], regex: '1'}, {action: labeldrop, regex: '__address__'}]",
+    "[{action: lowercase, source_labels: [team], target_label: __address__}]",
+]
+
+
+@pytest.mark.matrix
+def test_static_targets_relabelled_out_of_their_address_are_refused_as_promtool_does(promtool, tmp_path):
+    """promtool relabels static targets and refuses one left without an address (or with a
+    path in it); sfmon's targets/relabel check must say so before promtool does."""
+    wrong = []
+    for case in STATIC_CASES:
+        text = _spec(f"  - {{name: a, addresses: ['a-1:80', 'b-2:80'], labels: {{team: Platform}}, relabel_configs: {case}}}\n", "3.5")
+        ours = [p for p in _problems(text) if "after relabelling" in p]
+        files = render(load_text("spec.yaml", text))
+        (tmp_path / "prometheus.yml").write_text(files["prometheus.yml"], encoding="utf-8")
+        (tmp_path / "alerts.yml").write_text(files["alerts.yml"], encoding="utf-8")
+        done = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")], capture_output=True, text=True, timeout=60)
+        if bool(ours) != (done.returncode != 0):
+            wrong.append(f"{case}: promtool {'refuses' if done.returncode else 'accepts'} ({(done.stdout + done.stderr).strip()[-150:]}), sfmon: {ours}")
+    assert not wrong, "\n".join(wrong)

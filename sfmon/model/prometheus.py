@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -128,6 +128,29 @@ class Target(StrictModel):
 
     def scrape_params(self) -> dict[str, list[str]]:
         return {"module": [self.probe.module], **self.params} if self.probe is not None else dict(self.params)
+
+    def static_targets(self) -> list[str]:
+        """What static_configs lists: the addresses, or for a probe what it probes."""
+        return list(self.probe.targets) if self.probe is not None else list(self.addresses)
+
+    def relabel_steps(self, blackbox_address: str) -> list[dict[str, Any]]:
+        """relabel_configs as rendered. A probe first gets the standard blackbox relabelling
+        (each probed target becomes the `target` parameter and the instance label, and the
+        address scraped is the exporter's); a target found by DNS, HTTP, Consul or Kubernetes
+        gets its labels by relabelling (static_configs labels reach only static targets)."""
+        steps = [r.rendered() for r in self.relabel_configs]
+        d = self.discovery
+        if d is not None and (d.dns or d.http or d.consul or d.kubernetes):
+            # `$` in a replacement refers to a group: a literal one is `$$`.
+            steps = [{"target_label": k, "replacement": v.replace("$", "$$"), "action": "replace"} for k, v in sorted(self.labels.items())] + steps
+        if self.probe is not None:
+            steps = [
+                {"source_labels": ["__address__"], "target_label": "__param_target", "action": "replace"},
+                {"source_labels": ["__param_target"], "target_label": "instance", "action": "replace"},
+                {"target_label": "__address__", "replacement": blackbox_address, "action": "replace"},
+                *steps,
+            ]
+        return steps
 
     def instances(self) -> list[str]:
         """The instance labels its series carry, as far as the spec knows them: the static

@@ -26,30 +26,12 @@ FILE_SD = "file_sd/{}.json"  # relative to prometheus.yml, which Prometheus reso
 
 
 def scrape_job(spec: Spec, t: Target) -> dict[str, Any]:
-    """One scrape config: its static targets, params and relabelling. A probe scrapes the
-    blackbox exporter: each probed target becomes its `target` parameter and its instance
-    label, and the address scraped is the exporter's (the standard blackbox relabelling)."""
-    relabel = [r.rendered() for r in t.relabel_configs]
-    static = list(t.addresses)
-    d = t.discovery
-    if d is not None and (d.dns or d.http or d.consul or d.kubernetes):
-        # A discovered target has no static labels: the target's labels are set by relabelling.
-        # `$` in a replacement refers to a group: a literal one is `$$`.
-        relabel = [{"target_label": k, "replacement": v.replace("$", "$$"), "action": "replace"} for k, v in sorted(t.labels.items())] + relabel
-    if t.probe is not None:
-        address = spec.blackbox.address if spec.blackbox is not None else "blackbox:9115"
-        relabel = [
-            {"source_labels": ["__address__"], "target_label": "__param_target", "action": "replace"},
-            {"source_labels": ["__param_target"], "target_label": "instance", "action": "replace"},
-            {"target_label": "__address__", "replacement": address, "action": "replace"},
-            *relabel,
-        ]
-        static = list(t.probe.targets)
+    """One scrape config: its static targets, params and relabelling (Target.relabel_steps)."""
     return {
         "target": t,
-        "static": static,
+        "static": t.static_targets(),
         "params": t.scrape_params(),
-        "relabel": relabel,
+        "relabel": t.relabel_steps(spec.blackbox.address if spec.blackbox is not None else "blackbox:9115"),
         "metric_relabel": [r.rendered() for r in t.metric_relabel_configs],
         "file_sd": FILE_SD.format(t.name),
     }

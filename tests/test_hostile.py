@@ -20,7 +20,7 @@ from conftest import FIXTURES, SPEC, run_sfmon, tree_hash
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile  # noqa: E402
 
-BASES = [SPEC, FIXTURES / "specs" / "valid" / "full.yaml", FIXTURES / "specs" / "valid" / "receivers.yaml"]
+BASES = [SPEC, *(FIXTURES / "specs" / "valid" / f"{n}.yaml" for n in ("full", "receivers", "discovery"))]
 # Walked, not swept: the sweep runs Debian's promtool, whose build has no Consul or Kubernetes
 # discovery, and sfmon does not parse Kubernetes label/field selectors itself (promtool 3.x
 # judges them). Its models are listed here so the gap is visible, not silent.

@@ -65,7 +65,7 @@ class MetricFamily(StrictModel):
         return [n]
 
 
-Limit = Annotated[int, Field(ge=0)]
+Limit = Annotated[int, Field(ge=0, le=2**64 - 1)]  # Go's uint
 
 
 class Target(StrictModel):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, field_validator
 
 from sfmon.kinds.base import Selector
 from sfmon.kinds.threshold import GaugeThreshold
@@ -16,3 +18,10 @@ class ProbeSlow(GaugeThreshold):
     kind: Literal["probe_slow"]  # type: ignore[assignment]
     metric: Selector = Field(default="probe_duration_seconds", description="seconds the probe took, per probed target")
     window: None = Field(default=None, description="not for probes: the duration is a gauge, compared as it is")
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _no_window(cls, value: Any) -> None:
+        if value is not None:
+            raise ValueError("probe_duration_seconds is a gauge, compared as it is: remove window (use `for` to hold it)")
+        return None

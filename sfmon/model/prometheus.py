@@ -102,11 +102,15 @@ class Target(StrictModel):
     @model_validator(mode="after")
     def _client_auth(self) -> "Target":
         if "?" in self.metrics_path:
+            from urllib.parse import parse_qs
+
             path, _, query = self.metrics_path.partition("?")
+            found = parse_qs(query, keep_blank_values=True)
+            shown = ", ".join(f"{k}: [{', '.join(v)}]" for k, v in found.items()) or "module: [http_2xx]"
             raise FieldError(
                 ("metrics_path",),
                 f"{self.metrics_path!r} carries a query string, which Prometheus requests as {path}%3F{query}: "
-                f"write metrics_path: {path or '/'} and the parameters in params (e.g. params: {{module: [http_2xx]}})",
+                f"write metrics_path: {path or '/'} and params: {{{shown}}}",
             )
         if self.tls is not None and self.scheme != "https":
             raise ValueError("tls applies to scheme: https only")

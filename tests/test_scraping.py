@@ -235,7 +235,8 @@ def test_blackbox_config_is_checked_by_the_exporter(tmp_path):
         ("{dns: [{names: []}]}", "discovery.dns[0].names"),
         ("{http: [{url: 'ftp://sd'}]}", "discovery.http[0].url"),
         ("{kubernetes: [{role: pods}]}", "discovery.kubernetes[0].role"),
-        ("{kubernetes: [{role: pod, selectors: [{role: node}]}]}", "pod role supports only pod selectors"),
+        ("{kubernetes: [{role: pod, selectors: [{role: node}]}]}", "pod role supports only pod selectors before Prometheus 3.16"),
+        ("{kubernetes: [{role: service, selectors: [{role: pod}]}]}", "service role supports only service selectors"),
         ("{kubernetes: [{role: endpoints, selectors: [{role: pod}, {role: pod}]}]}", "duplicated selector role: pod"),
         ("{kubernetes: [{role: pod, bearer_token_file: /run/secrets/t}]}", "please provide the 'api_server' URL explicitly"),
         ("{kubernetes: [{role: pod, api_server: 'https://k:6443', kubeconfig_file: /run/secrets/k}]}", "cannot use 'kubeconfig_file' and 'api_server' simultaneously"),
@@ -258,8 +259,18 @@ def test_kubernetes_refusals_are_promtools(tmp_path, promtool):
     if subprocess.run([promtool, "check", "config", str(probe)], capture_output=True, timeout=60).returncode != 0:
         pytest.skip("this promtool build has no Kubernetes service discovery (Debian's)")
     (tmp_path / "t").write_text("x", encoding="utf-8")
+    release = subprocess.run([promtool, "--version"], capture_output=True, text=True, timeout=30).stdout
+    from sfmon.model.discovery import NODE_SELECTOR_ON_POD
+    from sfmon.semantics.versions import reported_version
+
+    node_on_pod = tuple(reported_version(release)[:2]) >= NODE_SELECTOR_ON_POD
+    probe.write_text("scrape_configs:\n  - job_name: x\n    kubernetes_sd_configs: [{role: pod, selectors: [{role: node}]}]\n", encoding="utf-8")
+    took = subprocess.run([promtool, "check", "config", str(probe)], capture_output=True, timeout=60).returncode == 0
+    assert took == node_on_pod, "sfmon's release for node selectors on the pod role is not this promtool's"
+    ours = _problems(_spec("  - {name: a, discovery: {kubernetes: [{role: pod, selectors: [{role: node}]}]}}\n", str(reported_version(release))))
+    assert bool(ours) != node_on_pod, ours
     cases = {
-        "{role: pod, selectors: [{role: node}]}": "pod role supports only pod",
+        "{role: service, selectors: [{role: node}]}": "service role supports only service",
         "{role: endpoints, selectors: [{role: pod}, {role: pod}]}": "duplicated selector role: pod",
         f"{{role: pod, authorization: {{credentials_file: {tmp_path / 't'}}}}}": "provide the 'api_server' URL explicitly",
         f"{{role: pod, api_server: 'https://k:6443', kubeconfig_file: {tmp_path / 't'}}}": "cannot use 'kubeconfig_file' and 'api_server' simultaneously",

@@ -80,9 +80,12 @@ class ConsulSD(HttpClient):
 
 K8sRole = Literal["pod", "service", "endpoints", "endpointslice", "node", "ingress"]
 
-# discovery/kubernetes: which selector roles each discovery role takes.
+# discovery/kubernetes: which selector roles each discovery role takes, in the newest release
+# (the pod role takes node selectors since prometheus#18006; targets/discovery refuses them
+# for a release before the first one sfmon has proven it with, NODE_SELECTOR_ON_POD).
+NODE_SELECTOR_ON_POD = (3, 16)
 SELECTOR_ROLES: dict[str, tuple[str, ...]] = {
-    "pod": ("pod",),
+    "pod": ("pod", "node"),
     "service": ("service",),
     "endpoints": ("pod", "service", "endpoints"),
     "endpointslice": ("pod", "service", "endpointslice"),

@@ -17,7 +17,7 @@ $(STAMP):
 	touch $@
 
 # Redis and its exporter are for the live Redis drill (tests/live); CI must run it.
-SFMON_EXTRA_PACKAGES ?= redis-server prometheus-redis-exporter
+SFMON_EXTRA_PACKAGES ?= redis-server prometheus-redis-exporter prometheus-blackbox-exporter
 export SFMON_EXTRA_PACKAGES
 
 # Debian's packages, then (when Go is installed) Prometheus 3 and the newest Alertmanager

@@ -348,7 +348,53 @@ def targets(draw: Any, name: str) -> dict[str, Any]:
         t["scheme"] = "https"
         if draw(st.booleans()):
             t["tls"] = {"ca_file": "/run/secrets/ca.crt", "server_name": draw(st.from_regex(r"[a-z][a-z0-9.-]{0,10}", fullmatch=True)), "insecure_skip_verify": draw(st.booleans())}
+    if draw(st.booleans()):
+        t |= draw(scraping())
     return t | client_auth(draw)
+
+
+REGEXES = ["(.*)", ".+", "a|b", "(?i)prod-.*", "[0-9]+", "x\\.y", "", "(\\w+):(\\d+)", "\\Qa.b\\E", "é+"]
+META = ["__address__", "__meta_consul_dc", "__name__", "__meta_kubernetes_pod_name", "job"]
+
+
+def relabel_steps(draw: Any) -> dict[str, Any]:
+    """One relabel step of an action, with only the fields that action takes (as promtool
+    accepts them on 2.x: legacy label names)."""
+    action = draw(st.sampled_from(["replace", "keep", "drop", "hashmod", "labelmap", "labeldrop", "labelkeep", "lowercase", "uppercase", "keepequal", "dropequal"]))
+    src = draw(st.lists(st.one_of(st.sampled_from(META), label_names), min_size=1, max_size=2))
+    target = draw(label_names)
+    regex = draw(st.sampled_from(REGEXES))
+    if action == "replace":
+        return {"source_labels": src, "regex": regex, "target_label": target, "replacement": draw(st.sampled_from(["$1", "${1}x", "", "a$$b"]) | any_text), "separator": draw(st.sampled_from([";", "/", ""]))}
+    if action in ("keep", "drop"):
+        return {"action": action, "source_labels": src, "regex": regex}
+    if action == "hashmod":
+        return {"action": action, "source_labels": src, "modulus": draw(st.integers(1, 2**64 - 1)), "target_label": target}
+    if action == "labelmap":
+        return {"action": action, "regex": "__meta_(.+)", "replacement": draw(st.sampled_from(["$1", "meta_${1}", "x"]))}
+    if action in ("labeldrop", "labelkeep"):
+        # never __address__: promtool refuses a static target relabelled out of its address
+        return {"action": action, "regex": "__.*|job|instance" if action == "labelkeep" else draw(st.sampled_from(["tmp_.*", "pod|rack", "é"]))}
+    return {"action": draw(st.sampled_from([action, action.upper(), action.title()])), "source_labels": src, "target_label": target}
+
+
+@st.composite
+def scraping(draw: Any) -> dict[str, Any]:
+    """Params, relabelling, limits and a file_sd group (which Debian's promtool reads)."""
+    out: dict[str, Any] = {
+        "params": draw(st.dictionaries(st.sampled_from(["module", "collect[]", "target", "é"]), st.lists(any_text, max_size=2), max_size=2)),
+        "relabel_configs": [relabel_steps(draw) for _ in range(draw(st.integers(0, 3)))],
+        "metric_relabel_configs": [relabel_steps(draw) for _ in range(draw(st.integers(0, 2)))],
+    }
+    for key in ("sample_limit", "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit"):
+        if draw(st.booleans()):
+            out[key] = draw(st.integers(0, 10**6))
+    for key in ("honor_labels", "honor_timestamps"):
+        if draw(st.booleans()):
+            out[key] = draw(st.booleans())
+    if draw(st.booleans()):
+        out["discovery"] = {"file": {"groups": [{"targets": ["sd-1:9100"], "labels": draw(labels)}]}}
+    return out
 
 
 BCRYPT = "$2b$10$Ke8NwnbCCOuOrAhqoIBOquh9J4BB7Z0QzWGqxJ18lGsRUWaRQQMQa"

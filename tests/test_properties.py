@@ -253,7 +253,7 @@ def test_any_valid_spec_renders_into_files_the_tools_accept(batch, promtool, amt
             files = render(loaded)
             check_round_trip(loaded.spec, files)
             for rel, content in files.items():
-                if rel.startswith("grafana/dashboards/"):
+                if rel.startswith("grafana/dashboards/"):  # (file_sd/*.json are promtool's, below)
                     errors = sorted(dashboard_schema.iter_errors(json.loads(content)), key=str)
                     assert not errors, f"{rel}: {errors[0].message}"
             out = root / f"out{i}"

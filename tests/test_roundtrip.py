@@ -48,10 +48,27 @@ def test_prometheus_config(case):
     assert list(jobs) == [t.name for t in spec.targets]
     for t in spec.targets:
         job = jobs[t.name]
-        assert job["metrics_path"] == t.metrics_path and job["scheme"] == t.scheme
-        assert job["static_configs"][0]["targets"] == t.addresses
-        assert job["static_configs"][0].get("labels", {}) == t.labels
+        assert job["metrics_path"] == t.scrape_path() and job["scheme"] == t.scheme
+        if t.static_targets():
+            assert job["static_configs"][0]["targets"] == t.static_targets()
+            assert job["static_configs"][0].get("labels", {}) == t.labels
+        else:
+            assert "static_configs" not in job
         assert job.get("scrape_interval") == t.scrape_interval
+        assert job.get("params", {}) == t.scrape_params()
+        for key in ("honor_labels", "honor_timestamps", "sample_limit", "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit"):
+            assert job.get(key) == getattr(t, key)
+        # Each relabel step reads back as written (the action lower-cased, as Prometheus reads it).
+        user = [r.model_dump(include=r.model_fields_set | {"action"}) for r in t.relabel_configs]
+        assert job.get("relabel_configs", [])[len(job.get("relabel_configs", [])) - len(user):] == user
+        assert job.get("metric_relabel_configs", []) == [r.model_dump(include=r.model_fields_set | {"action"}) for r in t.metric_relabel_configs]
+        if t.discovery is not None and t.discovery.file is not None:
+            groups = out[f"file_sd/{t.name}.json"]
+            assert [g["targets"] for g in groups] == [g.targets for g in t.discovery.file.groups]
+            assert [g["labels"] for g in groups] == [{**t.labels, **g.labels} for g in t.discovery.file.groups]
+        if t.discovery is not None:
+            assert [c["names"] for c in job.get("dns_sd_configs", [])] == [c.names for c in t.discovery.dns]
+            assert [c["url"] for c in job.get("http_sd_configs", [])] == [c.url for c in t.discovery.http]
 
 
 def test_alert_rules(case):

@@ -27,8 +27,21 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
+def _lacks_plugin_sd(promtool: str, spec: Path, tmp_path: Path) -> bool:
+    """Debian's Prometheus build leaves out the Consul and Kubernetes discoveries: a spec that
+    uses them is proven by the toolsets that have them (`field ... not found` here)."""
+    text = spec.read_text(encoding="utf-8")
+    if "consul:" not in text and "kubernetes:" not in text:
+        return False
+    probe = tmp_path / "sd-probe.yml"
+    probe.write_text("scrape_configs:\n  - job_name: x\n    kubernetes_sd_configs: [{role: pod}]\n    consul_sd_configs: [{}]\n", encoding="utf-8")
+    return run(promtool, "check", "config", str(probe), cwd=tmp_path).returncode != 0
+
+
 @pytest.mark.parametrize("spec", VALID, ids=lambda p: p.stem)
 def test_promtool_and_amtool_accept_render(spec, tmp_path, promtool, amtool):
+    if _lacks_plugin_sd(promtool, spec, tmp_path):
+        pytest.skip("this promtool build has no Consul/Kubernetes discovery (Debian's); the matrix proves it")
     out = write(render(load(spec)), tmp_path)
     prepare(out)  # as `sfmon validate` does: stand-ins for credential files not on this machine
     cfg = run(promtool, "check", "config", "prometheus.yml", cwd=out)

@@ -65,7 +65,7 @@ def alert_labels(alert: Any, targets: Mapping[str, Any]) -> list[AlertLabels]:
     series: dict[str, str] = {}
     if target:
         t = targets.get(target)
-        series = {**t.labels, "job": t.name, "instance": t.addresses[0]} if t is not None else {"job": target}
+        series = {**t.labels, "job": t.name, "instance": t.instances()[0]} if t is not None else {"job": target}
     base = alert.identity(series)
     out = []
     for level, rule in zip(alert.levels(), alert.alert_rules()):

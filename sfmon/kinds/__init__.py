@@ -30,12 +30,15 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from sfmon.kinds.absent import Absent
+from sfmon.kinds.cert_expiry import CertExpiry
 from sfmon.kinds.count import Count
 from sfmon.kinds.counter_change import CounterChange
 from sfmon.kinds.deadline import Deadline
 from sfmon.kinds.error_ratio import ErrorRatio
 from sfmon.kinds.forecast import Forecast
 from sfmon.kinds.latency_quantile import LatencyQuantile
+from sfmon.kinds.probe_failed import ProbeFailed
+from sfmon.kinds.probe_slow import ProbeSlow
 from sfmon.kinds.ratio import Ratio
 from sfmon.kinds.raw_expr import RawExpr
 from sfmon.kinds.slow_events import SlowEvents
@@ -45,7 +48,7 @@ from sfmon.kinds.threshold import GaugeThreshold
 
 KINDS = (
     TargetDown, ErrorRatio, LatencyQuantile, Ratio, SlowEvents, GaugeThreshold,
-    CounterChange, State, Absent, Forecast, Deadline, Count, RawExpr,
+    CounterChange, State, Absent, Forecast, Deadline, Count, RawExpr, ProbeFailed, ProbeSlow, CertExpiry,
 )  # fmt: skip
 
 Alert = Annotated[Union[KINDS], Field(discriminator="kind")]  # type: ignore[valid-type]

@@ -147,16 +147,17 @@ class TestEnv:
         if t is None:
             labels = {"job": name} if name else {}
         else:
-            labels = {**t.labels, "job": t.name, "instance": t.addresses[0]}
+            labels = {**t.labels, "job": t.name, "instance": t.instances()[0]}
         kept = self.recorded.get(metric) if metric is not None else None
         return labels if kept is None else {k: v for k, v in labels.items() if k in kept}
 
     def other_instance(self, name: str | None) -> str:
         """A second instance of the target, for a series next to the one a test is about."""
         t = self.targets.get(name) if name else None
-        if t is not None and len(t.addresses) > 1:
-            return t.addresses[1]
-        return "other-instance:1" if t is None or t.addresses[0] != "other-instance:1" else "other-instance:2"
+        found = t.instances() if t is not None else []
+        if len(found) > 1:
+            return found[1]
+        return "other-instance:1" if not found or found[0] != "other-instance:1" else "other-instance:2"
 
 
 # --- expected alerts -----------------------------------------------------------------

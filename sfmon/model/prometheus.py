@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS, ServerClient, WebSecurity
-from sfmon.model.base import Address, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
+from sfmon.model.base import Address, FieldError, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
+from sfmon.model.discovery import Discovery
+from sfmon.model.probes import Probe
+from sfmon.model.relabel import RelabelConfig
 from sfmon.semantics.units import PositiveDuration
 
 
@@ -62,11 +65,19 @@ class MetricFamily(StrictModel):
         return [n]
 
 
+Limit = Annotated[int, Field(ge=0, le=2**64 - 1)]  # Go's uint
+
+
 class Target(StrictModel):
     name: Slug = Field(description="also the Prometheus job name")
-    addresses: list[Address] = Field(min_length=1, description="host:port of each instance")
-    metrics_path: NonEmpty = "/metrics"
+    addresses: list[Address] = Field(
+        default_factory=list, description="host:port of each instance (static); may be empty with `discovery`"
+    )
+    metrics_path: NonEmpty = Field(default="/metrics", description="a path only: query parameters go in `params`")
     scheme: Literal["http", "https"] = "http"
+    params: dict[NonEmpty, list[str]] = Field(
+        default_factory=dict, description="URL query parameters of every scrape, e.g. {module: [http_2xx]}"
+    )
     scrape_interval: PositiveDuration | None = None
     scrape_timeout: PositiveDuration | None = None
     labels: Labels = Field(default_factory=dict)
@@ -76,11 +87,82 @@ class Target(StrictModel):
     tls: ClientTLS | None = Field(default=None, description="scheme https: how Prometheus checks the target")
     basic_auth: BasicAuth | None = None
     bearer_token_file: SecretFile | None = Field(default=None, description="sent as 'Authorization: Bearer <file content>'")
+    discovery: Discovery | None = Field(default=None, description="service discovery: file_sd (written by sfmon), dns, http, consul, kubernetes")
+    probe: Probe | None = Field(default=None, description="a blackbox probe job: the exporter probes probe.targets with probe.module")
+    relabel_configs: list[RelabelConfig] = Field(default_factory=list, description="applied to each target before it is scraped")
+    metric_relabel_configs: list[RelabelConfig] = Field(default_factory=list, description="applied to each scraped sample")
+    honor_labels: bool | None = Field(default=None, description="keep the scraped series' job/instance labels on a clash")
+    honor_timestamps: bool | None = Field(default=None, description="keep the timestamps the target exposes")
+    sample_limit: Limit | None = Field(default=None, description="a scrape with more samples (after relabelling) fails; 0: no limit")
+    label_limit: Limit | None = Field(default=None, description="most labels per sample; 0: no limit")
+    label_name_length_limit: Limit | None = None
+    label_value_length_limit: Limit | None = None
+    target_limit: Limit | None = Field(default=None, description="most targets after relabelling; 0: no limit")
 
     @model_validator(mode="after")
     def _client_auth(self) -> "Target":
+        if "?" in self.metrics_path:
+            from urllib.parse import parse_qs
+
+            path, _, query = self.metrics_path.partition("?")
+            found = parse_qs(query, keep_blank_values=True)
+            shown = ", ".join(f"{k}: [{', '.join(v)}]" for k, v in found.items()) or "module: [http_2xx]"
+            raise FieldError(
+                ("metrics_path",),
+                f"{self.metrics_path!r} carries a query string, which Prometheus requests as {path}%3F{query}: "
+                f"write metrics_path: {path or '/'} and params: {{{shown}}}",
+            )
         if self.tls is not None and self.scheme != "https":
             raise ValueError("tls applies to scheme: https only")
         if self.basic_auth is not None and self.bearer_token_file is not None:
             raise ValueError("set either basic_auth or bearer_token_file, not both")
+        if self.probe is not None:
+            if self.addresses:
+                raise FieldError(("addresses",), "a probe lists what it probes in probe.targets; its scrapes go to blackbox.address")
+            if self.discovery is not None:
+                raise FieldError(("discovery",), "a probe's targets are probe.targets: discovery is for scraped targets")
+            if "module" in self.params:
+                raise FieldError(("params", "module"), "a probe's module is probe.module")
+        elif not self.addresses and (self.discovery is None or self.discovery.empty()):
+            raise FieldError(("addresses",), "set addresses, discovery or probe: the target has no instances")
         return self
+
+    def scrape_path(self) -> str:
+        return "/probe" if self.probe is not None and "metrics_path" not in self.model_fields_set else self.metrics_path
+
+    def scrape_params(self) -> dict[str, list[str]]:
+        return {"module": [self.probe.module], **self.params} if self.probe is not None else dict(self.params)
+
+    def static_targets(self) -> list[str]:
+        """What static_configs lists: the addresses, or for a probe what it probes."""
+        return list(self.probe.targets) if self.probe is not None else list(self.addresses)
+
+    def relabel_steps(self, blackbox_address: str) -> list[dict[str, Any]]:
+        """relabel_configs as rendered. A probe first gets the standard blackbox relabelling
+        (each probed target becomes the `target` parameter and the instance label, and the
+        address scraped is the exporter's); a target found by DNS, HTTP, Consul or Kubernetes
+        gets its labels by relabelling (static_configs labels reach only static targets)."""
+        steps = [r.rendered() for r in self.relabel_configs]
+        d = self.discovery
+        if d is not None and (d.dns or d.http or d.consul or d.kubernetes):
+            # `$` in a replacement refers to a group: a literal one is `$$`.
+            steps = [{"target_label": k, "replacement": v.replace("$", "$$"), "action": "replace"} for k, v in sorted(self.labels.items())] + steps
+        if self.probe is not None:
+            steps = [
+                {"source_labels": ["__address__"], "target_label": "__param_target", "action": "replace"},
+                {"source_labels": ["__param_target"], "target_label": "instance", "action": "replace"},
+                {"target_label": "__address__", "replacement": blackbox_address, "action": "replace"},
+                *steps,
+            ]
+        return steps
+
+    def instances(self) -> list[str]:
+        """The instance labels its series carry, as far as the spec knows them: the static
+        addresses, the probed targets, the file_sd addresses; for a target found only by
+        DNS, HTTP, Consul or Kubernetes, one stand-in (`<name>:80`)."""
+        if self.probe is not None:
+            return list(self.probe.targets)
+        found = list(self.addresses)
+        if self.discovery is not None and self.discovery.file is not None:
+            found += [a for g in self.discovery.file.groups for a in g.targets]
+        return found or [f"{self.name}:80"]

@@ -11,6 +11,7 @@ from sfmon.model.alertmanager import AlertmanagerSettings, Receiver, Routing
 from sfmon.model.base import NonEmpty, Slug, StrictModel
 from sfmon.model.grafana import Dashboard, Grafana
 from sfmon.model.prometheus import MetricFamily, PrometheusSettings, Target
+from sfmon.model.probes import Blackbox
 from sfmon.model.rules import RecordingRule, RuleGroupSettings
 from sfmon.model.time import Maintenance
 
@@ -59,6 +60,7 @@ class Spec(StrictModel):
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
     catalogs: dict[Slug, list[MetricFamily]] = Field(default_factory=dict)
     targets: list[Target] = Field(min_length=1)
+    blackbox: Blackbox | None = Field(default=None, description="the blackbox exporter and its modules, for targets with `probe`")
     alerts: list[Alert] = Field(default_factory=list)
     recording_rules: list[RecordingRule] = Field(
         default_factory=list, description="series Prometheus computes ahead; alerts and panels read them by name"

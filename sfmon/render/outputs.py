@@ -216,7 +216,22 @@ MESSAGE_TESTS = Output(
     tool=Tool("amtool/templates", ("amtool", "template", "render")),
 )  # fmt: skip
 
+# A target's file_sd groups (`discovery.file`): Prometheus re-reads the file when it changes.
+FILE_SD = Output(
+    views.FILE_SD, "file_sd.json.j2", lambda spec, derived: views.file_sd_views(spec), json=True,
+    when=lambda spec: any(t.discovery is not None and t.discovery.file is not None for t in spec.targets),
+    mounts=(Mount("prometheus", "/etc/prometheus/file_sd"),),
+)  # fmt: skip
+# The blackbox exporter's modules, when the spec has probes (`blackbox:`); checked by the
+# exporter itself when it is installed (Debian: prometheus-blackbox-exporter).
+BLACKBOX = Output(
+    "blackbox.yml", "blackbox.yml.j2", lambda spec, derived: views.blackbox_view(spec),
+    when=lambda spec: spec.blackbox is not None,
+    tool=Tool("blackbox/config", ("prometheus-blackbox-exporter", "--config.check", "--config.file", "{}")),
+    standins=True,
+)  # fmt: skip
+
 OUTPUTS: tuple[Output, ...] = (
-    PROMETHEUS, ALERTS, PROMETHEUS_WEB, ALERTMANAGER, NOTIFICATIONS, ALERTMANAGER_WEB,
+    PROMETHEUS, ALERTS, FILE_SD, BLACKBOX, PROMETHEUS_WEB, ALERTMANAGER, NOTIFICATIONS, ALERTMANAGER_WEB,
     DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS, MESSAGE_TESTS, SILENCES,
 )  # fmt: skip

@@ -13,12 +13,41 @@ from sfmon.derive import Derived
 from sfmon.derive import routing_tree
 from sfmon.kinds.rule import RuleGroup
 from sfmon.model import Dashboard, Panel, Spec
+from sfmon.model.prometheus import Target
 from sfmon.model.receivers import INTEGRATIONS
 
 
 def prometheus_view(spec: Spec, rule_files: list[str]) -> dict[str, Any]:
     """`rule_files`: relative to prometheus.yml, from the output table."""
-    return {"p": spec.prometheus, "targets": spec.targets, "rule_files": rule_files}
+    return {"p": spec.prometheus, "jobs": [scrape_job(spec, t) for t in spec.targets], "rule_files": rule_files}
+
+
+FILE_SD = "file_sd/{}.json"  # relative to prometheus.yml, which Prometheus resolves it against
+
+
+def scrape_job(spec: Spec, t: Target) -> dict[str, Any]:
+    """One scrape config: its static targets, params and relabelling (Target.relabel_steps)."""
+    return {
+        "target": t,
+        "static": t.static_targets(),
+        "params": t.scrape_params(),
+        "relabel": t.relabel_steps(spec.blackbox.address if spec.blackbox is not None else "blackbox:9115"),
+        "metric_relabel": [r.rendered() for r in t.metric_relabel_configs],
+        "file_sd": FILE_SD.format(t.name),
+    }
+
+
+def file_sd_views(spec: Spec) -> dict[str, dict[str, Any]]:
+    """Target name -> its file_sd groups (Prometheus' JSON target group format)."""
+    return {
+        t.name: {"groups": [{"targets": list(g.targets), "labels": {**t.labels, **g.labels}} for g in t.discovery.file.groups]}
+        for t in spec.targets
+        if t.discovery is not None and t.discovery.file is not None
+    }
+
+
+def blackbox_view(spec: Spec) -> dict[str, Any]:
+    return {"b": spec.blackbox}
 
 
 def rules_view(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:

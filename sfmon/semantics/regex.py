@@ -200,3 +200,11 @@ def _group(m: Any, name: str, names: Any, count: int) -> str:
     if name in names:
         return m.group(name) or ""
     return ""
+
+
+def expand_match(pattern: str, template: str, text: str) -> str | None:
+    """Relabelling's replace: `^(?:pattern)$` against `text`, then `template` expanded with
+    its groups (Go's Regexp.ExpandString); None when the pattern does not match."""
+    rx = compile(pattern)._anchored
+    m = rx.search(_text(text))
+    return None if m is None else _expand(template, m, rx)

@@ -272,6 +272,7 @@ def diff_specs(old: Spec, new: Spec) -> list[Change]:
         else:
             out += _items(f"catalog {name}", (), a, b)
     out += _subjects("target", old.targets, new.targets, lambda t: t.name)
+    out += _node("blackbox", (), old.blackbox, new.blackbox)
     # An alert switched off or on is one line that says so, not a field change.
     out += [
         Change(c.subject, "", "disabled" if c.new == "false" else "enabled") if c.path == "enabled" else c

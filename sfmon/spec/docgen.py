@@ -134,7 +134,8 @@ def _own_fields(model: type[BaseModel]) -> list[tuple[str, Any]]:
     fields = list(model.model_fields.items())
     if issubclass(model, AlertBase) and model is not AlertBase:
         fields = [(n, f) for n, f in fields if n not in AlertBase.model_fields]
-    return fields
+    # A kind that takes away a field it inherits declares it `None` (ProbeSlow.window).
+    return [(n, f) for n, f in fields if f.annotation is not type(None)]
 
 
 def _all_models() -> list[type[BaseModel]]:

@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 from sfmon.problems import Problem
 from sfmon.render import outputs
 from sfmon.tools.dashboards import check_dashboards
-from sfmon.tools.runner import Run, file_runs, find, parse_web_config, run
+from sfmon.tools.runner import Run, ToolMissing, file_runs, find, parse_web_config, run
 
 Builder = Callable[[outputs.Output, Path, str], list[Run]]
 
@@ -29,7 +29,17 @@ def _builders() -> dict[str, Builder]:
         "promtool/test": proofs.rule_test_runs,
         "amtool/routes": proofs.route_runs,
         "promtool/web-config": partial(file_runs, parse=parse_web_config),
+        "blackbox/config": _if_installed,
     }
+
+
+def _if_installed(output: outputs.Output, workdir: Path, label: str) -> list[Run]:
+    """The blackbox exporter is optional on a machine that validates: no run without it."""
+    try:
+        find(output.tool.args()[0] if output.tool else "")
+    except ToolMissing:
+        return []
+    return file_runs(output, workdir, label)
 
 
 def tool_runs(workdir: Path, label: str) -> list[Run]:

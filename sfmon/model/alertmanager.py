@@ -73,3 +73,12 @@ class AlertmanagerSettings(StrictModel):
         "of another MAJOR.MINOR; omitted: the installed amtool's",
     )
     web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Alertmanager's web endpoint")
+    replicas: int = Field(
+        default=1, ge=1, le=9,
+        description="Alertmanager peers in one cluster (--cluster.peer): compose services alertmanager-<i>; "
+        "Prometheus sends every alert to each peer and the cluster notifies once",
+    )  # fmt: skip
+
+    def peer_names(self) -> list[str]:
+        """The peers' compose service names when there are several."""
+        return [f"alertmanager-{i}" for i in range(self.replicas)] if self.replicas > 1 else []

@@ -7,8 +7,47 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS, ServerClient, WebSecurity
-from sfmon.model.base import Address, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
+from sfmon.model.base import Address, FieldError, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel, Url
 from sfmon.semantics.units import PositiveDuration
+
+
+class Queue(StrictModel):
+    """remote_write's queue_config: how samples wait and are sent (Prometheus' defaults where unset)."""
+
+    capacity: int | None = Field(default=None, gt=0, description="samples buffered per shard before reading the WAL blocks")
+    min_shards: int | None = Field(default=None, gt=0)
+    max_shards: int | None = Field(default=None, gt=0)
+    max_samples_per_send: int | None = Field(default=None, gt=0)
+    batch_send_deadline: PositiveDuration | None = Field(default=None, description="longest a sample waits in a shard")
+    min_backoff: PositiveDuration | None = None
+    max_backoff: PositiveDuration | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Queue":
+        if self.min_shards is not None and self.max_shards is not None and self.min_shards > self.max_shards:
+            raise ValueError("min_shards must not be above max_shards")
+        if self.min_backoff is not None and self.max_backoff is not None and self.min_backoff.ms > self.max_backoff.ms:
+            raise ValueError("min_backoff must not be longer than max_backoff")
+        return self
+
+
+class RemoteWrite(StrictModel):
+    """A remote storage Prometheus ships its samples to. Credentials by file only."""
+
+    url: Url = Field(description="the receiver's push endpoint, e.g. https://mimir.example.com/api/v1/push")
+    name: Slug | None = Field(default=None, description="the queue's name in Prometheus' metrics; default: set by Prometheus")
+    tls: ClientTLS | None = None
+    basic_auth: BasicAuth | None = None
+    bearer_token_file: SecretFile | None = Field(default=None, description="sent as 'Authorization: Bearer <file content>'")
+    queue: Queue | None = None
+
+    @model_validator(mode="after")
+    def _client_auth(self) -> "RemoteWrite":
+        if self.basic_auth is not None and self.bearer_token_file is not None:
+            raise ValueError("set either basic_auth or bearer_token_file, not both")
+        if self.tls is not None and not self.url.startswith("https://"):
+            raise ValueError("tls applies to an https:// url only")
+        return self
 
 
 class PrometheusSettings(StrictModel):
@@ -27,12 +66,29 @@ class PrometheusSettings(StrictModel):
     alerting: ServerClient = Field(default_factory=ServerClient, description="how Prometheus reaches the alertmanagers")
     listen_address: ListenAddress = "0.0.0.0:9090"
     web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Prometheus' web endpoint")
+    replicas: int = Field(
+        default=1, ge=1, le=9,
+        description="identical Prometheus servers (an HA pair or more): each gets its own prometheus-<i>.yml, "
+        "differing only in the external label `replica_label`, and its own compose service",
+    )  # fmt: skip
+    replica_label: LabelName = Field(
+        default="replica",
+        description="replicas > 1: the external label that tells the replicas apart (what a deduplicating store drops)",
+    )
+    remote_write: list[RemoteWrite] = Field(default_factory=list, description="remote storage for the samples")
 
     @model_validator(mode="after")
     def _timeout_fits(self) -> "PrometheusSettings":
         if self.scrape_timeout.ms > self.scrape_interval.ms:
             raise ValueError("scrape_timeout must not be longer than scrape_interval")
+        if self.replicas > 1 and self.replica_label in self.external_labels:
+            raise FieldError(("replica_label",), f"{self.replica_label!r} is also in external_labels: the replicas would not differ in it")
         return self
+
+    def replica_names(self) -> list[str]:
+        """The replicas' values of `replica_label` (also their compose services): one name
+        per replica when there are several."""
+        return [f"prometheus-{i}" for i in range(self.replicas)] if self.replicas > 1 else []
 
 
 class MetricFamily(StrictModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Mapping
 from pydantic import AfterValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from sfmon.kinds.rule import Rule
+from sfmon.model.outputs import RulerNamespace
 from sfmon.model.base import METRIC_NAME_RE, LabelName, NonEmpty, StrictModel, check_promql
 from sfmon.semantics.units import PositiveDuration
 
@@ -76,6 +77,9 @@ class RuleGroupSettings(StrictModel):
     )
     limit: int | None = Field(
         default=None, ge=0, description="at most this many alerts or series per rule, else the evaluation fails; 0: no limit"
+    )
+    namespace: RulerNamespace | None = Field(
+        default=None, description="outputs.ruler: the ruler namespace (file) of the group; default: outputs.ruler.namespace"
     )
 
 

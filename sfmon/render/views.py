@@ -16,9 +16,24 @@ from sfmon.model import Dashboard, Panel, Spec
 from sfmon.model.receivers import INTEGRATIONS
 
 
-def prometheus_view(spec: Spec, rule_files: list[str]) -> dict[str, Any]:
-    """`rule_files`: relative to prometheus.yml, from the output table."""
-    return {"p": spec.prometheus, "targets": spec.targets, "rule_files": rule_files}
+def prometheus_view(spec: Spec, rule_files: list[str], replica: str | None = None) -> dict[str, Any]:
+    """`rule_files`: relative to prometheus.yml, from the output table. `replica`: the value
+    of the replica label in this replica's file (the one way the replicas' files differ)."""
+    p = spec.prometheus
+    external = {**p.external_labels, p.replica_label: replica} if replica is not None else p.external_labels
+    return {
+        "p": p, "targets": spec.targets, "rule_files": rule_files,
+        "external_labels": external, "alertmanagers": alertmanager_addresses(spec),
+    }  # fmt: skip
+
+
+def alertmanager_addresses(spec: Spec) -> list[str]:
+    """Where Prometheus sends alerts: the spec's list, or, when it names none and there are
+    several Alertmanager peers, every peer (each alert goes to all; the cluster notifies once)."""
+    peers = spec.alertmanager.peer_names()
+    if peers and "alertmanagers" not in spec.prometheus.model_fields_set:
+        return [f"{peer}:9093" for peer in peers]
+    return list(spec.prometheus.alertmanagers)
 
 
 def rules_view(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
@@ -162,6 +177,67 @@ def _ref_id(i: int) -> str:
     return letters
 
 
+# --- Prometheus Operator ------------------------------------------------------------------
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "sfmon"}
+
+
+def _meta(spec: Spec, name: str, extra: dict[str, str] | None = None) -> dict[str, Any]:
+    op = spec.outputs.operator
+    assert op is not None  # the operator outputs are written only when it is set
+    return {"name": name, "namespace": op.namespace, "labels": {**MANAGED_BY, **op.labels, **(extra or {})}}
+
+
+def operator_prefix(spec: Spec) -> str:
+    op = spec.outputs.operator
+    return (op.name if op is not None and op.name else None) or spec.project
+
+
+def prometheus_rule_view(spec: Spec, derived: Derived) -> dict[str, Any]:
+    return {"meta": _meta(spec, f"{operator_prefix(spec)}-rules"), "groups": derived.rule_groups}
+
+
+def scrape_configs_view(spec: Spec) -> dict[str, dict[str, Any]]:
+    """Target name -> its ScrapeConfig: the interval and timeout it is scraped with in
+    prometheus.yml written out, since the Prometheus resource's defaults are not sfmon's."""
+    p, out = spec.prometheus, {}
+    for t in spec.targets:
+        interval = t.scrape_interval or p.scrape_interval
+        timeout = t.scrape_timeout or (p.scrape_timeout if p.scrape_timeout.ms <= interval.ms else interval)
+        out[t.name] = {"meta": _meta(spec, f"{operator_prefix(spec)}-{t.name}"), "t": t, "interval": interval, "timeout": timeout}
+    return out
+
+
+def alertmanager_secret_view(spec: Spec) -> dict[str, Any]:
+    op = spec.outputs.operator
+    assert op is not None
+    return {"meta": _meta(spec, f"alertmanager-{op.alertmanager or operator_prefix(spec)}")}
+
+
+def dashboard_configmaps_view(spec: Spec) -> dict[str, dict[str, Any]]:
+    op = spec.outputs.operator
+    assert op is not None
+    return {
+        d.uid: {"meta": _meta(spec, f"{operator_prefix(spec)}-dashboard-{d.uid}", op.dashboard_labels), "uid": d.uid, "file": f"{d.uid}.json"}
+        for d in spec.dashboards
+    }
+
+
+# --- Ruler -------------------------------------------------------------------------------
+
+
+def ruler_view(spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
+    """Ruler namespace -> its rule groups (each group's `namespace`, else the default)."""
+    ruler = spec.outputs.ruler
+    default = (ruler.namespace if ruler is not None else None) or spec.project
+    out: dict[str, list[Any]] = {}
+    for g in derived.rule_groups:
+        settings = spec.rule_groups.get(g.name)
+        ns = (settings.namespace if settings is not None else None) or default
+        out.setdefault(ns, []).append(g)
+    return {ns: {"namespace": ns, "groups": tuple(groups)} for ns, groups in sorted(out.items())}
+
+
 # --- Compose -----------------------------------------------------------------------------
 
 
@@ -208,7 +284,11 @@ def compose_view(spec: Spec, config_mounts: dict[str, list[str]]) -> dict[str, A
     """`config_mounts`: each service's generated files, from the output table."""
     files = service_files(spec)
     names = _secret_names(sorted({f for paths in files.values() for f in paths}))
+    proms, ams = _prometheus_services(spec, config_mounts), _alertmanager_services(spec)
     return {
+        "prometheus_services": proms,
+        "alertmanager_services": ams,
+        "data_volumes": [s["data"] for s in (*proms, *ams)] + ["grafana-data"],
         "p": spec.prometheus,
         # Published as the port Prometheus listens on, so a changed listen_address stays reachable.
         "prometheus_port": spec.prometheus.listen_address.rpartition(":")[2],
@@ -219,6 +299,34 @@ def compose_view(spec: Spec, config_mounts: dict[str, list[str]]) -> dict[str, A
         "mounts": {svc: [{"name": names[f], "path": f} for f in paths] for svc, paths in files.items()},
         "secrets": [{"name": names[f], "path": f} for f in sorted(names)],
     }
+
+
+def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One service per replica (each mounting its own prometheus-<i>.yml, published on the
+    next host port), or the one `prometheus`."""
+    port = int(spec.prometheus.listen_address.rpartition(":")[2])
+    shared = config_mounts.get("prometheus", [])
+    names = spec.prometheus.replica_names()
+    if not names:
+        return [{"name": "prometheus", "mounts": shared, "data": "prometheus-data", "port": str(port)}]
+    return [
+        {
+            "name": name, "mounts": [f"./{name}.yml:/etc/prometheus/prometheus.yml:ro", *shared],
+            "data": f"{name}-data", "port": str(port + i) if port + i < 65536 else str(port - i),
+        }
+        for i, name in enumerate(names)
+    ]  # fmt: skip
+
+
+def _alertmanager_services(spec: Spec) -> list[dict[str, Any]]:
+    """One service per cluster peer, each told of the others (--cluster.peer), or the one `alertmanager`."""
+    names = spec.alertmanager.peer_names()
+    if not names:
+        return [{"name": "alertmanager", "data": "alertmanager-data", "port": "9093", "peers": []}]
+    return [
+        {"name": name, "data": f"{name}-data", "port": str(9093 + i), "peers": [n for n in names if n != name]}
+        for i, name in enumerate(names)
+    ]
 
 
 def _secret_names(paths: list[str]) -> dict[str, str]:

@@ -268,6 +268,8 @@ def service_files(spec: Spec) -> dict[str, list[str]]:
     prom = set(_web_files(spec.prometheus.web)) | set(_client_files(spec.prometheus.alerting))
     for t in spec.targets:
         prom.update(_client_files(t))
+    for rw in spec.prometheus.remote_write:
+        prom.update(_client_files(rw))
     g = spec.grafana
     grafana = set(_client_files(SimpleNamespace(tls=g.datasource_tls, basic_auth=g.datasource_basic_auth)))
     if g.admin_password_file:
@@ -308,11 +310,12 @@ def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]]) -> lis
     shared = config_mounts.get("prometheus", [])
     names = spec.prometheus.replica_names()
     if not names:
-        return [{"name": "prometheus", "mounts": shared, "data": "prometheus-data", "port": str(port)}]
+        return [{"name": "prometheus", "mounts": shared, "data": "prometheus-data", "port": str(port), "alias": None}]
     return [
         {
             "name": name, "mounts": [f"./{name}.yml:/etc/prometheus/prometheus.yml:ro", *shared],
             "data": f"{name}-data", "port": str(port + i) if port + i < 65536 else str(port - i),
+            "alias": "prometheus",  # what Grafana's default datasource URL names: any replica answers
         }
         for i, name in enumerate(names)
     ]  # fmt: skip
@@ -322,9 +325,9 @@ def _alertmanager_services(spec: Spec) -> list[dict[str, Any]]:
     """One service per cluster peer, each told of the others (--cluster.peer), or the one `alertmanager`."""
     names = spec.alertmanager.peer_names()
     if not names:
-        return [{"name": "alertmanager", "data": "alertmanager-data", "port": "9093", "peers": []}]
+        return [{"name": "alertmanager", "data": "alertmanager-data", "port": "9093", "peers": [], "alias": None}]
     return [
-        {"name": name, "data": f"{name}-data", "port": str(9093 + i), "peers": [n for n in names if n != name]}
+        {"name": name, "data": f"{name}-data", "port": str(9093 + i), "peers": [n for n in names if n != name], "alias": "alertmanager"}
         for i, name in enumerate(names)
     ]
 

@@ -191,7 +191,7 @@ def test_dashboard_config_maps_carry_each_dashboard_with_the_sidecar_label(case)
 
 def test_scrape_configs_scrape_as_prometheus_yml_does(case):
     spec, files = case
-    prom = yaml.load(files.get("prometheus.yml") or files["prometheus-0.yml"])
+    prom = yaml.load(files.get("prometheus.yml") or files["prometheus-replica-0.yml"])
     jobs = {j["job_name"]: j for j in prom["scrape_configs"]}
     g = prom["global"]
     for t in spec.targets:

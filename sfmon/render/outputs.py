@@ -134,7 +134,8 @@ def _operator(spec: Spec) -> bool:
 
 
 def _compose(spec: Spec, derived: Derived) -> dict[str, Any]:
-    return views.compose_view(spec, config_mounts(spec))
+    replicas = [PROMETHEUS_REPLICAS.path.replace("{}", str(i)) for i in range(len(spec.prometheus.replica_names()))]
+    return views.compose_view(spec, config_mounts(spec), replicas)
 
 
 def _rule_tests(spec: Spec, derived: Derived) -> dict[str, Any]:
@@ -174,7 +175,7 @@ PROMETHEUS = Output(
 # HA: one file per replica, differing only in the replica label; compose mounts each into its
 # own service (views.compose_view), so the entry has no mount of its own.
 PROMETHEUS_REPLICAS = Output(
-    "prometheus-{}.yml", "prometheus.yml.j2", _prometheus_replicas, when=lambda spec: spec.prometheus.replicas > 1,
+    "prometheus-replica-{}.yml", "prometheus.yml.j2", _prometheus_replicas, when=lambda spec: spec.prometheus.replicas > 1,
     tool=Tool("promtool/config", ("promtool", "check", "config", "{}")), standins=True,
 )  # fmt: skip
 ALERTS = Output(

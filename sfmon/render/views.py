@@ -282,11 +282,12 @@ def secret_files(spec: Spec) -> list[str]:
     return service_files(spec)["alertmanager"]
 
 
-def compose_view(spec: Spec, config_mounts: dict[str, list[str]]) -> dict[str, Any]:
-    """`config_mounts`: each service's generated files, from the output table."""
+def compose_view(spec: Spec, config_mounts: dict[str, list[str]], replica_files: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """`config_mounts`: each service's generated files, from the output table; `replica_files`:
+    each Prometheus replica's config file, from the table too."""
     files = service_files(spec)
     names = _secret_names(sorted({f for paths in files.values() for f in paths}))
-    proms, ams = _prometheus_services(spec, config_mounts), _alertmanager_services(spec)
+    proms, ams = _prometheus_services(spec, config_mounts, list(replica_files)), _alertmanager_services(spec)
     return {
         "prometheus_services": proms,
         "alertmanager_services": ams,
@@ -303,9 +304,9 @@ def compose_view(spec: Spec, config_mounts: dict[str, list[str]]) -> dict[str, A
     }
 
 
-def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """One service per replica (each mounting its own prometheus-<i>.yml, published on the
-    next host port), or the one `prometheus`."""
+def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]], replica_files: list[str]) -> list[dict[str, Any]]:
+    """One service per replica (each mounting its own config file, published on the next
+    host port), or the one `prometheus`."""
     port = int(spec.prometheus.listen_address.rpartition(":")[2])
     shared = config_mounts.get("prometheus", [])
     names = spec.prometheus.replica_names()
@@ -313,7 +314,7 @@ def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]]) -> lis
         return [{"name": "prometheus", "mounts": shared, "data": "prometheus-data", "port": str(port), "alias": None}]
     return [
         {
-            "name": name, "mounts": [f"./{name}.yml:/etc/prometheus/prometheus.yml:ro", *shared],
+            "name": name, "mounts": [f"./{replica_files[i]}:/etc/prometheus/prometheus.yml:ro", *shared],
             "data": f"{name}-data", "port": str(port + i) if port + i < 65536 else str(port - i),
             "alias": "prometheus",  # what Grafana's default datasource URL names: any replica answers
         }

@@ -68,8 +68,8 @@ class PrometheusSettings(StrictModel):
     web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Prometheus' web endpoint")
     replicas: int = Field(
         default=1, ge=1, le=9,
-        description="identical Prometheus servers (an HA pair or more): each gets its own prometheus-<i>.yml, "
-        "differing only in the external label `replica_label`, and its own compose service",
+        description="identical Prometheus servers (an HA pair or more): each gets its own prometheus-replica-<i>.yml, "
+        "differing only in the external label `replica_label` (value prometheus-<i>), and its own compose service prometheus-<i>",
     )  # fmt: skip
     replica_label: LabelName = Field(
         default="replica",

@@ -90,3 +90,48 @@ def test_replica_label_hidden_by_a_target_label_is_refused_only_with_replicas(tm
 def test_inline_credentials_and_a_shared_replica_label_are_refused(tmp_path, extra, message):
     problems = _problems(tmp_path, BASE.format(replicas=2, extra=extra).replace(", labels: {replica: a}", ""))
     assert len(problems) == 1 and message in problems[0], problems
+
+
+# Queue settings out of order, each side unset meaning Prometheus' default: what Prometheus
+# 3.16's config loader refuses (config/config.go, the queue_config checks; 2.42 and 3.5 accept
+# them), checked below against that promtool, and what it accepts. sfmon refuses them for
+# every release: the settings say nothing a server could follow.
+QUEUES = [
+    ({"min_shards": 150}, "min_shards 150 is above max_shards 50 (Prometheus' default)"),
+    ({"min_shards": 20, "max_shards": 10}, "min_shards 20 is above max_shards 10"),
+    ({"min_backoff": "10s"}, "min_backoff 10s is longer than max_backoff 5s (Prometheus' default)"),
+    ({"min_backoff": "5s", "max_backoff": "1s"}, "min_backoff 5s is longer than max_backoff 1s"),
+    ({"max_shards": 1}, None),
+    ({"min_shards": 50}, None),
+    ({"max_backoff": "30ms"}, None),
+    ({"capacity": 10, "max_samples_per_send": 2000}, None),
+]
+
+
+def _queue_spec(queue: dict) -> str:
+    import json
+
+    return BASE.format(replicas=1, extra=f"remote_write: [{{url: 'http://v:8428/w', queue: {json.dumps(queue)}}}]")
+
+
+@pytest.mark.parametrize("queue,message", QUEUES, ids=lambda v: str(v))
+def test_queue_order_is_refused_as_prometheus_refuses_it(tmp_path, queue, message):
+    problems = _problems(tmp_path, _queue_spec(queue))
+    if message is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and message in problems[0], problems
+
+
+@pytest.mark.matrix("newest")
+def test_newest_promtool_agrees_on_queue_order(tmp_path, promtool, toolset):
+    from sfmon.semantics.versions import Version, parse_version
+
+    version = parse_version(toolset.name.rpartition("-")[2]) if toolset.name.startswith("prom-") else None
+    if version is None or version < Version(3, 16):
+        pytest.skip(f"{toolset.name}: checks no queue order before Prometheus 3.16 (sfmon follows 3.16)")
+    for i, (queue, message) in enumerate(QUEUES):
+        lines = "".join(f"\n      {k}: {v}" for k, v in queue.items())
+        (tmp_path / f"q{i}.yml").write_text(f"remote_write:\n  - url: http://v:8428/w\n    queue_config:{lines}\n")
+        run = subprocess.run([promtool, "check", "config", "--syntax-only", f"q{i}.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert (run.returncode == 0) == (message is None), (queue, run.stdout + run.stderr)

@@ -24,10 +24,16 @@ class Queue(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> "Queue":
-        if self.min_shards is not None and self.max_shards is not None and self.min_shards > self.max_shards:
-            raise ValueError("min_shards must not be above max_shards")
-        if self.min_backoff is not None and self.max_backoff is not None and self.min_backoff.ms > self.max_backoff.ms:
-            raise ValueError("min_backoff must not be longer than max_backoff")
+        # Prometheus 3.16 refuses either pair out of order, an unset side being its default
+        # (min_shards 1, max_shards 50, min_backoff 30ms, max_backoff 5s); 2.42 and 3.5 do not
+        # check, but such settings mean nothing a server could follow (tests/test_ha.py).
+        lo, hi = self.min_shards or 1, self.max_shards or 50
+        if lo > hi:
+            raise ValueError(f"min_shards {lo} is above max_shards {hi}" + ("" if self.max_shards else " (Prometheus' default)"))
+        lo_ms, hi_ms = (self.min_backoff.ms if self.min_backoff else 30), (self.max_backoff.ms if self.max_backoff else 5000)
+        if lo_ms > hi_ms:
+            lo_s, hi_s = self.min_backoff or "30ms", self.max_backoff or "5s"
+            raise ValueError(f"min_backoff {lo_s} is longer than max_backoff {hi_s}" + ("" if self.max_backoff else " (Prometheus' default)"))
         return self
 
 
@@ -48,6 +54,12 @@ class RemoteWrite(StrictModel):
         if self.tls is not None and not self.url.startswith("https://"):
             raise ValueError("tls applies to an https:// url only")
         return self
+
+    def queue_options(self) -> list[tuple[str, object]]:
+        """The queue_config settings the spec sets, in Prometheus' order (none: no queue_config)."""
+        if self.queue is None:
+            return []
+        return [(k, v) for k, v in ((k, getattr(self.queue, k)) for k in Queue.model_fields) if v is not None]
 
 
 class PrometheusSettings(StrictModel):

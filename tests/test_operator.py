@@ -249,3 +249,31 @@ def test_a_file_in_a_manifest_reads_back_exactly(text):
 )  # fmt: skip
 def test_block_only_where_it_reads_back_exactly(text, block):
     assert yaml_block(text, 2).startswith("|\n") is block
+
+
+# --- sfmon validate ----------------------------------------------------------------------------
+
+
+def test_validate_checks_the_manifests_against_the_crd_schemas(case):
+    from sfmon.tools.operator import check_manifests
+
+    _, files = case
+    assert check_manifests(files, "out") == []
+
+
+def test_validate_reports_a_manifest_the_crd_refuses(tmp_path):
+    """A --templates override that misspells a field: the CRD schema says so, per file."""
+    import shutil
+
+    from sfmon.paths import default_templates
+    from sfmon.tools.operator import check_manifests
+
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates(), templates)
+    target = templates / "operator" / "scrapeconfig.yaml.j2"
+    target.write_text(target.read_text().replace("  jobName:", "  jobNam:"))
+    problems = check_manifests(render(load(OPERATOR), templates), "out")
+    assert [(p.file, p.check, p.message) for p in problems] == [
+        (f"out/operator/scrapeconfig-{t}.yaml", "operator/schema", "spec: Additional properties are not allowed ('jobNam' was unexpected)")
+        for t in ("api", "worker")
+    ]

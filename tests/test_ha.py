@@ -135,3 +135,13 @@ def test_newest_promtool_agrees_on_queue_order(tmp_path, promtool, toolset):
         (tmp_path / f"q{i}.yml").write_text(f"remote_write:\n  - url: http://v:8428/w\n    queue_config:{lines}\n")
         run = subprocess.run([promtool, "check", "config", "--syntax-only", f"q{i}.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert (run.returncode == 0) == (message is None), (queue, run.stdout + run.stderr)
+
+
+def test_health_reads_the_rules_from_a_replica_config():
+    """`sfmon health` expects the rules the replicas load (they share alerts.yml)."""
+    from sfmon.tools.health import expected_rules
+
+    loaded = load(OPERATOR)
+    groups = expected_rules(render(loaded))
+    assert sum(len(v) for v in groups.values()) == sum(len(a.alert_rules()) for _, a in loaded.spec.enabled_alerts())
+    assert set(groups) == {"shop", "slo"}

@@ -172,3 +172,11 @@ def test_remote_write_credentials_are_files_mounted_as_secrets():
     for name in spec.prometheus.replica_names():
         targets = {s["target"] for s in doc["services"][name]["secrets"]}
         assert {"/run/secrets/mimir_password", "/run/secrets/mimir-ca.crt"} <= targets
+
+
+def test_replicas_and_peers_never_share_a_host_port():
+    loaded = load(SPECS["operator"], sets=("prometheus.replicas=6", "alertmanager.replicas=3"))
+    doc = yaml.load(render(loaded)["docker-compose.yml"])
+    published = [p.split(":")[0] for svc in doc["services"].values() for p in svc.get("ports", [])]
+    assert len(published) == 6 + 3 + 1 and len(set(published)) == len(published), published
+    assert doc["services"]["prometheus-0"]["ports"] == ["9090:9090"] and doc["services"]["alertmanager-0"]["ports"] == ["9093:9093"]

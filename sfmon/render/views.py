@@ -287,7 +287,11 @@ def compose_view(spec: Spec, config_mounts: dict[str, list[str]], replica_files:
     each Prometheus replica's config file, from the table too."""
     files = service_files(spec)
     names = _secret_names(sorted({f for paths in files.values() for f in paths}))
-    proms, ams = _prometheus_services(spec, config_mounts, list(replica_files)), _alertmanager_services(spec)
+    # Host ports: Grafana's fixed; the Alertmanagers' from 9093, then the Prometheus servers'
+    # from their listen port, each on the next free one (the single servers keep theirs).
+    taken = {GRAFANA_PORT}
+    ams = _alertmanager_services(spec, taken)
+    proms = _prometheus_services(spec, config_mounts, list(replica_files), taken)
     return {
         "prometheus_services": proms,
         "alertmanager_services": ams,
@@ -304,31 +308,50 @@ def compose_view(spec: Spec, config_mounts: dict[str, list[str]], replica_files:
     }
 
 
-def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]], replica_files: list[str]) -> list[dict[str, Any]]:
+GRAFANA_PORT, ALERTMANAGER_PORT = 3000, 9093
+
+
+def _host_ports(first: int, count: int, taken: set[int]) -> list[int]:
+    """`count` host ports from `first` upward (then downward), none in `taken`; added to it."""
+    out: list[int] = []
+    for port in (*range(first, 65536), *range(first - 1, 0, -1)):
+        if len(out) == count:
+            break
+        if port not in taken:
+            out.append(port)
+            taken.add(port)
+    return out
+
+
+def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]], replica_files: list[str], taken: set[int]) -> list[dict[str, Any]]:
     """One service per replica (each mounting its own config file, published on the next
-    host port), or the one `prometheus`."""
+    free host port), or the one `prometheus`."""
     port = int(spec.prometheus.listen_address.rpartition(":")[2])
     shared = config_mounts.get("prometheus", [])
     names = spec.prometheus.replica_names()
     if not names:
         return [{"name": "prometheus", "mounts": shared, "data": "prometheus-data", "port": str(port), "alias": None}]
+    ports = _host_ports(port, len(names), taken)
     return [
         {
             "name": name, "mounts": [f"./{replica_files[i]}:/etc/prometheus/prometheus.yml:ro", *shared],
-            "data": f"{name}-data", "port": str(port + i) if port + i < 65536 else str(port - i),
+            "data": f"{name}-data", "port": str(ports[i]),
             "alias": "prometheus",  # what Grafana's default datasource URL names: any replica answers
         }
         for i, name in enumerate(names)
     ]  # fmt: skip
 
 
-def _alertmanager_services(spec: Spec) -> list[dict[str, Any]]:
-    """One service per cluster peer, each told of the others (--cluster.peer), or the one `alertmanager`."""
+def _alertmanager_services(spec: Spec, taken: set[int]) -> list[dict[str, Any]]:
+    """One service per cluster peer, each told of the others (--cluster.peer) and published
+    on the next free host port, or the one `alertmanager`."""
     names = spec.alertmanager.peer_names()
     if not names:
-        return [{"name": "alertmanager", "data": "alertmanager-data", "port": "9093", "peers": [], "alias": None}]
+        taken.add(ALERTMANAGER_PORT)
+        return [{"name": "alertmanager", "data": "alertmanager-data", "port": str(ALERTMANAGER_PORT), "peers": [], "alias": None}]
+    ports = _host_ports(ALERTMANAGER_PORT, len(names), taken)
     return [
-        {"name": name, "data": f"{name}-data", "port": str(9093 + i), "peers": [n for n in names if n != name], "alias": "alertmanager"}
+        {"name": name, "data": f"{name}-data", "port": str(ports[i]), "peers": [n for n in names if n != name], "alias": "alertmanager"}
         for i, name in enumerate(names)
     ]
 

@@ -94,6 +94,9 @@ def check_round_trip(spec: Any, files: dict[str, str]) -> None:
         assert external.pop(spec.prometheus.replica_label) == "prometheus-0"
     assert external == spec.prometheus.external_labels
     if spec.outputs.operator is not None:  # the manifests carry the same rules, routing and dashboards
+        from sfmon.tools.operator import check_manifests
+
+        assert check_manifests(files, "out") == [], "a manifest its CRD schema refuses"
         assert safe.load(files["operator/prometheusrule.yaml"])["spec"]["groups"] == safe.load(files["alerts.yml"])["groups"]
         assert safe.load(files["operator/alertmanager-secret.yaml"])["stringData"]["alertmanager.yaml"] == files["alertmanager.yml"]
         for d in spec.dashboards:

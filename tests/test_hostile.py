@@ -20,7 +20,7 @@ from conftest import FIXTURES, SPEC, run_sfmon, tree_hash
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile  # noqa: E402
 
-BASES = [SPEC, FIXTURES / "specs" / "valid" / "full.yaml", FIXTURES / "specs" / "valid" / "receivers.yaml"]
+BASES = [SPEC, *(FIXTURES / "specs" / "valid" / f"{name}.yaml" for name in ("full", "receivers", "operator"))]
 SAMPLE = os.environ.get("SFMON_HOSTILE_SAMPLE", "300")
 
 

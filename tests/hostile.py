@@ -472,6 +472,12 @@ def scalars(files: dict[str, str]) -> dict[str, list[str]]:
             data = _strict_json(text) if rel.endswith(".json") else _safe.load(text)
         except Exception as exc:  # noqa: BLE001 - any parser error means the consumer refuses the file
             raise ValueError(f"{rel} does not parse: {' '.join(str(exc).split())[:200]}") from None
+        if rel.startswith("operator/") and isinstance(data, dict):
+            # A Secret or ConfigMap carries a whole file: its consumer (Alertmanager, Grafana)
+            # reads that file's values, not the file as one string.
+            for field in ("stringData", "data"):
+                for k, v in list((data.get(field) or {}).items()):
+                    data[field][k] = _strict_json(v) if k.endswith(".json") else _safe.load(v)
         read = _reader(rel)
         found: list[str] = []
 

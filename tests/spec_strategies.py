@@ -133,8 +133,9 @@ def _common(draw: Any, name: str, target: str | None) -> dict[str, Any]:
 
 GROUPS = ["fast", "slow"]
 group_settings = st.fixed_dictionaries(
-    {}, optional={"interval": st.sampled_from(["15s", "30s", "1m", "2m"]), "limit": st.integers(0, 1000)}
-)
+    {}, optional={"interval": st.sampled_from(["15s", "30s", "1m", "2m"]), "limit": st.integers(0, 1000),
+                  "namespace": st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True)},
+)  # fmt: skip
 
 
 @st.composite
@@ -394,6 +395,53 @@ def scraping(draw: Any) -> dict[str, Any]:
             out[key] = draw(st.booleans())
     if draw(st.booleans()):
         out["discovery"] = {"file": {"groups": [{"targets": ["sd-1:9100"], "labels": draw(labels)}]}}
+    return out
+
+
+def remote_write(draw: Any) -> dict[str, Any]:
+    rw: dict[str, Any] = {"url": draw(st.sampled_from(["https://mimir.example.com/api/v1/push", "http://victoria:8428/api/v1/write"]))}
+    if draw(st.booleans()):
+        rw["name"] = draw(slugs)
+    if rw["url"].startswith("https://") and draw(st.booleans()):
+        rw["tls"] = {"ca_file": "/run/secrets/rw-ca.crt"}
+    if draw(st.booleans()):
+        lo = draw(st.integers(1, 50))  # at most Prometheus' default max_shards, for a queue that sets only min_shards
+        hi = draw(st.integers(lo, 200))
+        rw["queue"] = draw(st.fixed_dictionaries({}, optional={
+            "capacity": st.integers(1, 100000), "min_shards": st.just(lo), "max_shards": st.just(hi),
+            "max_samples_per_send": st.integers(1, 10000), "batch_send_deadline": st.sampled_from(["1s", "5s", "1m"]),
+            "min_backoff": st.sampled_from(["30ms", "100ms"]), "max_backoff": st.sampled_from(["1s", "5s"]),
+        }))  # fmt: skip
+    return rw | client_auth(draw)
+
+
+# Kubernetes names, namespaces and label keys/values (sfmon/model/outputs.py).
+dns_labels = st.from_regex(r"[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?", fullmatch=True)
+kube_labels = st.dictionaries(
+    st.from_regex(r"([a-z0-9]([-a-z0-9]{0,6}[a-z0-9])?(\.[a-z]{2,4})?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,10}[A-Za-z0-9])?", fullmatch=True),
+    st.from_regex(r"(|[A-Za-z0-9]([-A-Za-z0-9_.]{0,10}[A-Za-z0-9])?)", fullmatch=True), max_size=2,
+)  # fmt: skip
+
+
+def outputs(draw: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """outputs.ruler and outputs.operator; the operator only where its object names are
+    RFC 1123 (no `_` in target names or dashboard uids) and the targets carry no credential
+    files (outputs/operator refuses both, tests/fixtures/specs/invalid/operator_*)."""
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["ruler"] = draw(st.fixed_dictionaries({}, optional={"namespace": st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,12}", fullmatch=True)}))
+    names = [t["name"] for t in spec["targets"]] + [d["uid"] for d in spec["dashboards"]]
+    carried = ("tls", "basic_auth", "bearer_token_file", "discovery", "probe", "params", "relabel_configs", "metric_relabel_configs",
+               "honor_labels", "honor_timestamps", "sample_limit", "label_limit", "label_name_length_limit",
+               "label_value_length_limit", "target_limit")  # fmt: skip
+    clean = not any(t.get(k) not in (None, [], {}) for t in spec["targets"] for k in carried)
+    if clean and not any("_" in n for n in names) and draw(st.booleans()):
+        op: dict[str, Any] = {"namespace": draw(dns_labels), "name": draw(dns_labels), "labels": draw(kube_labels)}
+        if draw(st.booleans()):
+            op["alertmanager"] = draw(dns_labels)
+        if draw(st.booleans()):
+            op["dashboard_labels"] = draw(kube_labels)
+        out["operator"] = op
     return out
 
 
@@ -724,6 +772,16 @@ def specs(draw: Any) -> dict[str, Any]:
         "dashboards": [draw(dashboards(u)) for u in draw(st.lists(slugs, max_size=2, unique=True))],
         "grafana": {"admin_user": draw(nonempty_text), "admin_password_file": "/run/secrets/grafana", "folder": draw(nonempty_text)},
     }
+    if draw(st.booleans()):
+        spec["prometheus"]["remote_write"] = [remote_write(draw) for _ in range(draw(st.integers(1, 2)))]
+    taken = {k for t in spec["targets"] for k in t["labels"]} | set(spec["prometheus"]["external_labels"])
+    if draw(st.booleans()):  # HA: a replica label no target label hides (targets/replica refuses that)
+        spec["prometheus"]["replicas"] = draw(st.integers(1, 3))
+        spec["prometheus"]["replica_label"] = draw(label_names.filter(lambda n: n not in taken))
+    if draw(st.booleans()):
+        spec.setdefault("alertmanager", {})["replicas"] = draw(st.integers(1, 3))
+    if out := outputs(draw, spec):
+        spec["outputs"] = out
     releases = {"prometheus": ["2.42", "3.5", "3.16.0", "v3.5.1"], "alertmanager": ["0.25", "0.35.0", "v0.28"]}
     for server, where in (("prometheus", spec["prometheus"]), ("alertmanager", spec.setdefault("alertmanager", {}))):
         w = web(draw, server)

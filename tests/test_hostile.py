@@ -20,7 +20,7 @@ from conftest import FIXTURES, SPEC, run_sfmon, tree_hash
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile  # noqa: E402
 
-DEBIAN_BASES = [SPEC, *(FIXTURES / "specs" / "valid" / f"{n}.yaml" for n in ("full", "receivers", "discovery"))]
+DEBIAN_BASES = [SPEC, *(FIXTURES / "specs" / "valid" / f"{n}.yaml" for n in ("full", "receivers", "discovery", "operator"))]
 # The receivers only newer Alertmanagers read, global settings, messages: swept with the newest build.
 NEWER_BASES = [FIXTURES / "specs" / "newer" / "receivers.yaml"]
 BASES = DEBIAN_BASES + NEWER_BASES

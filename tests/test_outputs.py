@@ -11,10 +11,13 @@ from ruamel.yaml import YAML
 
 from conftest import FIXTURES, SPEC
 from sfmon.pipeline import load, render
-from sfmon.render.outputs import ALERTMANAGER, LONG_RULE_TESTS, MESSAGE_TESTS, OUTPUTS, ROUTE_TESTS, RULE_TESTS, Output
+from sfmon.render.outputs import ALERTMANAGER, LONG_RULE_TESTS, MESSAGE_TESTS, OUTPUTS, PROMETHEUS_REPLICAS, ROUTE_TESTS, RULE_TESTS, Output
 from sfmon.tools.validate import tool_runs
 
-SPECS = {"default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml"}
+SPECS = {
+    "default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml",
+    "operator": FIXTURES / "specs" / "valid" / "operator.yaml",
+}  # fmt: skip
 
 
 @pytest.fixture(params=sorted(SPECS), scope="module")
@@ -104,6 +107,15 @@ def test_compose_mounts_are_the_tables(case):
             line = f"./{source}:{m.target}:ro"
             if line not in expected.setdefault(m.service, []):
                 expected[m.service].append(line)
+    spec = loaded.spec
+    # Replicas and cluster peers (prometheus-<i>, alertmanager-<i>) each mount what the
+    # table gives their service; a Prometheus replica mounts its own config file first.
+    for service, names in (("prometheus", spec.prometheus.replica_names()), ("alertmanager", spec.alertmanager.peer_names())):
+        if names:
+            shared = expected.pop(service, [])
+            for i, name in enumerate(names):
+                own = [f"./{PROMETHEUS_REPLICAS.path.replace('{}', str(i))}:/etc/prometheus/prometheus.yml:ro"] if service == "prometheus" else []
+                expected[name] = own + shared
     assert compose_config_mounts(YAML(typ="safe").load(files["docker-compose.yml"])) == expected
 
 
@@ -111,5 +123,8 @@ def test_rule_files_are_the_tables_rule_entries(case):
     _, loaded, files = case
     yaml = YAML(typ="safe")
     rules = [o.path for o in OUTPUTS if o.rule_file and o.when(loaded.spec)]
-    assert yaml.load(files["prometheus.yml"])["rule_files"] == rules  # prometheus.yml sits at the top
+    configs = [rel for rel in files if rel == "prometheus.yml" or entry_files(PROMETHEUS_REPLICAS, {rel: ""})]
+    assert configs
+    for rel in configs:  # each replica's config too: they sit beside prometheus.yml
+        assert yaml.load(files[rel])["rule_files"] == rules, rel  # prometheus.yml sits at the top
     assert yaml.load(files["tests/alerts.test.yml"])["rule_files"] == [f"../{r}" for r in rules]

@@ -31,6 +31,8 @@ def test_wheel_ships_schemas_with_their_notices(wheel):
     for folder in ("grafana", "compose", "prometheus-operator"):
         assert {f"sfmon/schemas/{folder}/NOTICE", f"sfmon/schemas/{folder}/LICENSE"} <= names, folder
     assert "sfmon/schemas/grafana/dashboard.jsonschema.json" in names
+    assert "sfmon/schemas/prometheus-operator/scrapeconfig_v1alpha1.json" in names  # sfmon validate: operator/schema
+    assert "sfmon/templates/operator/prometheusrule.yaml.j2" in names
     assert "sfmon/templates/grafana/dashboard.json.j2" in names
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist: jsonschema")]

@@ -114,8 +114,19 @@ def check_routes(nodes: list[dict], routes: list[Any], inherited: list[str]) -> 
 
 def check_round_trip(spec: Any, files: dict[str, str]) -> None:
     """The values of the rendered files, read back, are the spec's values."""
-    prom = safe.load(files["prometheus.yml"])
-    assert prom["global"].get("external_labels", {}) == spec.prometheus.external_labels
+    prom = safe.load(files.get("prometheus.yml") or files["prometheus-replica-0.yml"])
+    external = prom["global"].get("external_labels", {})
+    if spec.prometheus.replicas > 1:
+        assert external.pop(spec.prometheus.replica_label) == "prometheus-0"
+    assert external == spec.prometheus.external_labels
+    if spec.outputs.operator is not None:  # the manifests carry the same rules, routing and dashboards
+        from sfmon.tools.operator import check_manifests
+
+        assert check_manifests(files, "out") == [], "a manifest its CRD schema refuses"
+        assert safe.load(files["operator/prometheusrule.yaml"])["spec"]["groups"] == safe.load(files["alerts.yml"])["groups"]
+        assert safe.load(files["operator/alertmanager-secret.yaml"])["stringData"]["alertmanager.yaml"] == files["alertmanager.yml"]
+        for d in spec.dashboards:
+            assert safe.load(files[f"operator/dashboard-{d.uid}.yaml"])["data"] == {f"{d.uid}.json": files[f"grafana/dashboards/{d.uid}.json"]}
     jobs = {j["job_name"]: j for j in prom["scrape_configs"]}
     assert list(jobs) == [t.name for t in spec.targets]
     for t in spec.targets:
@@ -262,7 +273,10 @@ def test_any_valid_spec_renders_into_files_the_tools_accept(batch, promtool, amt
                 (out / rel).write_text(content, encoding="utf-8")
             prepare(out)  # stand-ins for the certificate and credential files the configs name
             dirs.append(out)
-        run_tool(promtool, "check", "config", *(str(d / "prometheus.yml") for d in dirs))
+        # prometheus.yml, or each replica's prometheus-replica-<i>.yml (prometheus.replicas)
+        configs = [str(p) for d in dirs for p in sorted(d.glob("prometheus*.yml")) if not p.name.endswith("-web.yml")]
+        assert len(configs) >= len(dirs)
+        run_tool(promtool, "check", "config", *configs)
         run_tool(promtool, "check", "rules", *(str(d / "alerts.yml") for d in dirs))
         run_tool(amtool, "check-config", *(str(d / "alertmanager.yml") for d in dirs))
         # The rule tests sfmon generates predict each alert's labels and annotations exactly.

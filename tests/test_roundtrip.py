@@ -33,17 +33,33 @@ def case(request):
     }
 
 
+def prometheus_configs(out: dict) -> list[dict]:
+    """prometheus.yml, or each replica's prometheus-replica-<i>.yml (prometheus.replicas)."""
+    return [out["prometheus.yml"]] if "prometheus.yml" in out else [v for k, v in sorted(out.items()) if k.startswith("prometheus-replica-")]
+
+
 def test_prometheus_config(case):
     spec, out = case
-    prom = out["prometheus.yml"]
-    g = prom["global"]
+    for i, prom in enumerate(prometheus_configs(out)):
+        check_prometheus_config(spec, prom, f"prometheus-{i}" if spec.prometheus.replicas > 1 else None)
+
+
+def check_prometheus_config(spec, prom, replica):
+    from sfmon.render.views import alertmanager_addresses
+
+    g = dict(prom["global"])
+    if replica is not None:
+        g["external_labels"] = dict(g["external_labels"])
+        assert g["external_labels"].pop(spec.prometheus.replica_label) == replica
     assert (g["scrape_interval"], g["evaluation_interval"], g["scrape_timeout"]) == (
         spec.prometheus.scrape_interval,
         spec.prometheus.evaluation_interval,
         spec.prometheus.scrape_timeout,
     )
     assert g.get("external_labels", {}) == spec.prometheus.external_labels
-    assert prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == spec.prometheus.alertmanagers
+    assert prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == alertmanager_addresses(spec)
+    if len(spec.alertmanager.peer_names()) < 2 or "alertmanagers" in spec.prometheus.model_fields_set:
+        assert alertmanager_addresses(spec) == spec.prometheus.alertmanagers
     jobs = {j["job_name"]: j for j in prom["scrape_configs"]}
     assert list(jobs) == [t.name for t in spec.targets]
     for t in spec.targets:
@@ -179,7 +195,8 @@ def test_grafana_provisioning(case):
 def test_compose_carries_retention_and_no_default_password(case):
     spec, out = case
     compose = out["docker-compose.yml"]
-    assert f"--storage.tsdb.retention.time={spec.prometheus.retention}" in compose["services"]["prometheus"]["command"]
+    for name in spec.prometheus.replica_names() or ["prometheus"]:
+        assert f"--storage.tsdb.retention.time={spec.prometheus.retention}" in compose["services"][name]["command"]
     env = compose["services"]["grafana"]["environment"]
     assert env["GF_AUTH_ANONYMOUS_ENABLED"] == ("true" if spec.grafana.anonymous_access else "false")
     assert "admin" not in env.get("GF_SECURITY_ADMIN_PASSWORD", "")

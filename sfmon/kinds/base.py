@@ -70,6 +70,7 @@ def _go_template(value: str) -> str:
 
 
 GoTemplate = Annotated[str, AfterValidator(_go_template)]
+NonEmptyGoTemplate = Annotated[NonEmpty, AfterValidator(_go_template)]  # a summary
 
 
 def _distinct(names: list[str] | None) -> list[str] | None:

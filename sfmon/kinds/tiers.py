@@ -15,8 +15,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field, model_validator
 
-from sfmon.kinds.base import SEVERITY_RANK, AlertBase, AlertLabels, Level, Severity, Threshold
-from sfmon.model.base import FieldError, NonEmpty, StrictModel
+from sfmon.kinds.base import SEVERITY_RANK, AlertBase, AlertLabels, GoTemplate, Level, NonEmptyGoTemplate, Severity, Threshold
+from sfmon.model.base import FieldError, StrictModel
 from sfmon.semantics.units import DurationStr, Number, Percent, PercentStr, PositiveDuration
 
 
@@ -35,8 +35,9 @@ class Tier(StrictModel):
     severity: Severity
     for_: DurationStr | None = Field(default=None, alias="for", description="default: the alert's `for`")
     labels: AlertLabels = Field(default_factory=dict, description="added to (or overriding) the alert's labels")
-    summary: NonEmpty | None = Field(default=None, description="default: the alert's summary")
-    description: str | None = Field(default=None, description="default: the alert's description")
+    # Go templates, refused as promtool refuses them (as the alert's own summary and description)
+    summary: NonEmptyGoTemplate | None = Field(default=None, description="default: the alert's summary")
+    description: GoTemplate | None = Field(default=None, description="default: the alert's description")
 
 
 class NumberTier(Threshold, Tier):

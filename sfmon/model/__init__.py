@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES = ("spec", "rules", "alertmanager", "time", "receivers", "grafana", "prometheus", "security", "base")
+_MODULES = ("spec", "rules", "alertmanager", "time", "receivers", "grafana", "prometheus", "security", "outputs", "base")
 
 
 def __getattr__(name: str) -> Any:

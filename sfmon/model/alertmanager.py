@@ -195,3 +195,12 @@ class AlertmanagerSettings(StrictModel):
         description="alertmanager.yml's global block: SMTP defaults, the HTTP client (resolve_timeout is routing.resolve_timeout)",
     )  # fmt: skip
     messages: Messages = Field(default_factory=Messages, description="what sfmon's notification templates say")
+    replicas: int = Field(
+        default=1, ge=1, le=9,
+        description="Alertmanager peers in one cluster (--cluster.peer): compose services alertmanager-<i>; "
+        "Prometheus sends every alert to each peer and the cluster notifies once",
+    )  # fmt: skip
+
+    def peer_names(self) -> list[str]:
+        """The peers' compose service names when there are several."""
+        return [f"alertmanager-{i}" for i in range(self.replicas)] if self.replicas > 1 else []

@@ -7,11 +7,62 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS, ServerClient, WebSecurity
-from sfmon.model.base import Address, FieldError, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel
+from sfmon.model.base import Address, FieldError, LabelName, Labels, ListenAddress, MetricName, NonEmpty, PrometheusRelease, SecretFile, Slug, StrictModel, Url
 from sfmon.model.discovery import Discovery
 from sfmon.model.probes import Probe
 from sfmon.model.relabel import RelabelConfig
 from sfmon.semantics.units import PositiveDuration
+
+
+class Queue(StrictModel):
+    """remote_write's queue_config: how samples wait and are sent (Prometheus' defaults where unset)."""
+
+    capacity: int | None = Field(default=None, gt=0, description="samples buffered per shard before reading the WAL blocks")
+    min_shards: int | None = Field(default=None, gt=0)
+    max_shards: int | None = Field(default=None, gt=0)
+    max_samples_per_send: int | None = Field(default=None, gt=0)
+    batch_send_deadline: PositiveDuration | None = Field(default=None, description="longest a sample waits in a shard")
+    min_backoff: PositiveDuration | None = None
+    max_backoff: PositiveDuration | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Queue":
+        # Prometheus 3.16 refuses either pair out of order, an unset side being its default
+        # (min_shards 1, max_shards 50, min_backoff 30ms, max_backoff 5s); 2.42 and 3.5 do not
+        # check, but such settings mean nothing a server could follow (tests/test_ha.py).
+        lo, hi = self.min_shards or 1, self.max_shards or 50
+        if lo > hi:
+            raise ValueError(f"min_shards {lo} is above max_shards {hi}" + ("" if self.max_shards else " (Prometheus' default)"))
+        lo_ms, hi_ms = (self.min_backoff.ms if self.min_backoff else 30), (self.max_backoff.ms if self.max_backoff else 5000)
+        if lo_ms > hi_ms:
+            lo_s, hi_s = self.min_backoff or "30ms", self.max_backoff or "5s"
+            raise ValueError(f"min_backoff {lo_s} is longer than max_backoff {hi_s}" + ("" if self.max_backoff else " (Prometheus' default)"))
+        return self
+
+
+class RemoteWrite(StrictModel):
+    """A remote storage Prometheus ships its samples to. Credentials by file only."""
+
+    url: Url = Field(description="the receiver's push endpoint, e.g. https://mimir.example.com/api/v1/push")
+    name: Slug | None = Field(default=None, description="the queue's name in Prometheus' metrics; default: set by Prometheus")
+    tls: ClientTLS | None = None
+    basic_auth: BasicAuth | None = None
+    bearer_token_file: SecretFile | None = Field(default=None, description="sent as 'Authorization: Bearer <file content>'")
+    queue: Queue | None = None
+
+    @model_validator(mode="after")
+    def _client_auth(self) -> "RemoteWrite":
+        if self.basic_auth is not None and self.bearer_token_file is not None:
+            raise ValueError("set either basic_auth or bearer_token_file, not both")
+        if self.tls is not None and not self.url.startswith("https://"):
+            raise ValueError("tls applies to an https:// url only")
+        return self
+
+    def queue_options(self) -> list[tuple[str, object]]:
+        """The queue_config settings the spec sets, in Prometheus' order (none: no queue_config)."""
+        if self.queue is None:
+            return []
+        return [(k, v) for k, v in ((k, getattr(self.queue, k)) for k in Queue.model_fields) if v is not None]
 
 
 class PrometheusSettings(StrictModel):
@@ -30,12 +81,29 @@ class PrometheusSettings(StrictModel):
     alerting: ServerClient = Field(default_factory=ServerClient, description="how Prometheus reaches the alertmanagers")
     listen_address: ListenAddress = "0.0.0.0:9090"
     web: WebSecurity | None = Field(default=None, description="TLS and basic auth of Prometheus' web endpoint")
+    replicas: int = Field(
+        default=1, ge=1, le=9,
+        description="identical Prometheus servers (an HA pair or more): each gets its own prometheus-replica-<i>.yml, "
+        "differing only in the external label `replica_label` (value prometheus-<i>), and its own compose service prometheus-<i>",
+    )  # fmt: skip
+    replica_label: LabelName = Field(
+        default="replica",
+        description="replicas > 1: the external label that tells the replicas apart (what a deduplicating store drops)",
+    )
+    remote_write: list[RemoteWrite] = Field(default_factory=list, description="remote storage for the samples")
 
     @model_validator(mode="after")
     def _timeout_fits(self) -> "PrometheusSettings":
         if self.scrape_timeout.ms > self.scrape_interval.ms:
             raise ValueError("scrape_timeout must not be longer than scrape_interval")
+        if self.replicas > 1 and self.replica_label in self.external_labels:
+            raise FieldError(("replica_label",), f"{self.replica_label!r} is also in external_labels: the replicas would not differ in it")
         return self
+
+    def replica_names(self) -> list[str]:
+        """The replicas' values of `replica_label` (also their compose services): one name
+        per replica when there are several."""
+        return [f"prometheus-{i}" for i in range(self.replicas)] if self.replicas > 1 else []
 
 
 class MetricFamily(StrictModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Mapping
 from pydantic import AfterValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from sfmon.kinds.rule import Rule
+from sfmon.model.outputs import RulerNamespace
 from sfmon.model.base import METRIC_NAME_RE, LabelName, NonEmpty, StrictModel, check_promql, result_type
 from sfmon.semantics.units import PositiveDuration
 
@@ -78,7 +79,12 @@ class RuleGroupSettings(StrictModel):
         default=None, description="how often the group is evaluated; default: prometheus.evaluation_interval"
     )
     limit: int | None = Field(
-        default=None, ge=0, description="at most this many alerts or series per rule, else the evaluation fails; 0: no limit"
+        # le: Prometheus reads it into a Go int (64 bits); a larger number fails to unmarshal
+        default=None, ge=0, le=2**63 - 1,
+        description="at most this many alerts or series per rule, else the evaluation fails; 0: no limit",
+    )
+    namespace: RulerNamespace | None = Field(
+        default=None, description="outputs.ruler: the ruler namespace (file) of the group; default: outputs.ruler.namespace"
     )
 
 

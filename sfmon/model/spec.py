@@ -10,6 +10,7 @@ from sfmon.kinds import Alert
 from sfmon.model.alertmanager import AlertmanagerSettings, Receiver, Routing
 from sfmon.model.base import NonEmpty, Slug, StrictModel
 from sfmon.model.grafana import Dashboard, Grafana
+from sfmon.model.outputs import Outputs
 from sfmon.model.prometheus import MetricFamily, PrometheusSettings, Target
 from sfmon.model.probes import Blackbox
 from sfmon.model.rules import RecordingRule, RuleGroupSettings
@@ -78,6 +79,7 @@ class Spec(StrictModel):
     dashboards: list[Dashboard] = Field(default_factory=list)
     grafana: Grafana
     images: Images = Field(default_factory=Images)
+    outputs: Outputs = Field(default_factory=Outputs, description="outputs beyond the Compose stack, each written when set")
     acknowledge: list[Acknowledgement] = Field(
         default_factory=list, description="warnings reviewed and accepted; an error cannot be acknowledged"
     )

@@ -70,10 +70,25 @@ class Output:
     # Written only when the derived data has something for it (checked after `when`).
     has: Callable[[Derived], bool] | None = None
     mounts: tuple[Mount, ...] = ()
+    # Another entry whose rendered text this one carries whole (a manifest wrapping a file):
+    # its template gets that text as `embedded` (for a pattern, the file of the same key).
+    embeds: "Output | None" = None
 
     @property
     def pattern(self) -> bool:
         return "{}" in self.path
+
+    def key(self, rel: str) -> str:
+        """The key a pattern's file `rel` was written for ("" for a single file)."""
+        if not self.pattern:
+            return ""
+        head, _, tail = self.path.partition("{}")
+        return rel[len(head) : len(rel) - len(tail)]
+
+    def embedded_path(self, rel: str) -> str:
+        """The path of the file this entry's file `rel` embeds."""
+        assert self.embeds is not None
+        return self.embeds.path.replace("{}", self.key(rel))
 
     def files(self, spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
         """Relative path -> template context of each file this entry writes for the spec."""
@@ -112,8 +127,18 @@ def _prometheus(spec: Spec, derived: Derived) -> dict[str, Any]:
     return views.prometheus_view(spec, rule_files(spec, posixpath.dirname(PROMETHEUS.path)))
 
 
+def _prometheus_replicas(spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
+    files = rule_files(spec, posixpath.dirname(PROMETHEUS_REPLICAS.path))
+    return {name.rpartition("-")[2]: views.prometheus_view(spec, files, name) for name in spec.prometheus.replica_names()}
+
+
+def _operator(spec: Spec) -> bool:
+    return spec.outputs.operator is not None
+
+
 def _compose(spec: Spec, derived: Derived) -> dict[str, Any]:
-    return views.compose_view(spec, config_mounts(spec))
+    replicas = [PROMETHEUS_REPLICAS.path.replace("{}", str(i)) for i in range(len(spec.prometheus.replica_names()))]
+    return views.compose_view(spec, config_mounts(spec), replicas)
 
 
 def _rule_tests(spec: Spec, derived: Derived) -> dict[str, Any]:
@@ -146,9 +171,15 @@ def _dashboards(spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
 # --- the table ------------------------------------------------------------------------------
 
 PROMETHEUS = Output(
-    "prometheus.yml", "prometheus.yml.j2", _prometheus,
+    "prometheus.yml", "prometheus.yml.j2", _prometheus, when=lambda spec: spec.prometheus.replicas == 1,
     tool=Tool("promtool/config", ("promtool", "check", "config", "{}")), standins=True,
     mounts=(Mount("prometheus", "/etc/prometheus/prometheus.yml"),),
+)  # fmt: skip
+# HA: one file per replica, differing only in the replica label; compose mounts each into its
+# own service (views.compose_view), so the entry has no mount of its own.
+PROMETHEUS_REPLICAS = Output(
+    "prometheus-replica-{}.yml", "prometheus.yml.j2", _prometheus_replicas, when=lambda spec: spec.prometheus.replicas > 1,
+    tool=Tool("promtool/config", ("promtool", "check", "config", "{}")), standins=True,
 )  # fmt: skip
 ALERTS = Output(
     "alerts.yml", "alerts.yml.j2", lambda spec, derived: views.rules_view(derived.rule_groups),
@@ -198,6 +229,27 @@ LONG_RULE_TESTS = Output(
     "tests/alerts-long.test.yml", "tests/alerts.test.yml.j2", _long_rule_tests, has=_has_long_tests,
     tool=Tool("promtool/test", ("promtool", "test", "rules", "{}")),
 )  # fmt: skip
+# Prometheus Operator manifests (docs/operator.md): the same rule groups, targets, routing
+# and dashboards as the files above; the Secret and ConfigMaps carry those files whole.
+OPERATOR_RULES = Output(
+    "operator/prometheusrule.yaml", "operator/prometheusrule.yaml.j2", views.prometheus_rule_view, when=_operator,
+)  # fmt: skip
+OPERATOR_SCRAPE = Output(
+    "operator/scrapeconfig-{}.yaml", "operator/scrapeconfig.yaml.j2", lambda spec, derived: views.scrape_configs_view(spec),
+    when=_operator,
+)  # fmt: skip
+OPERATOR_ALERTMANAGER = Output(
+    "operator/alertmanager-secret.yaml", "operator/alertmanager-secret.yaml.j2",
+    lambda spec, derived: views.alertmanager_secret_view(spec), when=_operator, embeds=ALERTMANAGER,
+)  # fmt: skip
+OPERATOR_DASHBOARDS = Output(
+    "operator/dashboard-{}.yaml", "operator/dashboard.yaml.j2", lambda spec, derived: views.dashboard_configmaps_view(spec),
+    when=_operator, embeds=DASHBOARDS,
+)  # fmt: skip
+# A ruler's namespace files (Cortex/Mimir): promtool reads the groups once `namespace:` is set aside.
+RULER = Output(
+    "ruler/{}.yml", "ruler/namespace.yml.j2", views.ruler_view, when=lambda spec: spec.outputs.ruler is not None,
+)  # fmt: skip
 ROUTE_TESTS = Output(
     "tests/routes.test.yml", "tests/routes.test.yml.j2", lambda spec, derived: views.route_tests_view(derived),
     tool=Tool("amtool/routes", ("amtool", "config", "routes", "test")),
@@ -232,6 +284,9 @@ BLACKBOX = Output(
 )  # fmt: skip
 
 OUTPUTS: tuple[Output, ...] = (
-    PROMETHEUS, ALERTS, FILE_SD, BLACKBOX, PROMETHEUS_WEB, ALERTMANAGER, NOTIFICATIONS, ALERTMANAGER_WEB,
+    PROMETHEUS, PROMETHEUS_REPLICAS, ALERTS, FILE_SD, BLACKBOX, PROMETHEUS_WEB, ALERTMANAGER, NOTIFICATIONS, ALERTMANAGER_WEB,
     DATASOURCE, DASHBOARD_PROVIDER, DASHBOARDS, COMPOSE, RULE_TESTS, LONG_RULE_TESTS, ROUTE_TESTS, MESSAGE_TESTS, SILENCES,
+    OPERATOR_RULES, OPERATOR_SCRAPE, OPERATOR_ALERTMANAGER, OPERATOR_DASHBOARDS, RULER,
 )  # fmt: skip
+# An entry that embeds another's file comes after it: render() reads the text it has written.
+assert all(o.embeds is None or OUTPUTS.index(o.embeds) < OUTPUTS.index(o) for o in OUTPUTS)

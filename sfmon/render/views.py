@@ -17,9 +17,24 @@ from sfmon.model.prometheus import Target
 from sfmon.model.receivers import INTEGRATIONS
 
 
-def prometheus_view(spec: Spec, rule_files: list[str]) -> dict[str, Any]:
-    """`rule_files`: relative to prometheus.yml, from the output table."""
-    return {"p": spec.prometheus, "jobs": [scrape_job(spec, t) for t in spec.targets], "rule_files": rule_files}
+def prometheus_view(spec: Spec, rule_files: list[str], replica: str | None = None) -> dict[str, Any]:
+    """`rule_files`: relative to prometheus.yml, from the output table. `replica`: the value
+    of the replica label in this replica's file (the one way the replicas' files differ)."""
+    p = spec.prometheus
+    external = {**p.external_labels, p.replica_label: replica} if replica is not None else p.external_labels
+    return {
+        "p": p, "jobs": [scrape_job(spec, t) for t in spec.targets], "rule_files": rule_files,
+        "external_labels": external, "alertmanagers": alertmanager_addresses(spec),
+    }  # fmt: skip
+
+
+def alertmanager_addresses(spec: Spec) -> list[str]:
+    """Where Prometheus sends alerts: the spec's list, or, when it names none and there are
+    several Alertmanager peers, every peer (each alert goes to all; the cluster notifies once)."""
+    peers = spec.alertmanager.peer_names()
+    if peers and "alertmanagers" not in spec.prometheus.model_fields_set:
+        return [f"{peer}:9093" for peer in peers]
+    return list(spec.prometheus.alertmanagers)
 
 
 FILE_SD = "file_sd/{}.json"  # relative to prometheus.yml, which Prometheus resolves it against
@@ -230,6 +245,67 @@ def _ref_id(i: int) -> str:
     return letters
 
 
+# --- Prometheus Operator ------------------------------------------------------------------
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "sfmon"}
+
+
+def _meta(spec: Spec, name: str, extra: dict[str, str] | None = None) -> dict[str, Any]:
+    op = spec.outputs.operator
+    assert op is not None  # the operator outputs are written only when it is set
+    return {"name": name, "namespace": op.namespace, "labels": {**MANAGED_BY, **op.labels, **(extra or {})}}
+
+
+def operator_prefix(spec: Spec) -> str:
+    op = spec.outputs.operator
+    return (op.name if op is not None and op.name else None) or spec.project
+
+
+def prometheus_rule_view(spec: Spec, derived: Derived) -> dict[str, Any]:
+    return {"meta": _meta(spec, f"{operator_prefix(spec)}-rules"), "groups": derived.rule_groups}
+
+
+def scrape_configs_view(spec: Spec) -> dict[str, dict[str, Any]]:
+    """Target name -> its ScrapeConfig: the interval and timeout it is scraped with in
+    prometheus.yml written out, since the Prometheus resource's defaults are not sfmon's."""
+    p, out = spec.prometheus, {}
+    for t in spec.targets:
+        interval = t.scrape_interval or p.scrape_interval
+        timeout = t.scrape_timeout or (p.scrape_timeout if p.scrape_timeout.ms <= interval.ms else interval)
+        out[t.name] = {"meta": _meta(spec, f"{operator_prefix(spec)}-{t.name}"), "t": t, "interval": interval, "timeout": timeout}
+    return out
+
+
+def alertmanager_secret_view(spec: Spec) -> dict[str, Any]:
+    op = spec.outputs.operator
+    assert op is not None
+    return {"meta": _meta(spec, f"alertmanager-{op.alertmanager or operator_prefix(spec)}")}
+
+
+def dashboard_configmaps_view(spec: Spec) -> dict[str, dict[str, Any]]:
+    op = spec.outputs.operator
+    assert op is not None
+    return {
+        d.uid: {"meta": _meta(spec, f"{operator_prefix(spec)}-dashboard-{d.uid}", op.dashboard_labels), "uid": d.uid, "file": f"{d.uid}.json"}
+        for d in spec.dashboards
+    }
+
+
+# --- Ruler -------------------------------------------------------------------------------
+
+
+def ruler_view(spec: Spec, derived: Derived) -> dict[str, dict[str, Any]]:
+    """Ruler namespace -> its rule groups (each group's `namespace`, else the default)."""
+    ruler = spec.outputs.ruler
+    default = (ruler.namespace if ruler is not None else None) or spec.project
+    out: dict[str, list[Any]] = {}
+    for g in derived.rule_groups:
+        settings = spec.rule_groups.get(g.name)
+        ns = (settings.namespace if settings is not None else None) or default
+        out.setdefault(ns, []).append(g)
+    return {ns: {"namespace": ns, "groups": tuple(groups)} for ns, groups in sorted(out.items())}
+
+
 # --- Compose -----------------------------------------------------------------------------
 
 
@@ -265,6 +341,8 @@ def service_files(spec: Spec) -> dict[str, list[str]]:
     prom = set(_web_files(spec.prometheus.web)) | set(_client_files(spec.prometheus.alerting))
     for t in spec.targets:
         prom.update(_client_files(t))
+    for rw in spec.prometheus.remote_write:
+        prom.update(_client_files(rw))
     g = spec.grafana
     grafana = set(_client_files(SimpleNamespace(tls=g.datasource_tls, basic_auth=g.datasource_basic_auth)))
     if g.admin_password_file:
@@ -277,11 +355,20 @@ def secret_files(spec: Spec) -> list[str]:
     return service_files(spec)["alertmanager"]
 
 
-def compose_view(spec: Spec, config_mounts: dict[str, list[str]]) -> dict[str, Any]:
-    """`config_mounts`: each service's generated files, from the output table."""
+def compose_view(spec: Spec, config_mounts: dict[str, list[str]], replica_files: tuple[str, ...] | list[str] = ()) -> dict[str, Any]:
+    """`config_mounts`: each service's generated files, from the output table; `replica_files`:
+    each Prometheus replica's config file, from the table too."""
     files = service_files(spec)
     names = _secret_names(sorted({f for paths in files.values() for f in paths}))
+    # Host ports: Grafana's fixed; the Alertmanagers' from 9093, then the Prometheus servers'
+    # from their listen port, each on the next free one (the single servers keep theirs).
+    taken = {GRAFANA_PORT}
+    ams = _alertmanager_services(spec, taken)
+    proms = _prometheus_services(spec, config_mounts, list(replica_files), taken)
     return {
+        "prometheus_services": proms,
+        "alertmanager_services": ams,
+        "data_volumes": [s["data"] for s in (*proms, *ams)] + ["grafana-data"],
         "p": spec.prometheus,
         # Published as the port Prometheus listens on, so a changed listen_address stays reachable.
         "prometheus_port": spec.prometheus.listen_address.rpartition(":")[2],
@@ -292,6 +379,54 @@ def compose_view(spec: Spec, config_mounts: dict[str, list[str]]) -> dict[str, A
         "mounts": {svc: [{"name": names[f], "path": f} for f in paths] for svc, paths in files.items()},
         "secrets": [{"name": names[f], "path": f} for f in sorted(names)],
     }
+
+
+GRAFANA_PORT, ALERTMANAGER_PORT = 3000, 9093
+
+
+def _host_ports(first: int, count: int, taken: set[int]) -> list[int]:
+    """`count` host ports from `first` upward (then downward), none in `taken`; added to it."""
+    out: list[int] = []
+    for port in (*range(first, 65536), *range(first - 1, 0, -1)):
+        if len(out) == count:
+            break
+        if port not in taken:
+            out.append(port)
+            taken.add(port)
+    return out
+
+
+def _prometheus_services(spec: Spec, config_mounts: dict[str, list[str]], replica_files: list[str], taken: set[int]) -> list[dict[str, Any]]:
+    """One service per replica (each mounting its own config file, published on the next
+    free host port), or the one `prometheus`."""
+    port = int(spec.prometheus.listen_address.rpartition(":")[2])
+    shared = config_mounts.get("prometheus", [])
+    names = spec.prometheus.replica_names()
+    if not names:
+        return [{"name": "prometheus", "mounts": shared, "data": "prometheus-data", "port": str(port), "alias": None}]
+    ports = _host_ports(port, len(names), taken)
+    return [
+        {
+            "name": name, "mounts": [f"./{replica_files[i]}:/etc/prometheus/prometheus.yml:ro", *shared],
+            "data": f"{name}-data", "port": str(ports[i]),
+            "alias": "prometheus",  # what Grafana's default datasource URL names: any replica answers
+        }
+        for i, name in enumerate(names)
+    ]  # fmt: skip
+
+
+def _alertmanager_services(spec: Spec, taken: set[int]) -> list[dict[str, Any]]:
+    """One service per cluster peer, each told of the others (--cluster.peer) and published
+    on the next free host port, or the one `alertmanager`."""
+    names = spec.alertmanager.peer_names()
+    if not names:
+        taken.add(ALERTMANAGER_PORT)
+        return [{"name": "alertmanager", "data": "alertmanager-data", "port": str(ALERTMANAGER_PORT), "peers": [], "alias": None}]
+    ports = _host_ports(ALERTMANAGER_PORT, len(names), taken)
+    return [
+        {"name": name, "data": f"{name}-data", "port": str(ports[i]), "peers": [n for n in names if n != name], "alias": "alertmanager"}
+        for i, name in enumerate(names)
+    ]
 
 
 def _secret_names(paths: list[str]) -> dict[str, str]:

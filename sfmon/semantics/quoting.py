@@ -130,3 +130,23 @@ def go_yaml_json(data: Any) -> str:
     if not _needs_escape(text):
         return text
     return "".join(c if _go_yaml_printable(c) and c not in "\x85\u2028\u2029" else _yaml_escape(c) for c in text)
+
+
+_BLOCK_UNSAFE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]| \n")
+
+
+def yaml_block(text: str, indent: int) -> Raw:
+    """A whole file as the value of a YAML mapping key: a literal block scalar (`|`, lines
+    indented by `indent`), readable in review, when it reads back as exactly `text`; else the
+    double-quoted scalar. A block reads back exactly when the text ends in one newline, its
+    first line does not start with a space (the block's indentation is read from it), and it
+    holds no tab, no trailing space and nothing Go's YAML parser finds unprintable or breaks
+    lines at (NEL, LS, PS)."""
+    ok = (
+        text.endswith("\n") and not text.endswith("\n\n") and not text.startswith((" ", "\n"))
+        and "\t" not in text and _BLOCK_UNSAFE.search(text) is None
+    )  # fmt: skip
+    if not ok:
+        return Raw(yaml_string(text))
+    pad = " " * indent
+    return Raw("|\n" + "\n".join(pad + line if line else "" for line in text[:-1].split("\n")))

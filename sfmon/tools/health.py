@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from sfmon.model import Spec, Target
-from sfmon.render.outputs import ALERTMANAGER, PROMETHEUS
+from sfmon.render.outputs import ALERTMANAGER, PROMETHEUS, PROMETHEUS_REPLICAS
 
 OK, FAIL, SKIP = "ok", "fail", "skip"
 
@@ -154,7 +154,8 @@ def expected_rules(files: dict[str, str]) -> dict[str, list[str]]:
 
     yaml = YAML(typ="safe")
     groups: dict[str, list[str]] = {}
-    for rel in yaml.load(files[PROMETHEUS.path]).get("rule_files") or []:
+    config = PROMETHEUS.path if PROMETHEUS.path in files else PROMETHEUS_REPLICAS.path.replace("{}", "0")  # replicas share rules
+    for rel in yaml.load(files[config]).get("rule_files") or []:
         doc = yaml.load(files.get(rel, "")) or {}
         for g in doc.get("groups") or []:
             groups.setdefault(g["name"], []).extend(r["alert"] for r in g.get("rules") or [] if "alert" in r)

@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 from sfmon.problems import Problem
 from sfmon.render import outputs
 from sfmon.tools.dashboards import check_dashboards
+from sfmon.tools.operator import check_manifests
 from sfmon.tools.runner import Run, ToolMissing, file_runs, find, parse_web_config, run
 
 Builder = Callable[[outputs.Output, Path, str], list[Run]]
@@ -88,7 +89,8 @@ def placed(problems: list[Problem], files: dict[str, str], spec_places: Mapping[
 
 def validate_files(files: dict[str, str], label: str, spec_places: Mapping[str, Problem] | None = None) -> list[Problem]:
     """Write `files` to a temporary directory and check them there with promtool/amtool;
-    dashboards against Grafana's schema, in process. `spec_places`: see placed()."""
+    dashboards against Grafana's schema and Operator manifests against their CRD schemas, in
+    process. `spec_places`: see placed()."""
     with tempfile.TemporaryDirectory(prefix="sfmon-validate-") as tmp:
         work = Path(tmp)
         for rel, text in files.items():
@@ -100,4 +102,4 @@ def validate_files(files: dict[str, str], label: str, spec_places: Mapping[str, 
             find(tool)  # fail fast (exit 3) before starting anything
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(run, runs))
-    return placed([p for batch in results for p in batch], files, spec_places) + check_dashboards(files, label)
+    return placed([p for batch in results for p in batch], files, spec_places) + check_dashboards(files, label) + check_manifests(files, label)

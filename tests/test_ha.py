@@ -1,0 +1,147 @@
+"""HA and remote storage (config only): Prometheus replicas differing only in the replica
+label, remote_write with its queue and file credentials, accepted by the real promtool; a
+replica label that a target label would hide, and inline credentials, are refused, placed
+(the invalid corpus holds those cases; here the refusals are checked against the loader)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES, run_sfmon
+from sfmon.pipeline import load, load_and_check, render
+from sfmon.tools.standins import prepare
+
+OPERATOR = FIXTURES / "specs" / "valid" / "operator.yaml"
+
+
+def test_each_replica_config_passes_promtool_check_config(tmp_path, promtool):
+    files = render(load(OPERATOR))
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert "/run/secrets/mimir_password" in prepare(tmp_path)  # remote_write's files get stand-ins too
+    replicas = sorted(p.name for p in tmp_path.glob("prometheus-replica-*.yml"))
+    assert replicas == ["prometheus-replica-0.yml", "prometheus-replica-1.yml"]
+    for rel in replicas:
+        run = subprocess.run([promtool, "check", "config", rel], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "SUCCESS" in run.stdout + run.stderr
+
+
+def test_promtool_refuses_a_queue_it_cannot_run(tmp_path, promtool):
+    """The referee works: promtool reads queue_config (an unknown key in it fails)."""
+    text = render(load(OPERATOR))["prometheus-replica-0.yml"].replace("max_shards:", "max_shardz:")
+    (tmp_path / "p.yml").write_text(text)
+    run = subprocess.run([promtool, "check", "config", "--syntax-only", "p.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "max_shardz" in run.stdout + run.stderr
+
+
+def test_sfmon_validate_accepts_the_ha_spec(tmp_path, promtool, amtool):
+    out = tmp_path / "out"
+    gen = run_sfmon("generate", "--spec", str(OPERATOR), "--out", str(out))
+    assert gen.returncode == 0, gen.stderr
+    run = run_sfmon("validate", "--spec", str(OPERATOR), "--out", str(out), timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _problems(tmp_path, text: str) -> list[str]:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    _, problems = load_and_check(path)
+    return [f"{p.line}:{p.column}: {p.message}" for p in problems if p.severity.name == "ERROR"]
+
+
+BASE = """version: 1
+project: ha
+prometheus:
+  replicas: {replicas}
+  {extra}
+targets:
+  - {{name: api, addresses: ["api:8000"], labels: {{replica: a}}}}
+receivers:
+  - {{name: team, webhook: {{url: "http://127.0.0.1:5001/"}}}}
+routing:
+  receiver: team
+grafana:
+  admin_password_file: /run/secrets/grafana
+"""
+
+
+def test_replica_label_hidden_by_a_target_label_is_refused_only_with_replicas(tmp_path):
+    assert _problems(tmp_path, BASE.format(replicas=2, extra="")) == [
+        "7:51: targets[0].labels.replica: the label 'replica' is prometheus.replica_label: "
+        "the target's value would hide each replica's, so the replicas' series would not differ"
+    ]
+    assert _problems(tmp_path, BASE.format(replicas=1, extra="")) == []  # one server: no replica label
+    assert _problems(tmp_path, BASE.format(replicas=2, extra="replica_label: prom_replica")) == []
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ("remote_write: [{url: 'https://u:p@mimir/api/v1/push'}]", "credentials in a URL are not allowed"),
+        ("remote_write: [{url: 'https://mimir/push', basic_auth: {username: u, password: p}}]", "password"),
+        ("remote_write: [{url: 'https://mimir/push', bearer_token: abc}]", "bearer_token"),
+        ("external_labels: {replica: x}", "also in external_labels"),
+    ],
+)
+def test_inline_credentials_and_a_shared_replica_label_are_refused(tmp_path, extra, message):
+    problems = _problems(tmp_path, BASE.format(replicas=2, extra=extra).replace(", labels: {replica: a}", ""))
+    assert len(problems) == 1 and message in problems[0], problems
+
+
+# Queue settings out of order, each side unset meaning Prometheus' default: what Prometheus
+# 3.16's config loader refuses (config/config.go, the queue_config checks; 2.42 and 3.5 accept
+# them), checked below against that promtool, and what it accepts. sfmon refuses them for
+# every release: the settings say nothing a server could follow.
+QUEUES = [
+    ({"min_shards": 150}, "min_shards 150 is above max_shards 50 (Prometheus' default)"),
+    ({"min_shards": 20, "max_shards": 10}, "min_shards 20 is above max_shards 10"),
+    ({"min_backoff": "10s"}, "min_backoff 10s is longer than max_backoff 5s (Prometheus' default)"),
+    ({"min_backoff": "5s", "max_backoff": "1s"}, "min_backoff 5s is longer than max_backoff 1s"),
+    ({"max_shards": 1}, None),
+    ({"min_shards": 50}, None),
+    ({"max_backoff": "30ms"}, None),
+    ({"capacity": 10, "max_samples_per_send": 2000}, None),
+]
+
+
+def _queue_spec(queue: dict) -> str:
+    import json
+
+    return BASE.format(replicas=1, extra=f"remote_write: [{{url: 'http://v:8428/w', queue: {json.dumps(queue)}}}]")
+
+
+@pytest.mark.parametrize("queue,message", QUEUES, ids=lambda v: str(v))
+def test_queue_order_is_refused_as_prometheus_refuses_it(tmp_path, queue, message):
+    problems = _problems(tmp_path, _queue_spec(queue))
+    if message is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and message in problems[0], problems
+
+
+@pytest.mark.matrix("newest")
+def test_newest_promtool_agrees_on_queue_order(tmp_path, promtool, toolset):
+    from sfmon.semantics.versions import Version, parse_version
+
+    version = parse_version(toolset.name.rpartition("-")[2]) if toolset.name.startswith("prom-") else None
+    if version is None or version < Version(3, 16):
+        pytest.skip(f"{toolset.name}: checks no queue order before Prometheus 3.16 (sfmon follows 3.16)")
+    for i, (queue, message) in enumerate(QUEUES):
+        lines = "".join(f"\n      {k}: {v}" for k, v in queue.items())
+        (tmp_path / f"q{i}.yml").write_text(f"remote_write:\n  - url: http://v:8428/w\n    queue_config:{lines}\n")
+        run = subprocess.run([promtool, "check", "config", "--syntax-only", f"q{i}.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert (run.returncode == 0) == (message is None), (queue, run.stdout + run.stderr)
+
+
+def test_health_reads_the_rules_from_a_replica_config():
+    """`sfmon health` expects the rules the replicas load (they share alerts.yml)."""
+    from sfmon.tools.health import expected_rules
+
+    loaded = load(OPERATOR)
+    groups = expected_rules(render(loaded))
+    assert sum(len(v) for v in groups.values()) == sum(len(a.alert_rules()) for _, a in loaded.spec.enabled_alerts())
+    assert set(groups) == {"shop", "slo"}

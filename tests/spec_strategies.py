@@ -31,6 +31,13 @@ TEMPLATE_ACTIONS = [
     "{{ $externalLabels.region }}",
 ]  # fmt: skip
 
+# Alertmanager's notification template data (.Status, .CommonLabels, .Alerts, ...): no $value.
+AM_TEMPLATE_ACTIONS = [
+    "{{ .CommonLabels.alertname }}", "{{ .Status | toUpper }}", "{{ range .Alerts }}{{ .Annotations.summary }}{{ end }}",
+    "{{ len .Alerts }}", '{{ if eq .Status "firing" }}!{{ end }}', "{{ .GroupLabels.job }}", "{{ .CommonAnnotations.summary }}",
+    "{{ title .Receiver }}", '{{ join ", " .GroupLabels.Values }}',
+]  # fmt: skip
+
 # No NUL: the loader refuses it in any value (no service reads one; tests/test_hostile.py).
 any_char = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 any_text = st.lists(st.one_of(st.text(any_char, max_size=8), st.sampled_from(SPECIALS)), max_size=5).map("".join)
@@ -41,6 +48,10 @@ grafana_text = any_text.filter(lambda s: "$" not in s and "[[" not in s)
 plain_piece = st.text(any_char.filter(lambda c: c not in "{}"), max_size=8)
 template_text = st.lists(
     st.one_of(plain_piece, st.sampled_from(TEMPLATE_ACTIONS), st.sampled_from([s for s in SPECIALS if "{" not in s and "}" not in s])),
+    max_size=5,
+).map("".join)
+am_template_text = st.lists(
+    st.one_of(plain_piece, st.sampled_from(AM_TEMPLATE_ACTIONS), st.sampled_from([s for s in SPECIALS if "{" not in s and "}" not in s])),
     max_size=5,
 ).map("".join)
 nonempty_template = template_text.filter(lambda s: s.strip() != "")
@@ -484,7 +495,7 @@ def opsgenie(draw: Any) -> dict[str, Any]:
         plain_nonempty,
     )
     return {"api_key_file": "/run/secrets/opsgenie"} | _some(draw, {
-        "api_url": urls, "message": template_text, "priority": st.sampled_from(["P1", "P2", "P3", "P4", "P5"]),
+        "api_url": urls, "message": am_template_text, "priority": st.sampled_from(["P1", "P2", "P3", "P4", "P5"]),
         "tags": st.lists(plain_nonempty.filter(lambda s: "," not in s), max_size=3),
         "responders": st.lists(responder, max_size=3), "send_resolved": st.booleans(),
     })  # fmt: skip
@@ -497,7 +508,7 @@ def victorops(draw: Any) -> dict[str, Any]:
 
 @st.composite
 def webex(draw: Any) -> dict[str, Any]:
-    return {"room_id": draw(nonempty_text), "bot_token_file": "/run/secrets/webex"} | _some(draw, {"api_url": urls, "message": template_text})
+    return {"room_id": draw(nonempty_text), "bot_token_file": "/run/secrets/webex"} | _some(draw, {"api_url": urls, "message": am_template_text})
 
 
 @st.composite
@@ -507,33 +518,33 @@ def sns(draw: Any) -> dict[str, Any]:
         ("topic_arn", arn), ("target_arn", arn.map(lambda a: a + "/endpoint")), ("phone_number", st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True)),
     ]))  # fmt: skip
     sigv4 = {"region": draw(st.sampled_from(["eu-west-1", "us-east-1"]))} | _some(draw, {"role_arn": st.just("arn:aws:iam::123456789012:role/am")})
-    return {destination[0]: draw(destination[1]), "sigv4": sigv4} | _some(draw, {"subject": template_text, "message": template_text, "api_url": urls})
+    return {destination[0]: draw(destination[1]), "sigv4": sigv4} | _some(draw, {"subject": am_template_text, "message": am_template_text, "api_url": urls})
 
 
 @st.composite
 def telegram(draw: Any) -> dict[str, Any]:
     return {"bot_token_file": "/run/secrets/telegram", "chat_id": draw(st.integers(-(2**63), 2**63 - 1))} | _some(draw, {
-        "api_url": urls, "message": template_text, "parse_mode": st.sampled_from(["", "HTML", "Markdown", "MarkdownV2"]),
+        "api_url": urls, "message": am_template_text, "parse_mode": st.sampled_from(["", "HTML", "Markdown", "MarkdownV2"]),
         "disable_notifications": st.booleans(), "send_resolved": st.booleans(),
     })  # fmt: skip
 
 
 @st.composite
 def discord(draw: Any) -> dict[str, Any]:
-    return {"webhook_url_file": "/run/secrets/discord"} | _some(draw, {"title": template_text, "message": template_text})
+    return {"webhook_url_file": "/run/secrets/discord"} | _some(draw, {"title": am_template_text, "message": am_template_text})
 
 
 @st.composite
 def pushover(draw: Any) -> dict[str, Any]:
     return {"user_key_file": "/run/secrets/pushover_user", "token_file": "/run/secrets/pushover_token"} | _some(draw, {
-        "title": template_text, "message": template_text, "priority": st.sampled_from(["-2", "0", "1", "2"]),
+        "title": am_template_text, "message": am_template_text, "priority": st.sampled_from(["-2", "0", "1", "2"]),
         "retry": st.sampled_from(["30s", "1m"]), "expire": st.sampled_from(["1h", "3h"]),
     })  # fmt: skip
 
 
 @st.composite
 def msteams(draw: Any) -> dict[str, Any]:
-    return {"webhook_url_file": "/run/secrets/teams"} | _some(draw, {"title": template_text, "text": template_text})
+    return {"webhook_url_file": "/run/secrets/teams"} | _some(draw, {"title": am_template_text, "text": am_template_text})
 
 
 NEW_INTEGRATIONS = {
@@ -562,7 +573,7 @@ def receivers(draw: Any, name: str, gated: bool = False) -> dict[str, Any]:
             r["email"] = {"to": draw(st.lists(mailbox, min_size=1, max_size=2)), "from": draw(mailbox), "smarthost": "smtp.example.com:587",
                           "auth_username": draw(nonempty_text), "auth_password_file": "/run/secrets/smtp", "require_tls": draw(st.booleans())}  # fmt: skip
         elif kind == "slack":
-            r["slack"] = {"channel": draw(nonempty_text), "api_url_file": "/run/secrets/slack", "title": draw(template_text), "text": draw(template_text)}
+            r["slack"] = {"channel": draw(nonempty_text), "api_url_file": "/run/secrets/slack", "title": draw(am_template_text), "text": draw(am_template_text)}
         elif kind == "pagerduty":
             key = draw(st.sampled_from(["routing_key_file", "service_key_file"]))
             r["pagerduty"] = {key: "/run/secrets/pd"}

@@ -16,7 +16,7 @@ from sfmon.tools.validate import tool_runs
 
 SPECS = {
     "default": SPEC, "minimal": FIXTURES / "specs" / "valid" / "minimal.yaml", "full": FIXTURES / "specs" / "valid" / "full.yaml",
-    "operator": FIXTURES / "specs" / "valid" / "operator.yaml",
+    "operator": FIXTURES / "specs" / "valid" / "operator.yaml", "discovery": FIXTURES / "specs" / "valid" / "discovery.yaml",
 }  # fmt: skip
 
 

@@ -54,7 +54,11 @@ def message_cases(spec: Any, rule_tests: Any, tree: Any, rules_spec: Any) -> lis
 
     fired = _first_firing(rule_tests)
     targets: Mapping[str, Any] = {t.name: t for t in spec.targets}
+    from sfmon.model.receivers import INTEGRATIONS
+
     every = [r.name for r in spec.receivers]
+    # Only receivers with a templated field have a message to render (a webhook has none).
+    templated = {r.name for r in spec.receivers if any(INTEGRATIONS[k].messages for k in r.integrations())}
     out: list[MessageCase] = []
     for i, alert in rules_spec.enabled_alerts():
         for level, rule in zip(alert_labels(alert, targets), alert.alert_rules()):
@@ -64,7 +68,7 @@ def message_cases(spec: Any, rule_tests: Any, tree: Any, rules_spec: Any) -> lis
             else:
                 labels, annotations = dict(level.labels), dict(rule.annotations)
             reached = route(tree, labels) if tree is not None else every
-            for receiver in dict.fromkeys(reached):
+            for receiver in (r for r in dict.fromkeys(reached) if r in templated):
                 out.append(MessageCase(receiver, alert.name, dict(sorted(labels.items())), dict(sorted(annotations.items())),
                                        predicted is not None, ("alerts", i)))  # fmt: skip
     return out

@@ -1,4 +1,4 @@
-"""`python -m examples.softfactory_app [--port 8000] [--spec specs/specs.yaml] [--catalog NAME ...]`
+"""`python -m examples.softfactory_app [--port 8000] [--spec specs/specs.yaml] [--catalog NAME ...] [--access-log FILE|-] [--admin-token-file FILE]`
 
 Without --catalog: the SoftFactory API. With --catalog: a stand-in exporter serving those
 catalogs at /metrics/<catalog>. Listens on 127.0.0.1 unless --host says otherwise.
@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--spec", default=None, help="spec whose catalogs name the metrics (default: specs/specs.yaml)")
     parser.add_argument("--catalog", action="append", default=[], help="serve this catalog as a stand-in exporter")
+    parser.add_argument("--access-log", default=None, help="write the JSON access log here ('-': stdout)")
+    parser.add_argument("--admin-token-file", default=None, help="file holding the bearer token of /api/admin/metrics")
     args = parser.parse_args(argv)
 
     from werkzeug.serving import make_server
@@ -32,7 +34,10 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from examples.softfactory_app.app import create_app
 
-        app = create_app(spec)
+        from pathlib import Path
+
+        stream = None if args.access_log is None else sys.stdout if args.access_log == "-" else open(args.access_log, "a", encoding="utf-8")
+        app = create_app(spec, stream, Path(args.admin_token_file) if args.admin_token_file else None)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server(args.host, args.port, app, threaded=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

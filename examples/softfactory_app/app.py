@@ -1,4 +1,5 @@
-"""The SoftFactory API: a few business endpoints, /health, /metrics and /control.
+"""The SoftFactory API: a few business endpoints, /health, /metrics, /control, a JSON access
+log and /api/admin/metrics (admin.py).
 
 Every metric object comes from the spec's `softfactory-api` catalog (catalog.py); this
 module only says when each one counts. If the catalog renames a family or its labels,
@@ -10,10 +11,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TextIO
 
 from flask import Flask, Response, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from examples.softfactory_app.admin import AccessLog, authorized, counters
 from examples.softfactory_app.catalog import DEFAULT_SPEC, build, check_uses, load_catalog
 from examples.softfactory_app.control import Control
 
@@ -71,8 +74,11 @@ def _cpu_seconds() -> float:
     return t.user + t.system
 
 
-def create_app(spec_path: Path | str = DEFAULT_SPEC) -> Flask:
+def create_app(spec_path: Path | str = DEFAULT_SPEC, access_log: TextIO | None = None, admin_token_file: Path | None = None) -> Flask:
+    """`access_log`: where the JSON access log goes (None: nowhere); `admin_token_file`: the
+    file holding /api/admin/metrics' bearer token (None: that endpoint refuses everyone)."""
     app = Flask("softfactory")
+    log = AccessLog(access_log)
     registry = CollectorRegistry()
     m = build(check_uses(load_catalog(spec_path, CATALOG), USES), registry)
     control = Control()
@@ -108,7 +114,7 @@ def create_app(spec_path: Path | str = DEFAULT_SPEC) -> Flask:
         user = request.headers.get("X-User")
         if user:
             seen_users[user] = time.time()
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") and not request.path.startswith("/api/admin/"):
             faults = control.state()
             if faults["latency_ms"]:
                 time.sleep(faults["latency_ms"] / 1000)
@@ -118,9 +124,10 @@ def create_app(spec_path: Path | str = DEFAULT_SPEC) -> Flask:
 
     @app.after_request
     def _count(resp: Response) -> Response:
+        took = time.perf_counter() - g.start
+        log.write(request.method, request.path, resp.status_code, took, g.get("user") or request.headers.get("X-User"))
         if request.path.startswith("/api/"):
             endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-            took = time.perf_counter() - g.start
             m["http_requests_total"].labels(endpoint=endpoint, method=request.method, status=str(resp.status_code)).inc()
             m["http_request_duration_seconds"].labels(endpoint=endpoint, method=request.method).observe(took)
             if took > SLOW_REQUEST_S:
@@ -142,6 +149,7 @@ def create_app(spec_path: Path | str = DEFAULT_SPEC) -> Flask:
         if USERS.get(body.get("user")) == body.get("password"):
             m["auth_successful_logins"].inc()
             seen_users[body["user"]] = time.time()
+            g.user = body["user"]
             return jsonify({"status": "ok"})
         m["auth_failed_logins"].inc()
         return jsonify({"status": "denied"}), 401
@@ -157,6 +165,12 @@ def create_app(spec_path: Path | str = DEFAULT_SPEC) -> Flask:
         channel = (request.get_json(silent=True) or {}).get("channel", "email")
         m["notification_sent_total"].labels(channel=channel).inc()
         return jsonify({"status": "sent", "channel": channel})
+
+    @app.get("/api/admin/metrics")
+    def admin_metrics() -> Response:
+        if not authorized(request.headers.get("Authorization"), admin_token_file):
+            return jsonify({"error": "admin token required"}), 401
+        return jsonify({"uptime_seconds": round(time.time() - started, 3), "counters": counters(registry)})
 
     @app.get("/health")
     def health() -> Response:

@@ -138,3 +138,54 @@ def test_stand_in_exporter_serves_its_catalog(name: str) -> None:
     assert disagreements(catalog(name), text) == []
     assert client.post("/control", json={"pg_up": 0}).status_code == (200 if name == "postgres-exporter" else 400)
 
+
+
+def test_access_log_and_admin_metrics(tmp_path: Path) -> None:
+    """One JSON access-log line per request (time, method, path, status, duration, user), and
+    /api/admin/metrics: the counters of /metrics as JSON, only with the token from its file."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    token = tmp_path / "admin-token"
+    token.write_text("s3cret-token\n")
+    log = tmp_path / "access.log"
+    port = free_port()
+    args = [sys.executable, "-m", "examples.softfactory_app", "--port", str(port), "--access-log", str(log), "--admin-token-file", str(token)]
+    proc = Proc("app", args, tmp_path).start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http("GET", url + "/health", timeout=1)[0] == 200, 20, "the app to answer /health")
+        assert http("POST", url + "/api/login", {"user": "ada", "password": "lovelace"})[0] == 200
+        assert http("POST", url + "/api/notify", {"channel": "slack"})[0] == 200
+        assert http("GET", url + "/api/admin/metrics")[0] == 401  # no token
+
+        def admin(bearer: str) -> tuple[int, dict]:
+            req = urllib.request.Request(url + "/api/admin/metrics", headers={"Authorization": f"Bearer {bearer}"})
+            try:
+                with urllib.request.urlopen(req, timeout=3) as resp:
+                    return resp.status, json.loads(resp.read())
+            except urllib.error.HTTPError as exc:
+                return exc.code, {}
+
+        assert admin("wrong")[0] == 401
+        status, summary = admin("s3cret-token")
+        assert status == 200
+        got = summary["counters"]
+        assert got["auth_successful_logins_total"]["total"] == 1
+        assert got["notification_sent_total"]["series"] == [{"labels": {"channel": "slack"}, "value": 1.0}]
+        # the same numbers as /metrics
+        text = http("GET", url + "/metrics")[1].decode()
+        assert 'notification_sent_total{channel="slack"} 1.0' in text
+        token.write_text("rotated\n")  # read per request
+        assert admin("s3cret-token")[0] == 401 and admin("rotated")[0] == 200
+    finally:
+        proc.stop()
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    api = [entry for entry in lines if entry["path"].startswith("/api/")]
+    assert [(e["method"], e["path"], e["status"]) for e in api[:3]] == [
+        ("POST", "/api/login", 200), ("POST", "/api/notify", 200), ("GET", "/api/admin/metrics", 401),
+    ]
+    assert api[0]["user"] == "ada" and api[1]["user"] is None
+    assert all(set(e) == {"time", "method", "path", "status", "duration_ms", "user"} for e in lines)
+    assert all(e["time"].endswith("Z") and e["duration_ms"] >= 0 for e in lines)

@@ -62,10 +62,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under xdist (`make test` runs -n auto --dist loadgroup) the live tests share one
-    worker: each starts servers whose timing a second stack on the same cores would skew."""
+    worker: each starts servers whose timing a second stack on the same cores would skew;
+    so do the tests of each ONE_WORKER module."""
     for item in items:
         if item.get_closest_marker("live") is not None:
             item.add_marker(pytest.mark.xdist_group("live"))
+        elif item.path.stem in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+# Modules whose module-scoped fixture does the work of all their tests (the corpus runs every
+# case up front): on one worker, so that work is done once, not once per worker.
+ONE_WORKER = {"test_invalid_corpus", "test_shapes", "test_hardening", "test_environments", "test_operator", "test_packaging"}
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -136,6 +144,16 @@ def free_port() -> int:
             _HANDED_OUT.add(port)
             return port
     raise RuntimeError("no fresh free port in 200 tries")
+
+
+def newest_build(tool: str) -> str:
+    """`tool` from the newest Prometheus 3 / Alertmanager build of the active toolsets: for the
+    specs only a newer release reads (Kubernetes discovery, UTF-8 relabel names)."""
+    for name in reversed(toolsets.active()):
+        path = toolsets.all_toolsets()[name].path(tool) if name != "debian" else None
+        if path:
+            return path
+    skip_or_fail(f"no {tool} build of a newer release (make tools builds one when Go is installed)")
 
 
 def run_sfmon(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -798,7 +798,7 @@ def specs(draw: Any) -> dict[str, Any]:
         w = web(draw, server)
         if w is not None:
             where["web"] = w
-        if draw(st.booleans()):  # a target release changes no rendered file, only what validate warns about
+        if draw(st.booleans()):  # the release sfmon predicts for (test_properties sets the judging promtool's)
             where["version"] = draw(st.sampled_from(releases[server]))
     if draw(st.booleans()):
         spec["alertmanager"]["messages"] = draw(messages())

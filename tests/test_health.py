@@ -30,6 +30,9 @@ def test_running_config_may_add_defaults_but_not_change_settings():
     ]
     assert h.config_differences({"a": {"b": 1}}, {"a": {}}) == ["a.b: not in the running config (generated 1)"]
     assert h.config_differences({"key": "s3cret"}, {"key": "<secret>"}) == []
+    # template globs are resolved against the config file's directory by Alertmanager
+    assert h.config_differences({"templates": ["notifications/*.tmpl"]}, {"templates": ["/etc/am/notifications/*.tmpl"]}) == []
+    assert h.config_differences({"templates": ["notifications/*.tmpl"]}, {"templates": ["/etc/am/other/*.tmpl"]}) != []
 
 
 def test_exported_names_include_declared_families_without_samples():

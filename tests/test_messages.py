@@ -31,10 +31,10 @@ def data_of(path: Path) -> dict[str, Any]:
 
 
 def write_spec(tmp_path: Path, data: Any, name: str = "spec.yaml") -> Path:
-    buf = io.StringIO()
-    YAML(typ="safe").dump(data, buf)
+    from test_properties import dump  # escapes what YAML readers disagree on (U+2028, U+0085, ...)
+
     path = tmp_path / name
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    path.write_text(dump(data), encoding="utf-8")
     return path
 
 

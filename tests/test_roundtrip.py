@@ -41,10 +41,10 @@ def prometheus_configs(out: dict) -> list[dict]:
 def test_prometheus_config(case):
     spec, out = case
     for i, prom in enumerate(prometheus_configs(out)):
-        check_prometheus_config(spec, prom, f"prometheus-{i}" if spec.prometheus.replicas > 1 else None)
+        check_prometheus_config(spec, prom, f"prometheus-{i}" if spec.prometheus.replicas > 1 else None, out)
 
 
-def check_prometheus_config(spec, prom, replica):
+def check_prometheus_config(spec, prom, replica, out):
     from sfmon.render.views import alertmanager_addresses
 
     g = dict(prom["global"])

@@ -123,6 +123,7 @@ def test_user_tests_are_rendered_with_the_alerts_own_labels_and_annotations():
     (alert,) = check["exp_alerts"]
     assert alert["exp_labels"] == {"alertname": "ConnectionPoolNearMax", "job": "postgres", "severity": "warning"}
     assert alert["exp_annotations"] == {
+        "dashboard_url": "http://grafana:3000/d/softfactory-database?viewPanel=6",  # the panel that shows it (derive.links)
         "description": "90% of PostgreSQL connections are in use.",  # written in the spec ($value)
         "runbook_url": "https://runbooks.softfactory.io/alerts/ConnectionPoolNearMax",  # the alert's own
         "summary": "PostgreSQL connections above 80% of max_connections",

@@ -44,8 +44,10 @@ def as_written(rule: Rule) -> dict:
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 def test_every_kinds_rules_are_what_alerts_yml_holds(path):
+    from sfmon.derive.links import linked
+
     loaded = load(path)
-    spec = loaded.spec
+    spec = linked(loaded.spec)  # the alerts with their dashboard links, as alerts.yml holds them
     written = yaml.load(render(loaded)["alerts.yml"])["groups"]
     expected: dict[str, list[dict]] = {}
     for r in spec.recording_rules:  # first in their group, then the enabled alerts' rules
@@ -188,9 +190,12 @@ def write_rules(spec, groups=None) -> str:
 
 
 def test_test_environment_writes_what_render_writes():
+    from sfmon.derive.links import linked
+
     spec = load(SPEC).spec
-    assert write_rules(spec) == render_files(spec, derive(spec))["alerts.yml"]
-    assert write_rules(spec, rule_groups(spec)) == render_files(spec, derive(spec))["alerts.yml"]
+    # alerts.yml holds the alerts with their dashboard links (derive.links)
+    assert write_rules(linked(spec)) == render_files(spec, derive(spec))["alerts.yml"]
+    assert write_rules(spec, rule_groups(linked(spec))) == render_files(spec, derive(spec))["alerts.yml"]
 
 
 def test_group_interval_and_limit_are_written_when_set(tmp_path, promtool):

@@ -211,6 +211,10 @@ def config_differences(generated: Any, running: Any, path: str = "") -> list[str
         return [d for i, (g, r) in enumerate(zip(generated, running)) for d in config_differences(g, r, f"{path}[{i}]")]
     if running == "<secret>" or _same_scalar(generated, running):
         return []
+    # Alertmanager resolves a relative template glob against its config file's directory.
+    if path.startswith("templates[") and isinstance(generated, str) and isinstance(running, str):
+        if not generated.startswith("/") and running.startswith("/") and running.endswith("/" + generated):
+            return []
     return [f"{here}: running {_show(running)}, generated {_show(generated)}"]
 
 

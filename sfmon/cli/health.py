@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from sfmon.cli import output
-from sfmon.cli.options import EXIT_PROBLEMS, TEXT, Format, OverlayOpt, SetOpt, SpecOpt, examples
+from sfmon.cli.options import EXIT_PROBLEMS, TEXT, Format, InsecureOpt, OverlayOpt, PasswordFileOpt, SetOpt, SpecOpt, examples
 
 EPILOG = examples(
     "sfmon health",
@@ -37,11 +37,9 @@ def command(
     ] = None,
     grafana_url: Annotated[Optional[str], typer.Option("--grafana-url", metavar="<url>", help="Default: grafana.url.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=60, help="Seconds per HTTP request.")] = 3.0,
-    insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (self-signed test stacks).")] = False,
+    insecure: InsecureOpt = False,
     user: Annotated[Optional[str], typer.Option("--user", help="Basic-auth user for Prometheus and Alertmanager.")] = None,
-    password_file: Annotated[
-        Optional[Path], typer.Option("--password-file", help="File holding the basic-auth password.", dir_okay=False)
-    ] = None,
+    password_file: PasswordFileOpt = None,
     fmt: Annotated[HealthFormat, typer.Option("--format", "-f", help="Table for people, JSON for machines.")] = HealthFormat.text,
 ) -> None:
     """Check the running stack against the spec: Prometheus, its targets and rules, Alertmanager

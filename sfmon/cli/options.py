@@ -33,6 +33,11 @@ SetOpt = Annotated[
         "E.g. prometheus.scrape_interval=5s, targets[api].addresses='[\"127.0.0.1:8000\"]'.",
     ),
 ]
+# The HTTP client options of the commands that talk to a running stack (health, silences).
+InsecureOpt = Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (self-signed test stacks).")]
+PasswordFileOpt = Annotated[
+    Optional[Path], typer.Option("--password-file", help="File holding the basic-auth password.", dir_okay=False)
+]
 OverlayOpt = Annotated[
     Optional[list[Path]],
     typer.Option("--overlay", metavar="<file>", help="YAML file deep-merged over the spec (named list items merge by name); repeatable.", dir_okay=False),

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from sfmon.cli import output
-from sfmon.cli.options import EXIT_PROBLEMS, TEXT, OverlayOpt, SetOpt, SpecOpt, examples
+from sfmon.cli.options import EXIT_PROBLEMS, TEXT, InsecureOpt, OverlayOpt, PasswordFileOpt, SetOpt, SpecOpt, examples
 
 EPILOG = examples(
     "sfmon silences plan --url http://127.0.0.1:9093",
@@ -40,11 +40,9 @@ def command(
     set_: SetOpt = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=60, help="Seconds per HTTP request.")] = 5.0,
     retries: Annotated[int, typer.Option("--retries", min=1, max=10, help="Attempts per request (connection errors, 5xx).")] = 3,
-    insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates (self-signed test stacks).")] = False,
+    insecure: InsecureOpt = False,
     user: Annotated[Optional[str], typer.Option("--user", help="Basic-auth user for Alertmanager.")] = None,
-    password_file: Annotated[
-        Optional[Path], typer.Option("--password-file", help="File holding the basic-auth password.", dir_okay=False)
-    ] = None,
+    password_file: PasswordFileOpt = None,
     fmt: Annotated[SilencesFormat, typer.Option("--format", "-f", help="Lines for people, JSON for machines.")] = SilencesFormat.text,
 ) -> None:
     """Make a running Alertmanager hold exactly the spec's maintenance windows as silences."""

@@ -21,6 +21,8 @@ from sfmon.problems import Problem, Severity
 def _colon_names(query: str) -> list[str]:
     from sfmon.model.base import check_promql
 
+    if ":" not in query:
+        return []  # a recorded name has a colon, so the text has one: most queries need no parse
     try:
         ast = check_promql(query)
     except ValueError:

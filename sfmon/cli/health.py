@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from sfmon.cli import output
-from sfmon.cli.options import EXIT_PROBLEMS, TEXT, Format, InsecureOpt, OverlayOpt, PasswordFileOpt, SetOpt, SpecOpt, examples
+from sfmon.cli.options import EXIT_PROBLEMS, TEXT, basic_auth, Format, InsecureOpt, OverlayOpt, PasswordFileOpt, SetOpt, SpecOpt, examples
 
 EPILOG = examples(
     "sfmon health",
@@ -49,14 +49,7 @@ def command(
     problems_fmt = Format("json") if fmt is HealthFormat.json else TEXT
     loaded = output.load(spec, problems_fmt, overlay, set_)
     files = output.render(loaded, None, problems_fmt)
-    auth = None
-    if user:
-        if password_file is None:
-            raise typer.BadParameter("--user needs --password-file")
-        try:
-            auth = (user, password_file.read_text(encoding="utf-8").strip())
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot read {password_file}: {exc.strerror or exc}") from None
+    auth = basic_auth(user, password_file)
     opts = h.default_options(
         loaded.spec, prometheus_url, alertmanager_url, grafana_url, timeout=timeout, insecure=insecure, basic_auth=auth
     )

@@ -47,6 +47,18 @@ TemplatesOpt = Annotated[
 ]
 
 
+
+def basic_auth(user: str | None, password_file: Path | None) -> tuple[str, str] | None:
+    """--user and --password-file as a (user, password) pair, or None without --user."""
+    if not user:
+        return None
+    if password_file is None:
+        raise typer.BadParameter("--user needs --password-file")
+    try:
+        return user, password_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {password_file}: {exc.strerror or exc}") from None
+
 def examples(*lines: str, note: str = "") -> str:
     """A command's epilog: its examples, an optional note, then the exit codes."""
     shown = "".join(f"  {line}\n\n" for line in lines)

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from sfmon.cli import output
-from sfmon.cli.options import EXIT_PROBLEMS, TEXT, InsecureOpt, OverlayOpt, PasswordFileOpt, SetOpt, SpecOpt, examples
+from sfmon.cli.options import EXIT_PROBLEMS, TEXT, basic_auth, InsecureOpt, OverlayOpt, PasswordFileOpt, SetOpt, SpecOpt, examples
 
 EPILOG = examples(
     "sfmon silences plan --url http://127.0.0.1:9093",
@@ -52,14 +52,7 @@ def command(
 
     problems_fmt = Format("json") if fmt is SilencesFormat.json else TEXT
     loaded = output.load(spec, problems_fmt, overlay, set_)
-    auth = None
-    if user:
-        if password_file is None:
-            raise typer.BadParameter("--user needs --password-file")
-        try:
-            auth = (user, password_file.read_text(encoding="utf-8").strip())
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot read {password_file}: {exc.strerror or exc}") from None
+    auth = basic_auth(user, password_file)
     client = s.Client(url, timeout=timeout, retries=retries, basic_auth=auth, insecure=insecure)
     try:
         done = s.apply(client, loaded.spec.project, silences(loaded.spec), dry_run=action is Action.plan)

@@ -344,11 +344,13 @@ def test_debian_amtool_refuses_the_file_fields_the_gate_protects(amtool, tmp_pat
     integrations (it would need the secret inline)."""
     from sfmon.tools.versions import detect
 
-    if detect(amtool) is None or detect(amtool)[:2] >= (0, 26):
-        pytest.skip("this toolset's amtool reads the files")
+    version = detect(amtool)
     files = render(load(NEWER))
     root = write_files(files, tmp_path)
     done = subprocess.run([amtool, "check-config", "alertmanager.yml"], cwd=root, capture_output=True, text=True, timeout=60)
+    if version is not None and version[:2] >= (0, 27):  # an amtool that reads the files accepts them
+        assert done.returncode == 0, done.stdout + done.stderr
+        return
     assert done.returncode != 0
     for field in ("bot_token_file", "webhook_url_file", "user_key_file", "token_file"):
         assert f"field {field} not found" in done.stdout + done.stderr

@@ -29,23 +29,9 @@ def _git(ref: str) -> str:
 
 def listing(ref: str, directory: Path) -> list[str]:
     """Every file under `directory` at `ref`, as posix paths relative to it (for include globs)."""
-    git = _git(ref)
-    try:
-        proc = subprocess.run(
-            [git, "ls-tree", "-r", "--name-only", "-z", ref],  # paths relative to cwd: git's default
-            cwd=directory if str(directory) else Path("."),
-            capture_output=True,
-            timeout=TIMEOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    except FileNotFoundError:
-        raise GitError(f"directory {directory} does not exist") from None
-    except subprocess.TimeoutExpired:
-        raise GitError(f"git ls-tree did not finish within {TIMEOUT}s") from None
-    if proc.returncode != 0:
-        detail = " ".join(proc.stderr.decode("utf-8", "replace").split()) or f"exit {proc.returncode}"
-        raise GitError(f"cannot list {directory} at {ref}: {detail}")
-    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    where = directory if str(directory) else Path(".")
+    out = _run_git([_git(ref), "ls-tree", "-r", "--name-only", "-z", ref], where, f"cannot list {directory} at {ref}")  # paths relative to cwd
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
 def source(ref: str):  # -> includes.Source
@@ -77,19 +63,18 @@ def show(ref: str, path: Path) -> bytes:
     git = _git(ref)
     # `REF:./name` is resolved against the working directory, so run git beside the file.
     where = path.parent if str(path.parent) else Path(".")
+    return _run_git([git, "show", f"{ref}:./{path.name}"], where, f"cannot read {path} at {ref}")
+
+
+def _run_git(args: list[str], cwd: Path, failing: str) -> bytes:
+    """git's stdout, bounded in time; GitError saying `failing` and git's reason otherwise."""
     try:
-        proc = subprocess.run(
-            [git, "show", f"{ref}:./{path.name}"],
-            cwd=where,
-            capture_output=True,
-            timeout=TIMEOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        proc = subprocess.run(args, cwd=cwd, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
-        raise GitError(f"directory {where} does not exist") from None
+        raise GitError(f"directory {cwd} does not exist") from None
     except subprocess.TimeoutExpired:
-        raise GitError(f"git show did not finish within {TIMEOUT}s") from None
+        raise GitError(f"git {args[1]} did not finish within {TIMEOUT}s") from None
     if proc.returncode != 0:
         detail = " ".join(proc.stderr.decode("utf-8", "replace").split()) or f"exit {proc.returncode}"
-        raise GitError(f"cannot read {path} at {ref}: {detail}")
+        raise GitError(f"{failing}: {detail}")
     return proc.stdout

@@ -63,6 +63,22 @@ def cases(files: dict[str, str]) -> list[dict[str, Any]]:
     return safe.load(files["tests/messages.test.yml"])["cases"]
 
 
+def test_message_cases_carry_prometheus_external_labels(tmp_path):
+    """Prometheus adds its external labels to each alert it sends, unless the alert has the
+    label (notifier/notifier.go, Manager.Send): the cases' data has them, and the receivers
+    are the ones a route on an external label picks."""
+    data = data_of(RECEIVERS)
+    data["prometheus"] = {"external_labels": {"cluster": "eu-1", "severity": "from-prometheus"}}
+    data["routing"] = {"receiver": "mail", "routes": [{"matchers": ['cluster="eu-1"'], "notify": ["chat"]}]}
+    loaded = load(write_spec(tmp_path, data))
+    assert [(c.receiver, c.alert) for c in loaded.derived.message_cases] == [("chat", "AppDown")]
+    case = cases(render(loaded))[0]
+    assert case["data"]["commonLabels"] == {
+        "alertname": "AppDown", "cluster": "eu-1", "instance": "app:8000", "job": "app", "severity": "critical",
+    }  # fmt: skip
+    assert case["data"]["alerts"][0]["labels"] == case["data"]["commonLabels"]
+
+
 # --- the rendered messages, by the real amtool ---------------------------------------------------
 
 
@@ -255,6 +271,31 @@ def test_generated_tests_predict_the_dashboard_url_with_variables_filled(promtoo
     for a in fired:
         assert a["exp_annotations"]["dashboard_url"] == f"https://grafana.example.com/d/app?viewPanel=2&var-instance={a['exp_labels']['instance'].replace(':', '%3A')}"
     root = write_files(files, tmp_path)
+    done = subprocess.run([promtool, "test", "rules", "tests/alerts.test.yml"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_probe_alert_shown_by_a_panel_links_to_it_with_the_probed_url(promtool, tmp_path):
+    """A probe target has no address: the link's variables come from the probed URL, its
+    instance label."""
+    data = {
+        "version": 1, "project": "probelinks",
+        "targets": [{"name": "site", "probe": {"module": "http_2xx", "targets": ["https://example.com/health"]}}],
+        "blackbox": {"address": "blackbox:9115", "modules": {"http_2xx": {"http": {"valid_status_codes": [200]}}}},
+        "alerts": [{"name": "SiteDown", "kind": "probe_failed", "target": "site", "for": "1m", "severity": "critical",
+                    "summary": "{{ $labels.instance }} fails"}],
+        "dashboards": [{"uid": "probes", "title": "Probes",
+                        "variables": [{"name": "instance", "label": "Instance", "query": "label_values(probe_success, instance)"}],
+                        "rows": [{"title": "Probes", "panels": [{"title": "Up", "expr": "probe_success", "show_alert": "SiteDown"}]}]}],
+        "receivers": [{"name": "mail", "email": {"to": ["ops@example.com"], "from": "am@example.com", "smarthost": "smtp.example.com:587"}}],
+        "routing": {"receiver": "mail"},
+        "grafana": {"admin_password_file": "/run/secrets/grafana"},
+    }  # fmt: skip
+    files = render(load(write_spec(tmp_path, data)))
+    fired = [a for t in safe.load(files["tests/alerts.test.yml"])["tests"] for c in t["alert_rule_test"] for a in c.get("exp_alerts", [])]
+    assert fired and {a["exp_annotations"]["dashboard_url"] for a in fired} == {
+        "http://grafana:3000/d/probes?viewPanel=2&var-instance=https%3A%2F%2Fexample.com%2Fhealth"}  # fmt: skip
+    root = write_files(files, tmp_path / "out")
     done = subprocess.run([promtool, "test", "rules", "tests/alerts.test.yml"], cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
 

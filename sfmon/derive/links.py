@@ -42,10 +42,11 @@ def dashboard_links(spec: Spec) -> dict[str, str]:
 
 
 def _kept_labels(alert: Any, targets: dict[str, Any]) -> set[str]:
-    """The labels of the target's series the alert keeps (identity()): what $labels may hold when it fires."""
+    """The labels of the target's series the alert keeps (identity()): what $labels may hold when it
+    fires. instances(), not addresses: a probe or a discovered target has no static address."""
     name = alert.target_name()
     t = targets.get(name) if name else None
-    series = {**t.labels, "job": t.name, "instance": t.addresses[0]} if t is not None else ({"job": name} if name else {})
+    series = {**t.labels, "job": t.name, "instance": t.instances()[0]} if t is not None else ({"job": name} if name else {})
     return set(alert.identity(series))
 
 

@@ -2,9 +2,10 @@
 each receiver it reaches, Alertmanager's template data for a group of just that alert.
 
 The alert's labels and annotations are the ones its generated rule tests predict for its
-first firing case (exactly what Prometheus sends); an alert without one (a raw expression
-with no firing test) goes with its static labels and its annotations as written, which still
-exercises every notification template. Pure, built once per run into Derived.
+first firing case, with Prometheus' external labels added (exactly what Prometheus sends); an
+alert without one (a raw expression with no firing test) goes with its static labels and its
+annotations as written, which still exercises every notification template. Pure, built once
+per run into Derived.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def message_cases(spec: Any, rule_tests: Any, tree: Any, rules_spec: Any) -> lis
     from sfmon.model.receivers import INTEGRATIONS
 
     every = [r.name for r in spec.receivers]
+    external = dict(spec.prometheus.external_labels)
     # Only receivers with a templated field have a message to render (a webhook has none).
     templated = {r.name for r in spec.receivers if any(INTEGRATIONS[k].messages for k in r.integrations())}
     out: list[MessageCase] = []
@@ -67,6 +69,9 @@ def message_cases(spec: Any, rule_tests: Any, tree: Any, rules_spec: Any) -> lis
                 labels, annotations = {**predicted.labels, "alertname": alert.name}, dict(predicted.annotations)
             else:
                 labels, annotations = dict(level.labels), dict(rule.annotations)
+            # Prometheus adds its external labels to every alert it sends, where the alert lacks
+            # them (notifier.go); rule tests never see them.
+            labels = {**external, **labels}
             reached = route(tree, labels) if tree is not None else every
             for receiver in (r for r in dict.fromkeys(reached) if r in templated):
                 out.append(MessageCase(receiver, alert.name, dict(sorted(labels.items())), dict(sorted(annotations.items())),

@@ -23,6 +23,10 @@ from sfmon.tools.validate import validate_files
 
 NEWER = FIXTURES / "specs" / "newer" / "receivers.yaml"
 RECEIVERS = FIXTURES / "specs" / "valid" / "receivers.yaml"
+# Imported here, not inside a test: importing test_properties defines its @given tests, which
+# Hypothesis refuses inside a running @given (nested_given).
+from test_properties import dump  # noqa: E402  (escapes what YAML readers disagree on: U+2028, U+0085, ...)
+
 safe = YAML(typ="safe")
 
 
@@ -31,8 +35,6 @@ def data_of(path: Path) -> dict[str, Any]:
 
 
 def write_spec(tmp_path: Path, data: Any, name: str = "spec.yaml") -> Path:
-    from test_properties import dump  # escapes what YAML readers disagree on (U+2028, U+0085, ...)
-
     path = tmp_path / name
     path.write_text(dump(data), encoding="utf-8")
     return path

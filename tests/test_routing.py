@@ -47,8 +47,9 @@ def test_default_spec_routes_every_alert_and_tier():
 def test_route_tests_file_resolves_alert_labels():
     data = YAML(typ="safe").load(render(load(SPEC))[ROUTE_TESTS])
     first = data["tests"][0]
-    # the labels the alert really has: what target_down keeps of its target's series, and its own
-    labels = {"alertname": "ApiDown", "instance": "api:8000", "job": "api", "service": "api", "severity": "critical", "team": "backend"}
+    # the labels the alert really has at Alertmanager: what target_down keeps of its target's
+    # series, its own, and Prometheus' external labels
+    labels = {"alertname": "ApiDown", "cluster": "softfactory-prod", "instance": "api:8000", "job": "api", "service": "api", "severity": "critical", "team": "backend"}
     assert first == {"name": "ApiDown", "labels": labels, "receivers": CRITICAL}
     assert data["tests"][-1]["name"] == "an alert without severity"
 
@@ -63,7 +64,8 @@ def test_one_amtool_run_per_case_with_receivers_in_amtool_order(tmp_path):
     assert runs[0].args[:5] == ("amtool", "config", "routes", "test", "--config.file=alertmanager.yml")
     assert runs[0].args[5] == "--verify.receivers=pagerduty,ops-slack,ops-email,ops-webhook"
     assert runs[0].args[6:] == (
-        'alertname="ApiDown"', 'instance="api:8000"', 'job="api"', 'service="api"', 'severity="critical"', 'team="backend"',
+        'alertname="ApiDown"', 'cluster="softfactory-prod"', 'instance="api:8000"', 'job="api"', 'service="api"', 'severity="critical"',
+        'team="backend"',
     )  # fmt: skip
 
 
@@ -79,7 +81,7 @@ def test_amtool_mismatch_names_the_case_and_both_receiver_lists(amtool, promtool
     (p,) = problems
     assert p.file == f"generated/{ROUTE_TESTS}" and p.line > 0
     assert p.message == (
-        'route test "ApiDown" (alertname=ApiDown, instance=api:8000, job=api, service=api, severity=critical, team=backend): '
+        'route test "ApiDown" (alertname=ApiDown, cluster=softfactory-prod, instance=api:8000, job=api, service=api, severity=critical, team=backend): '
         "expected receivers ops-email, pagerduty; amtool resolved pagerduty, ops-slack, ops-email, ops-webhook"
     )
 

@@ -185,3 +185,24 @@ def test_matcher_lines_sfmon_refuses_amtool_refuses(line, tmp_path, amtool):
     )
     got = subprocess.run([amtool, "check-config", "alertmanager.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert got.returncode != 0, got.stdout
+
+
+def test_routes_on_external_labels_are_predicted_with_them(tmp_path, amtool):
+    """Prometheus adds its external labels to every alert it sends (notifier.go), so a route
+    matching one catches the alert at Alertmanager although no rule writes it; sfmon's
+    route cases carry them, and amtool agrees on the rendered config."""
+    from sfmon.pipeline import load_and_check
+
+    text = (FIXTURES.parent.parent / "specs" / "specs.yaml").read_text(encoding="utf-8")
+    prod = "    - {match: {cluster: softfactory-prod, alertname: HighResponseTime}, notify: [ops-email]}\n"
+    text = text.replace("  routes:\n    - {match: {severity: critical}", "  routes:\n" + prod + "    - {match: {severity: critical}", 1)
+    text = text.replace("{alert: HighResponseTime, receivers: [ops-slack, ops-email, ops-webhook]}", "{alert: HighResponseTime, receivers: [ops-email]}")
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded, problems = load_and_check(path)
+    assert not [p for p in problems if p.check.startswith("routing/")], problems
+    case = next(c for c in loaded.derived.route_cases if c.name == "HighResponseTime")
+    assert case.labels["cluster"] == "softfactory-prod" and case.receivers == ("ops-email",)
+    (tmp_path / "alertmanager.yml").write_text(render(loaded)["alertmanager.yml"], encoding="utf-8")
+    got = _amtool_routes(amtool, tmp_path, case.labels, verify=["ops-email"])
+    assert got.returncode == 0, (got.stdout, got.stderr)

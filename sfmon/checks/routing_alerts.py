@@ -25,7 +25,7 @@ def check(ctx: Context) -> Iterator[Problem]:
     targets = {t.name: t for t in s.targets}
     memo: dict[tuple[str, ...], list[str]] = {}
     for i, alert in s.enabled_alerts():
-        for lv in alert_labels(alert, targets):  # each tier is an alert of its own to Alertmanager
+        for lv in alert_labels(alert, targets, s.prometheus.external_labels):  # each tier is an alert of its own to Alertmanager
             loc = ("alerts", i, "name") if lv.level.tier is None else ("alerts", i, "tiers", lv.level.tier, "severity")
             blind = [k for k in lv.templated if k in names]
             if blind:

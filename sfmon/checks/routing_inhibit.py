@@ -13,7 +13,7 @@ from sfmon.checks import Context
 from sfmon.problems import Problem, Severity, hint
 
 
-def alert_labels(ctx: Context) -> set[str]:
+def label_names(ctx: Context) -> set[str]:
     s = ctx.spec
     names = {"alertname", "severity", "job", "instance", *s.prometheus.external_labels}
     for t in s.targets:
@@ -35,7 +35,7 @@ def check(ctx: Context) -> Iterator[Problem]:
     known = None
     for i, rule in enumerate(ctx.spec.routing.inhibit):
         for j, label in enumerate(rule.equal):
-            known = known if known is not None else alert_labels(ctx)
+            known = known if known is not None else label_names(ctx)
             if label not in known:
                 yield ctx.problem(
                     ("routing", "inhibit", i, "equal", j),

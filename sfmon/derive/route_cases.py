@@ -56,17 +56,19 @@ class AlertLabels:
     templated: tuple[str, ...] = ()
 
 
-def alert_labels(alert: Any, targets: Mapping[str, Any]) -> list[AlertLabels]:
+def alert_labels(alert: Any, targets: Mapping[str, Any], external: Mapping[str, str] | None = None) -> list[AlertLabels]:
     """Per level (tier) of the alert: what it keeps of its target's series (job, instance and
     the target's labels, as the kind aggregates), its own labels (severity included) and
-    alertname. A label written as a template is left out and named in `templated`: its value
-    depends on the series, and the template text is not what Alertmanager sees."""
+    alertname; under them Prometheus' `external` labels, which it adds to every alert it sends
+    that lacks them (notifier.go) and which rule tests never see. A label written as a template
+    is left out and named in `templated`: its value depends on the series, and the template
+    text is not what Alertmanager sees."""
     target = alert.target_name()
     series: dict[str, str] = {}
     if target:
         t = targets.get(target)
         series = {**t.labels, "job": t.name, "instance": t.instances()[0]} if t is not None else {"job": target}
-    base = alert.identity(series)
+    base = {**(external or {}), **alert.identity(series)}
     out = []
     for level, rule in zip(alert.levels(), alert.alert_rules()):
         labels = dict(base)
@@ -113,7 +115,7 @@ def route_cases(spec: Spec, routed: Iterable[str] | None = None) -> tuple[list[R
             continue
         if not alerts[t.alert].enabled:
             continue  # nothing would send it (routing/tests warns)
-        levels = _picked(alert_labels(alerts[t.alert], targets), t.labels)
+        levels = _picked(alert_labels(alerts[t.alert], targets, spec.prometheus.external_labels), t.labels)
         for lv in levels:
             name = t.name or t.alert
             if len(levels) > 1:
@@ -154,7 +156,7 @@ def inhibit_cases(spec: Spec) -> list[InhibitCase]:
     if not rules:
         return out
     for _, alert in spec.enabled_alerts():
-        levels = alert_labels(alert, targets)
+        levels = alert_labels(alert, targets, spec.prometheus.external_labels)
         if len(levels) < 2:
             continue
         for r, source, target in rules:

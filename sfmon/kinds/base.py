@@ -245,6 +245,18 @@ class AlertBase(StrictModel):
         ),
     )
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Every kind's rules() and levels(), wherever it defines them (a mixin too), are
+        computed once per alert object (sfmon/kinds/memo.py): a run reads them ~10 times."""
+        super().__pydantic_init_subclass__(**kwargs)
+        from sfmon.kinds.memo import per_object
+
+        for name in ("rules", "levels"):
+            method = getattr(cls, name)
+            if not getattr(method, "__sfmon_memo__", False):
+                setattr(cls, name, per_object(method))
+
     # Set by subclasses: the spec field that names the target (None: no target).
     def target_name(self) -> str | None:
         return getattr(self, "target", None)

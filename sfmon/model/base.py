@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 import re
 from typing import Annotated, Any, Iterator
 
@@ -148,7 +149,8 @@ AlertmanagerRelease = Annotated[str, BeforeValidator(_quoted), _release("Alertma
 
 def promql_string(value: str) -> str:
     """A PromQL double-quoted string literal (Go escaping, UTF-8 kept as is)."""
-    return json.dumps(value, ensure_ascii=False)
+    # encode_basestring is what json.dumps(str, ensure_ascii=False) returns, without a JSONEncoder per call
+    return encode_basestring(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
 def check_promql(expr: str) -> Any:

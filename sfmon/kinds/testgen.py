@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -409,18 +410,26 @@ class SeriesSelector:
     name: str
     matchers: tuple[Matcher, ...]
 
-    @classmethod
-    def parse(cls, text: str) -> "SeriesSelector":
-        import promql_parser
-
-        ast = promql_parser.parse(text)
-        ms = tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in ast.matchers.matchers if m.name != "__name__")
-        return cls(ast.name, ms)
+    @staticmethod
+    def parse(text: str) -> "SeriesSelector":
+        return _parse_selector(text)
 
     def matches(self, name: str, labels: Mapping[str, str]) -> bool:
         return name == self.name and all(m.matches(labels) for m in self.matchers)
 
 
+@lru_cache(maxsize=1024)
+def _parse_selector(text: str) -> SeriesSelector:
+    """Parsed once per distinct text (frozen, so shared): a target's alerts parse the same
+    scoped selectors, a ratio each of its own twice."""
+    import promql_parser
+
+    ast = promql_parser.parse(text)
+    ms = tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in ast.matchers.matchers if m.name != "__name__")
+    return SeriesSelector(ast.name, ms)
+
+
+@lru_cache(maxsize=1024)  # the same few patterns (`5..`) in thousands of alerts
 def regex_sample(pattern: str) -> str | None:
     """A short string the (anchored) regex matches, built from its parse tree: `5..` -> `500`."""
     try:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from json.encoder import encode_basestring
 import re
 from typing import Annotated, Any, Iterator
@@ -153,6 +154,7 @@ def promql_string(value: str) -> str:
     return encode_basestring(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
+@lru_cache(maxsize=2048)  # a spec's selectors repeat across its alerts; the AST is only read
 def check_promql(expr: str) -> Any:
     """Parse PromQL and return the AST; raises ValueError with the parser's message."""
     import promql_parser

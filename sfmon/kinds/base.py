@@ -110,7 +110,7 @@ def kept(labels: Mapping[str, str], by: list[str] | None, dropped: list[str] | t
     return {k: v for k, v in labels.items() if v and k not in dropped and k != "__name__"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Level:
     """One severity of an alert: the whole alert, or one of its `tiers`. Each level is one
     alerting rule, all with the alert's name."""

@@ -33,7 +33,7 @@ MINUTE = 60_000
 # --- what a test group is ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Series:
     name: str
     labels: tuple[tuple[str, str], ...]  # sorted
@@ -50,7 +50,7 @@ class Series:
         return {"__name__": self.name, **dict(self.labels)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawSeries:
     """A series as a user wrote it in a spec test: selector and notation, taken as they are."""
 
@@ -64,7 +64,7 @@ class RawSeries:
         return self.notation_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExpectedAlert:
     labels: dict[str, str]
     annotations: dict[str, str]
@@ -73,7 +73,7 @@ class ExpectedAlert:
     series: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Check:
     at_ms: int
     alerts: tuple[ExpectedAlert, ...] = ()  # empty: the alert must not be firing
@@ -83,13 +83,13 @@ class Check:
         return format_duration_ms(self.at_ms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExpectedSample:
     series: str  # name{label="value",...}, as promtool's exp_samples read it
     value: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExprCheck:
     """A promtool `promql_expr_test`: what `expr` returns at `at_ms` (a recording rule's series)."""
 
@@ -102,7 +102,7 @@ class ExprCheck:
         return format_duration_ms(self.at_ms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """One promtool test group: input series and the checks of one alert on them, or the
     expression checks of one recording rule (alertname "")."""

@@ -31,6 +31,13 @@ class Loaded:
 
         return derive(self.spec)
 
+    def checked(self) -> None:
+        """The checks have run and no more problems will be placed: drop what only placing
+        them reads (the raw data, the source position index), so render does not carry it
+        (at 50k alerts ~350 MB). Render reads the models and `derived` only."""
+        self.data = None
+        self.smap.release()
+
 
 def load(path: Path, overlays: Sequence[Path] = (), sets: Sequence[str] = ()) -> Loaded:
     """Read, parse and model the spec, with its team files (sfmon/spec/includes.py), then

@@ -59,6 +59,8 @@ def command(
 
     seen: list = []
     envs, inputs = output.load_environments(spec, fmt, overlay, set_, seen)
+    for loaded in envs.values():
+        loaded.checked()
     files = output.render_environments(envs, templates, fmt)
     full = writer.with_manifest(files)
     if check:

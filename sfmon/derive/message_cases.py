@@ -21,7 +21,7 @@ ZERO_TIME = "0001-01-01T00:00:00Z"
 EXTERNAL_URL = "http://alertmanager:9093"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageCase:
     receiver: str
     alert: str

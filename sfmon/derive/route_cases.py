@@ -17,7 +17,7 @@ from sfmon.kinds.base import Level
 from sfmon.model import Spec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouteCase:
     name: str
     labels: dict[str, str]
@@ -27,7 +27,7 @@ class RouteCase:
     muted: tuple[str, ...] = ()  # of `receivers`, those held back at `at`
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InhibitCase:
     """Whether the alert with `firing` labels mutes the one with `muted` labels."""
 
@@ -46,7 +46,7 @@ class Unpredictable:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AlertLabels:
     """The labels one level of an alert arrives with at Alertmanager, as far as the spec
     knows them, and the labels whose value is a template (known only when it fires)."""

@@ -110,7 +110,7 @@ def kept(labels: Mapping[str, str], by: list[str] | None, dropped: list[str] | t
     return {k: v for k, v in labels.items() if v and k not in dropped and k != "__name__"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Level:
     """One severity of an alert: the whole alert, or one of its `tiers`. Each level is one
     alerting rule, all with the alert's name."""
@@ -244,6 +244,18 @@ class AlertBase(StrictModel):
             "add the guard series, tests under `tests:` list them themselves"
         ),
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Every kind's rules() and levels(), wherever it defines them (a mixin too), are
+        computed once per alert object (sfmon/kinds/memo.py): a run reads them ~10 times."""
+        super().__pydantic_init_subclass__(**kwargs)
+        from sfmon.kinds.memo import per_object
+
+        for name in ("rules", "levels"):
+            method = getattr(cls, name)
+            if not getattr(method, "__sfmon_memo__", False):
+                setattr(cls, name, per_object(method))
 
     # Set by subclasses: the spec field that names the target (None: no target).
     def target_name(self) -> str | None:

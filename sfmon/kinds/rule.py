@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sfmon.semantics.units import Duration
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     kind: Literal["alert", "record"]
     name: str  # the alert name, or the series name a recording rule writes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -32,7 +33,7 @@ MINUTE = 60_000
 # --- what a test group is ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Series:
     name: str
     labels: tuple[tuple[str, str], ...]  # sorted
@@ -49,7 +50,7 @@ class Series:
         return {"__name__": self.name, **dict(self.labels)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawSeries:
     """A series as a user wrote it in a spec test: selector and notation, taken as they are."""
 
@@ -63,7 +64,7 @@ class RawSeries:
         return self.notation_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExpectedAlert:
     labels: dict[str, str]
     annotations: dict[str, str]
@@ -72,7 +73,7 @@ class ExpectedAlert:
     series: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Check:
     at_ms: int
     alerts: tuple[ExpectedAlert, ...] = ()  # empty: the alert must not be firing
@@ -82,13 +83,13 @@ class Check:
         return format_duration_ms(self.at_ms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExpectedSample:
     series: str  # name{label="value",...}, as promtool's exp_samples read it
     value: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExprCheck:
     """A promtool `promql_expr_test`: what `expr` returns at `at_ms` (a recording rule's series)."""
 
@@ -101,7 +102,7 @@ class ExprCheck:
         return format_duration_ms(self.at_ms)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """One promtool test group: input series and the checks of one alert on them, or the
     expression checks of one recording rule (alertname "")."""
@@ -409,18 +410,26 @@ class SeriesSelector:
     name: str
     matchers: tuple[Matcher, ...]
 
-    @classmethod
-    def parse(cls, text: str) -> "SeriesSelector":
-        import promql_parser
-
-        ast = promql_parser.parse(text)
-        ms = tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in ast.matchers.matchers if m.name != "__name__")
-        return cls(ast.name, ms)
+    @staticmethod
+    def parse(text: str) -> "SeriesSelector":
+        return _parse_selector(text)
 
     def matches(self, name: str, labels: Mapping[str, str]) -> bool:
         return name == self.name and all(m.matches(labels) for m in self.matchers)
 
 
+@lru_cache(maxsize=1024)
+def _parse_selector(text: str) -> SeriesSelector:
+    """Parsed once per distinct text (frozen, so shared): a target's alerts parse the same
+    scoped selectors, a ratio each of its own twice."""
+    import promql_parser
+
+    ast = promql_parser.parse(text)
+    ms = tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in ast.matchers.matchers if m.name != "__name__")
+    return SeriesSelector(ast.name, ms)
+
+
+@lru_cache(maxsize=1024)  # the same few patterns (`5..`) in thousands of alerts
 def regex_sample(pattern: str) -> str | None:
     """A short string the (anchored) regex matches, built from its parse tree: `5..` -> `500`."""
     try:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from json.encoder import encode_basestring
 import re
 from typing import Annotated, Any, Iterator
 
@@ -148,9 +150,11 @@ AlertmanagerRelease = Annotated[str, BeforeValidator(_quoted), _release("Alertma
 
 def promql_string(value: str) -> str:
     """A PromQL double-quoted string literal (Go escaping, UTF-8 kept as is)."""
-    return json.dumps(value, ensure_ascii=False)
+    # encode_basestring is what json.dumps(str, ensure_ascii=False) returns, without a JSONEncoder per call
+    return encode_basestring(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
+@lru_cache(maxsize=2048)  # a spec's selectors repeat across its alerts; the AST is only read
 def check_promql(expr: str) -> Any:
     """Parse PromQL and return the AST; raises ValueError with the parser's message."""
     import promql_parser

@@ -14,6 +14,7 @@ a sample exactly `range` (or 5m) old is no longer seen.
 from __future__ import annotations
 
 import math
+from itertools import accumulate, repeat
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
@@ -45,7 +46,7 @@ def _inside(t: int, start: int, end: int, version: Version) -> bool:
     return (start < t if version.left_open else start <= t) and t <= end
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """`start+stepxtimes` in promtool's notation: times+1 samples, start, start+step, ..."""
 
@@ -68,10 +69,8 @@ def samples(segments: Sequence[Segment]) -> list[float]:
     """The values promtool loads: its parser adds the step repeatedly, in float64."""
     out: list[float] = []
     for s in segments:
-        v, step = float(str(s.start)), float(str(s.step))
-        for _ in range(s.times + 1):
-            out.append(v)
-            v += step
+        # accumulate adds in C, in the same order: v, v+step, (v+step)+step, ...
+        out.extend(accumulate(repeat(float(str(s.step)), s.times), initial=float(str(s.start))))
     return out
 
 
@@ -80,7 +79,12 @@ def window(
 ) -> list[tuple[int, float]]:
     """Samples a range selector sees at `at_ms`: [at - range, at] in 2.x, (at - range, at] in 3.x."""
     start = at_ms - range_ms
-    return [(i * interval_ms, v) for i, v in enumerate(values) if _inside(i * interval_ms, start, at_ms, version)]
+    if interval_ms <= 0:
+        return [(i * interval_ms, v) for i, v in enumerate(values) if _inside(i * interval_ms, start, at_ms, version)]
+    # The indexes whose time i * interval_ms is inside, in integers, instead of a test per sample.
+    first = start // interval_ms + 1 if version.left_open else -(-start // interval_ms)
+    last = min(at_ms // interval_ms, len(values) - 1)
+    return [(i * interval_ms, values[i]) for i in range(max(first, 0), last + 1)]
 
 
 def extrapolated_rate(

@@ -75,6 +75,8 @@ def dollars(value: Any) -> Any:
 
 
 def _scalar(value: Any, string: Any) -> str:
+    if type(value) is str:  # most values: one test instead of six (Raw and Expansion are subclasses)
+        return string(value)
     if isinstance(value, Raw):
         return value
     if value is None:

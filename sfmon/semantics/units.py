@@ -205,6 +205,8 @@ FiniteFloat = Annotated[float, PlainValidator(_finite_float), WithJsonSchema({"t
 
 def fmt_number(value: Decimal | int | float) -> str:
     """Plain decimal text for PromQL and JSON: no exponent, no trailing zeros."""
+    if type(value) is int:  # what the Decimal route below gives an int (bool is not one here)
+        return str(value)
     d = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if d == d.to_integral_value():
         # format(), not quantize(): 1e308 has more digits than the context's precision.

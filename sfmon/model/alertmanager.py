@@ -17,9 +17,11 @@ from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
 def _matcher_line(value: str) -> str:
-    # Read as Alertmanager's config reads a `matchers:` line (sfmon.semantics.matchers);
-    # its refusal, worded as Alertmanager words it, is the field's error.
-    parse(value)
+    # Read as the newest Alertmanager's config reads a `matchers:` line (fallback mode,
+    # sfmon.semantics.matchers); its refusal, worded as Alertmanager words it, is the field's
+    # error. A line only 0.27 and later read is refused for older targets by
+    # model/matcher_rules, which knows alertmanager.version.
+    parse(value, fallback=True)
     return value
 
 
@@ -118,7 +120,7 @@ class Inhibit(StrictModel):
     @model_validator(mode="after")
     def _both_sides(self) -> "Inhibit":
         for side in ("source", "target"):
-            if not getattr(self, side) and not any(parse(line) for line in getattr(self, f"{side}_matchers")):
+            if not getattr(self, side) and not any(parse(line, fallback=True) for line in getattr(self, f"{side}_matchers")):
                 raise FieldError((side,), f"give the {side} side a matcher: '{side}' or '{side}_matchers'")
         return self
 

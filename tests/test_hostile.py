@@ -21,8 +21,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import hostile  # noqa: E402
 
 DEBIAN_BASES = [SPEC, *(FIXTURES / "specs" / "valid" / f"{n}.yaml" for n in ("full", "receivers", "discovery", "operator"))]
-# The receivers only newer Alertmanagers read, global settings, messages: swept with the newest build.
-NEWER_BASES = [FIXTURES / "specs" / "newer" / "receivers.yaml"]
+# What only newer Alertmanagers read (receivers, global settings, messages; UTF-8 matcher
+# lines): swept with the newest build.
+NEWER_BASES = [FIXTURES / "specs" / "newer" / "receivers.yaml", FIXTURES / "specs" / "newer" / "matchers.yaml"]
 BASES = DEBIAN_BASES + NEWER_BASES
 # Walked, not swept: Debian's Prometheus build has no Consul or Kubernetes discovery, and
 # sfmon does not parse Kubernetes label/field selectors itself (promtool 3.x judges them).

@@ -144,7 +144,7 @@ def inhibit_cases(spec: Spec) -> list[InhibitCase]:
     from sfmon.semantics.routing import matches_all
 
     def side(labels: dict[str, str], lines: list[str]) -> tuple[Matcher, ...]:
-        return (*(Matcher(k, "=", v) for k, v in labels.items()), *(m for line in lines for m in parse(line)))
+        return (*(Matcher(k, "=", v) for k, v in labels.items()), *(m for line in lines for m in parse(line, fallback=True)))
 
     targets = {t.name: t for t in spec.targets}
     out = []

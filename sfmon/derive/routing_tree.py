@@ -7,19 +7,26 @@ from __future__ import annotations
 from typing import Any
 
 from sfmon.model.alertmanager import Route
-from sfmon.semantics.matchers import parse
+from sfmon.semantics.matchers import classic_name, parse, reads_utf8
 from sfmon.semantics.quoting import alertmanager_string
 from sfmon.semantics.routing import Route as TreeRoute, Tree, from_config
 
 
 def matchers(match: dict[str, str], match_re: dict[str, str] | None = None, lines: list[str] | None = None) -> list[str]:
     """Alertmanager matcher strings: severity="critical", team=~"back.*". `lines` (spec
-    `matchers:`, already valid) come first, in their order, one matcher each, each value
-    re-quoted so that every Alertmanager parser reads the value sfmon read."""
-    out = [f"{m.name}{m.op}{alertmanager_string(m.value)}" for line in lines or [] for m in parse(line)]
+    `matchers:`, already valid for the target release) come first, in their order, one
+    matcher each, each value re-quoted so that every Alertmanager parser reads the value
+    sfmon read. A name the classic parser cannot read (only 0.27 and later take it) is
+    quoted too: the classic parser then refuses the line, so fallback mode reads it with
+    the UTF-8 parser, whose strconv unquoting reads these escapes as the classic one does."""
+    out = [f"{_name(m.name)}{m.op}{alertmanager_string(m.value)}" for line in lines or [] for m in parse(line, fallback=True)]
     out += [f"{k}={alertmanager_string(v)}" for k, v in sorted(match.items())]
     out += [f"{k}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
     return out
+
+
+def _name(name: str) -> str:
+    return name if classic_name(name) else alertmanager_string(name)
 
 
 def _options(route: Route) -> dict[str, Any]:
@@ -95,7 +102,7 @@ def config(spec: Any) -> dict[str, Any]:
 
 def from_spec(spec: Any) -> Tree:
     """The tree the rendered alertmanager.yml describes, before anything is rendered."""
-    return from_config(config(spec))
+    return from_config(config(spec), fallback=reads_utf8(spec.alertmanager.version))
 
 
 def matcher_names(route: TreeRoute) -> set[str]:

@@ -17,9 +17,11 @@ from sfmon.semantics.units import DurationStr, PositiveDuration
 
 
 def _matcher_line(value: str) -> str:
-    # Read as Alertmanager's config reads a `matchers:` line (sfmon.semantics.matchers);
-    # its refusal, worded as Alertmanager words it, is the field's error.
-    parse(value)
+    # Read as the newest Alertmanager's config reads a `matchers:` line (fallback mode,
+    # sfmon.semantics.matchers); its refusal, worded as Alertmanager words it, is the field's
+    # error. A line only 0.27 and later read is refused for older targets by
+    # model/matcher_rules, which knows alertmanager.version.
+    parse(value, fallback=True)
     return value
 
 
@@ -52,7 +54,8 @@ class Route(StrictModel):
     matchers: list[MatcherLine] = Field(
         default_factory=list,
         description='Alertmanager matchers, one or several a line: severity="critical", team=~"back.*", env!="dev", '
-        "job!~\"test.*\", {a=\"1\", b=\"2\"}; all must match (with match and match_re)",
+        "job!~\"test.*\", {a=\"1\", b=\"2\"}; all must match (with match and match_re). Quoted or UTF-8 label names "
+        "('\"service.name\"=\"api\"': Alertmanager's UTF-8 parser) need alertmanager.version 0.27 or later",
     )
     match: Labels = Field(default_factory=dict, description="label equality matchers; {} matches everything")
     match_re: RegexLabels = Field(default_factory=dict, description="label regex matchers (RE2, anchored as Alertmanager anchors them)")
@@ -111,14 +114,14 @@ def _depth(routes: list[Route]) -> tuple[int, tuple[Any, ...]]:
 class Inhibit(StrictModel):
     source: Labels = Field(default_factory=dict, description="labels of the muting (firing) alert")
     target: Labels = Field(default_factory=dict, description="labels of the muted alert")
-    source_matchers: list[MatcherLine] = Field(default_factory=list, description="matchers of the muting alert, in Alertmanager's syntax (with `source`)")
-    target_matchers: list[MatcherLine] = Field(default_factory=list, description="matchers of the muted alert, in Alertmanager's syntax (with `target`)")
+    source_matchers: list[MatcherLine] = Field(default_factory=list, description="matchers of the muting alert, in Alertmanager's syntax (with `source`; as a route's `matchers`)")
+    target_matchers: list[MatcherLine] = Field(default_factory=list, description="matchers of the muted alert, in Alertmanager's syntax (with `target`; as a route's `matchers`)")
     equal: list[LabelName] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _both_sides(self) -> "Inhibit":
         for side in ("source", "target"):
-            if not getattr(self, side) and not any(parse(line) for line in getattr(self, f"{side}_matchers")):
+            if not getattr(self, side) and not any(parse(line, fallback=True) for line in getattr(self, f"{side}_matchers")):
                 raise FieldError((side,), f"give the {side} side a matcher: '{side}' or '{side}_matchers'")
         return self
 

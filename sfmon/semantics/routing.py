@@ -74,10 +74,10 @@ class Tree:
 # --- building ----------------------------------------------------------------------------
 
 
-def _matchers(node: Mapping[str, Any], new: str, old_eq: str, old_re: str) -> tuple[Matcher, ...]:
+def _matchers(node: Mapping[str, Any], new: str, old_eq: str, old_re: str, fallback: bool) -> tuple[Matcher, ...]:
     # Each line of `matchers:` may hold several matchers (`a="1", b="2"`), as in
     # config.Matchers; `match_re` values are regexes like any `=~` value.
-    out = [m for line in node.get(new) or [] for m in parse(str(line))]
+    out = [m for line in node.get(new) or [] for m in parse(str(line), fallback=fallback)]
     out += [Matcher(k, "=", str(v)) for k, v in sorted((node.get(old_eq) or {}).items())]
     out += [_regex_matcher(k, str(v)) for k, v in sorted((node.get(old_re) or {}).items())]
     return tuple(out)
@@ -96,7 +96,7 @@ def _ms(node: Mapping[str, Any], key: str, inherited: int) -> int:
     return inherited if value is None else Duration(str(value)).ms
 
 
-def _route(node: Mapping[str, Any], parent: Route | None, depth: int = 0) -> Route:
+def _route(node: Mapping[str, Any], parent: Route | None, fallback: bool, depth: int = 0) -> Route:
     if depth > MAX_DEPTH:
         raise ValueError(f"the routing tree nests more than {MAX_DEPTH} levels deep")
     receiver = node.get("receiver") or (parent.receiver if parent is not None else None)  # inherited
@@ -112,7 +112,7 @@ def _route(node: Mapping[str, Any], parent: Route | None, depth: int = 0) -> Rou
         group_by, group_by_all = tuple(sorted(set(listed))), False
     own = Route(
         receiver=receiver,
-        matchers=_matchers(node, "matchers", "match", "match_re"),
+        matchers=_matchers(node, "matchers", "match", "match_re", fallback),
         continue_=bool(node.get("continue", False)),
         group_by=group_by,
         group_by_all=group_by_all,
@@ -122,16 +122,17 @@ def _route(node: Mapping[str, Any], parent: Route | None, depth: int = 0) -> Rou
         mute_time_intervals=tuple(node.get("mute_time_intervals") or ()),
         active_time_intervals=tuple(node.get("active_time_intervals") or ()),
     )
-    children = tuple(_route(child or {}, own, depth + 1) for child in node.get("routes") or [])
+    children = tuple(_route(child or {}, own, fallback, depth + 1) for child in node.get("routes") or [])
     return replace(own, routes=children)
 
 
-def from_config(config: Mapping[str, Any]) -> Tree:
-    """From an alertmanager.yml, parsed."""
+def from_config(config: Mapping[str, Any], fallback: bool = False) -> Tree:
+    """From an alertmanager.yml, parsed; `fallback`: matchers read as 0.27 and later read
+    them (sfmon.semantics.matchers), else as 0.25."""
     rules = tuple(
         InhibitRule(
-            _matchers(r, "source_matchers", "source_match", "source_match_re"),
-            _matchers(r, "target_matchers", "target_match", "target_match_re"),
+            _matchers(r, "source_matchers", "source_match", "source_match_re", fallback),
+            _matchers(r, "target_matchers", "target_match", "target_match_re", fallback),
             tuple(r.get("equal") or ()),
         )
         for r in (rule or {} for rule in config.get("inhibit_rules") or [])  # `- ` alone: an empty rule
@@ -140,7 +141,7 @@ def from_config(config: Mapping[str, Any]) -> Tree:
     for key in ("mute_time_intervals", "time_intervals"):  # the old name is still read
         for t in config.get(key) or []:
             named[t["name"]] = tuple(parse_interval(i) for i in t.get("time_intervals") or [])
-    return Tree(_route(config["route"], None), rules, named)
+    return Tree(_route(config["route"], None, fallback), rules, named)
 
 
 # --- evaluating --------------------------------------------------------------------------

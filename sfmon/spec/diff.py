@@ -80,7 +80,7 @@ def _lines(lines: list[str]) -> list[str]:
     # `matchers:` lines as the matchers they hold, so a re-quoted or re-spaced line is the same route
     from sfmon.semantics.matchers import parse
 
-    return [str(m) for line in lines for m in parse(line)]
+    return [str(m) for line in lines for m in parse(line, fallback=True)]
 
 
 # --- how items are named and which fields they have -------------------------------------

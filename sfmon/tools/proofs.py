@@ -323,7 +323,9 @@ def route_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]:
     am = workdir / outputs.ALERTMANAGER.path
     if am.is_file():
         try:
-            tree = routing.from_config(_load(am.read_text(encoding="utf-8")) or {})
+            # As the newest release reads it: sfmon writes a line only 0.27+ reads only for
+            # a spec targeting 0.27+, and an older amtool refuses that file on its own.
+            tree = routing.from_config(_load(am.read_text(encoding="utf-8")) or {}, fallback=True)
         except (KeyError, ValueError, TypeError, AttributeError, re.error):
             tree = None  # amtool check-config reports what is wrong with the file
     lines = name_lines(text)

@@ -140,6 +140,13 @@ class TestEnv:
 
         return PROMETHEUS_3 if self.prom3 else DEFAULT
 
+    def bucket_bound(self, bound: str) -> str:
+        """The `le` a scrape stores for a classic histogram bucket exposed with `bound`: as
+        exposed on 2.x, normalised on 3.x (`1` -> `1.0`, semantics/exposition)."""
+        from sfmon.semantics.exposition import scraped
+
+        return scraped("histogram", "le", bound, self.prom3)
+
     def target_labels(self, name: str | None, metric: str | None = None) -> dict[str, str]:
         """Labels a scraped series of the target carries: job, instance and the target's own;
         for a recorded `metric`, only those its recording rule keeps (`sum by (job)`: job)."""

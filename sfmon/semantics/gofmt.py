@@ -59,6 +59,29 @@ def go_float(v: float, verb: str = "g", prec: int | None = None) -> str:
     return format(v, f".{prec}{verb}")  # Python's e/f/g with a precision round exactly, as strconv does
 
 
+# strconv.ParseFloat's syntax: ASCII digits; an underscore only between two digits (a base
+# prefix counts as one), as in Go literals.
+_DIG = r"[0-9](?:_?[0-9])*"
+_HEXDIG = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
+_DECIMAL = re.compile(rf"[+-]?(?:{_DIG}\.?(?:{_DIG})?|\.{_DIG})(?:[eE][+-]?{_DIG})?")
+_HEX = re.compile(rf"[+-]?0[xX](?:_?{_HEXDIG}\.?(?:{_HEXDIG})?|\.{_HEXDIG})[pP][+-]?{_DIG}")
+_SPECIAL = re.compile(r"[+-]?inf(?:inity)?|nan", re.I)  # Go takes no sign before NaN
+
+
+def parse_float(s: str) -> float:
+    """strconv.ParseFloat(s, 64): decimal and hex floats, Inf/Infinity/NaN in any case; a
+    ValueError says Go's reason ("invalid syntax", "value out of range")."""
+    if _DECIMAL.fullmatch(s) or _SPECIAL.fullmatch(s):
+        v = float(s.replace("_", ""))
+    elif _HEX.fullmatch(s):
+        v = float.fromhex(s.replace("_", ""))
+    else:
+        raise ValueError("invalid syntax")
+    if math.isinf(v) and not _SPECIAL.fullmatch(s):
+        raise ValueError("value out of range")
+    return v
+
+
 def _shortest_g(v: float, upper: bool) -> str:
     # Go's %v: the shortest digits that round-trip; exponent form below 1e-04 and from 1e+06
     # (strconv decides with precision 6 when printing the shortest digits).

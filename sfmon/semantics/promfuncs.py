@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable
 from urllib.parse import quote_plus
 
-from sfmon.semantics.gofmt import GoMap, Unformattable, go_float, sprint, sprintf, sprint_value, sprintln, type_name
+from sfmon.semantics.gofmt import GoMap, Unformattable, go_float, parse_float, sprint, sprintf, sprint_value, sprintln, type_name
 from sfmon.semantics.gotemplate import ExecError, NeedsServer, Unsupported, truth
 from sfmon.semantics.regex import RegexError, matches, replace_all
 
@@ -52,22 +52,11 @@ def to_float(v: Any, fn: str) -> float:
     raise ExecError(f"error calling {fn}: can't convert {_tname(v)} to float")
 
 
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+")
-_SPECIAL = re.compile(r"[+-]?inf(?:inity)?|nan", re.I)  # Go takes no sign before NaN
-
-
 def _parse_float(s: str, fn: str) -> float:
-    """strconv.ParseFloat(s, 64): decimal and hex floats, Inf/Infinity/NaN in any case."""
-    if _DECIMAL.fullmatch(s) or _SPECIAL.fullmatch(s):
-        v = float(s)
-    elif _HEX.fullmatch(s):
-        v = float.fromhex(s)
-    else:
-        raise ExecError(f'error calling {fn}: strconv.ParseFloat: parsing "{s}": invalid syntax')
-    if math.isinf(v) and not _SPECIAL.fullmatch(s):
-        raise ExecError(f'error calling {fn}: strconv.ParseFloat: parsing "{s}": value out of range')
-    return v
+    try:
+        return parse_float(s)
+    except ValueError as exc:
+        raise ExecError(f'error calling {fn}: strconv.ParseFloat: parsing "{s}": {exc}') from None
 
 
 def _g4(v: float) -> str:

@@ -108,3 +108,29 @@ def test_rule_tests_generated_for_the_toolsets_release_pass_its_promtool(tmp_pat
     done = subprocess.run([promtool, "test", "rules", "tests/alerts.test.yml"], cwd=tmp_path / "generated",
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_now_is_predicted_as_the_evaluation_promtool_compares(tmp_path, promtool):
+    """`now` (3.6+) in a generated test and in a spec-written test whose eval_time is off the
+    15s evaluation grid: the alert promtool compares was evaluated at the step before it. On a
+    release without `now` the spec is refused at the template, as its promtool refuses it."""
+    found = detect(promtool)
+    assert found is not None
+    spec = edited_spec(
+        tmp_path,
+        ("prometheus:\n", f'prometheus:\n  version: "{found.major}.{found.minor}"\n'),
+        ('    summary: "Cache hit ratio is below 70%"\n', '    summary: "Cache hit ratio is below 70% at {{ now }}"\n'),
+        ("        at: 20m\n        labels: {job: api}\n", "        at: 20m7s\n        labels: {job: api}\n"),
+    )
+    done = run_sfmon("generate", "--spec", str(spec), "--out", str(tmp_path / "generated"))
+    if (found.major, found.minor) < (3, 6):
+        assert done.returncode == 1
+        assert "alerts[7].summary: the template function 'now' exists from Prometheus 3.6 on" in done.stdout + done.stderr, done.stdout
+        return
+    assert done.returncode == 0, done.stdout + done.stderr
+    tests = (tmp_path / "generated" / "tests" / "alerts.test.yml").read_text(encoding="utf-8")
+    assert 'summary: "Cache hit ratio is below 70% at 1200"' in tests  # 20m7s: the 20m evaluation
+    assert re.search(r'summary: "Cache hit ratio is below 70% at [0-9]+"', tests.replace("at 1200", ""))  # a generated case
+    ran = subprocess.run([promtool, "test", "rules", "tests/alerts.test.yml"], cwd=tmp_path / "generated",
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr

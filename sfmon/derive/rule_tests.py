@@ -113,14 +113,20 @@ def env_for(
     keep = alert.keep_firing_for.ms if alert is not None else 0
     return TestEnv(
         interval, targets, keep_firing_for_ms=keep, recorded=recorded, external_labels=spec.prometheus.external_labels,
-        prom3=targets_prometheus3(spec),
+        release=target_release(spec), file_interval_ms=interval_ms or test_interval_ms(spec),
     )  # fmt: skip
+
+
+def target_release(spec: Spec) -> tuple[int, int] | None:
+    """The Prometheus release the spec names (`prometheus.version`), MAJOR.MINOR; None: unset (2.42's semantics)."""
+    target = parse_version(spec.prometheus.version) if spec.prometheus.version else None
+    return (target.major, target.minor) if target is not None else None
 
 
 def targets_prometheus3(spec: Spec) -> bool:
     """Whether the spec names a Prometheus 3 release (`prometheus.version`); unset: 2.42's semantics."""
-    target = parse_version(spec.prometheus.version) if spec.prometheus.version else None
-    return target is not None and target.major >= 3
+    release = target_release(spec)
+    return release is not None and release >= (3, 0)
 
 
 def recorded_labels(spec: Spec) -> dict[str, set[str] | None]:
@@ -181,7 +187,7 @@ def rule_tests(spec: Spec) -> RuleTests:
                 ), Severity.ERROR))  # fmt: skip
                 continue
             try:
-                own[i].append(user_group(alert, test, spec.prometheus.external_labels, targets_prometheus3(spec)))
+                own[i].append(user_group(alert, test, spec.prometheus.external_labels, target_release(spec), file_interval))
             except Unsupported as exc:
                 notes.append(Note(("alerts", i, "tests", j), f"{alert.name}: {exc}", Severity.ERROR))
     # Alerts whose generated tests run past MAX_STEPS evaluations (a long `for` or window, or
@@ -259,11 +265,16 @@ def _too_long(alert: Any, env: TestEnv) -> str | None:
     )
 
 
-def user_group(alert: Any, test: Any, external: dict[str, str] | None = None, prometheus3: bool = False) -> Group:
+def user_group(
+    alert: Any, test: Any, external: dict[str, str] | None = None, release: tuple[int, int] | None = None, file_interval_ms: int = 0
+) -> Group:
     """A spec-written test: the expected alert is the alert's labels and annotations, with the
-    test's `labels` as the expression's output and its `annotations` taking precedence."""
+    test's `labels` as the expression's output and its `annotations` taking precedence.
+    `release`: the targeted Prometheus; `file_interval_ms`: the test file's evaluation grid,
+    whose step at or before `at` is the evaluation promtool compares (3.6's `now`)."""
     series = tuple(RawSeries(sel, values) for sel, values in test.series.items())
     check = Check(test.at.ms)
+    now = (test.at.ms - test.at.ms % file_interval_ms) / 1000 if file_interval_ms else None
     if test.fires:
         alerts = []
         for rule in _firing_rules(alert, test):
@@ -273,14 +284,14 @@ def user_group(alert: Any, test: Any, external: dict[str, str] | None = None, pr
                 if key in test.annotations:
                     continue
                 try:
-                    annotations[key] = expand(template, out_labels, None, None, prometheus3)
+                    annotations[key] = expand(template, out_labels, None, None, release, now)
                 except Unsupported as exc:
                     raise Unsupported(
                         f"test {test.name!r}: annotation {key!r} cannot be predicted ({exc}); "
                         f"write its expected text under `annotations`"
                     ) from None
             try:
-                labels = {**expected_labels(rule, out_labels, None, external or {}, prometheus3), **test.labels}
+                labels = {**expected_labels(rule, out_labels, None, external or {}, release, now), **test.labels}
             except Unsupported as exc:
                 raise Unsupported(f"test {test.name!r}: the alert's labels cannot be predicted ({exc}); list them under `labels`") from None
             alerts.append(ExpectedAlert(dict(sorted(labels.items())), dict(sorted({**annotations, **test.annotations}.items()))))

@@ -101,7 +101,7 @@ class LatencyQuantile(Tiered):
             hi = lo + width
             per_step = 10
             series = tuple(
-                make_series(hist.name, {**labels, "le": le}, counter(n, at, step))
+                make_series(hist.name, {**labels, "le": env.bucket_bound(le)}, counter(n, at, step))
                 for le, n in ((fmt_number(lo), 0), (fmt_number(hi), per_step), ("+Inf", per_step))
             )
             check = Check(at)

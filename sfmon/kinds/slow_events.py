@@ -28,6 +28,8 @@ from sfmon.kinds.testgen import (
     verdict,
 )
 from sfmon.model.base import FieldError, Slug, promql_string
+from sfmon.semantics import regex
+from sfmon.semantics.exposition import normalised
 from sfmon.semantics.promql import rate, samples
 from sfmon.semantics.units import Number, PositiveDuration, fmt_number
 
@@ -47,9 +49,14 @@ class SlowEvents(Tiered):
         return fmt_number(self.slower_than.seconds if self.unit == "seconds" else Decimal(self.slower_than.ms))
 
     def le_matcher(self) -> str:
-        # Go clients write le="1000", Python clients le="1000.0": match both.
+        # Go clients write le="1000", Python clients le="1000.0", Prometheus 3 stores
+        # "1000.0" whatever was written: match each. From 1e6 (and below 1e-4) all of them
+        # write Go's exponent form, "1e+06" (semantics/exposition), so that is matched too.
         le = self.le()
         pattern = le.replace(".", "\\.") + ("(\\.0+)?" if "." not in le else "0*")
+        stored = normalised(le)
+        if stored is not None and not regex.compile(pattern).fullmatch(stored):
+            pattern += "|" + stored.replace(".", "\\.").replace("+", "\\+")
         return f"le=~{promql_string(pattern)}"
 
     @field_validator("by")
@@ -106,7 +113,7 @@ class SlowEvents(Tiered):
             step, slow = _pace(count, self.window.ms)
             at = settle_time(env, step, self.window.ms, self.longest_for_ms())
             inf = make_series(hist.name, {**labels, "le": "+Inf"}, counter(fast + slow, at, step))
-            le = make_series(hist.name, {**labels, "le": self.le()}, counter(fast, at, step))
+            le = make_series(hist.name, {**labels, "le": env.bucket_bound(self.le())}, counter(fast, at, step))
             check = Check(at)
             if n:
                 inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version)

@@ -131,15 +131,35 @@ class TestEnv:
     keep_firing_for_ms: int = 0  # the alert's keep_firing_for
     # Recorded series -> the labels its recording rule keeps (None: not known).
     recorded: Mapping[str, set[str] | None] = field(default_factory=dict)
-    # The spec targets Prometheus 3 (prometheus.version): predictions use its left-open range
-    # windows where no evaluation time avoids a sample on the window's start (off_boundary).
-    prom3: bool = False
+    # The release the spec targets (prometheus.version, MAJOR.MINOR; None: unset, 2.42's
+    # semantics): 3.x predictions use its left-open range windows where no evaluation time
+    # avoids a sample on the window's start (off_boundary), its bucket labels and templates.
+    release: tuple[int, int] | None = None
+    # The test file's evaluation_interval (0: the group's): promtool evaluates every group on
+    # that grid, so an alert checked at eval_time t was last evaluated at t rounded down to it.
+    file_interval_ms: int = 0
+
+    @property
+    def prom3(self) -> bool:
+        return self.release is not None and self.release >= (3, 0)
+
+    def evaluated_at(self, at_ms: int) -> float:
+        """The time (seconds) of the evaluation promtool compares at `at_ms`: 3.6's `now`."""
+        grid = self.file_interval_ms or self.evaluation_interval_ms
+        return (at_ms - at_ms % grid) / 1000
 
     @property
     def promql_version(self) -> "Version":
         from sfmon.semantics.promql import DEFAULT, PROMETHEUS_3
 
         return PROMETHEUS_3 if self.prom3 else DEFAULT
+
+    def bucket_bound(self, bound: str) -> str:
+        """The `le` a scrape stores for a classic histogram bucket exposed with `bound`: as
+        exposed on 2.x, normalised on 3.x (`1` -> `1.0`, semantics/exposition)."""
+        from sfmon.semantics.exposition import scraped
+
+        return scraped("histogram", "le", bound, self.prom3)
 
     def target_labels(self, name: str | None, metric: str | None = None) -> dict[str, str]:
         """Labels a scraped series of the target carries: job, instance and the target's own;
@@ -165,27 +185,30 @@ class TestEnv:
 
 
 def expected_labels(
-    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None, prometheus3: bool = False
+    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None,
+    release: tuple[int, int] | None = None, now: float | None = None,
 ) -> dict[str, str]:
     """The labels of the alert Prometheus raises for one output series of the expression:
     the series' labels, the rule's labels (templates expanded) and alertname. `external`:
-    the external labels ($externalLabels); None where they are not known."""
+    the external labels ($externalLabels); None where they are not known. `release`: the
+    targeted Prometheus (its template functions); `now`: the evaluation time in seconds."""
     labels = {k: v for k, v in out_labels.items() if k != "__name__"}
     for k, v in rule.labels.items():
-        labels[k] = expand(v, out_labels, value, external, prometheus3)
+        labels[k] = expand(v, out_labels, value, external, release, now)
     labels["alertname"] = rule.name
     # Prometheus builds the alert's labels with a labels.Builder: an empty value removes the label.
     return dict(sorted((k, v) for k, v in labels.items() if v != ""))
 
 
 def expected_alert(
-    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None, prometheus3: bool = False
+    rule: "Rule", out_labels: Mapping[str, str], value: float | None, external: Mapping[str, str] | None = None,
+    release: tuple[int, int] | None = None, now: float | None = None,
 ) -> ExpectedAlert:
     """`out_labels` are the series' labels as the rule sees them ($labels, with __name__ when
     the expression keeps it). Raises Unsupported when a template cannot be predicted."""
-    annotations = {k: expand(v, out_labels, value, external, prometheus3) for k, v in rule.annotations.items()}
+    annotations = {k: expand(v, out_labels, value, external, release, now) for k, v in rule.annotations.items()}
     series = {k: v for k, v in out_labels.items() if k != "__name__"}
-    return ExpectedAlert(expected_labels(rule, out_labels, value, external, prometheus3), dict(sorted(annotations.items())), series)
+    return ExpectedAlert(expected_labels(rule, out_labels, value, external, release, now), dict(sorted(annotations.items())), series)
 
 
 # --- timing --------------------------------------------------------------------------
@@ -366,7 +389,8 @@ def level_check(
 ) -> Check:
     """The first `n` levels' alerts (the rules in level order) fire at `at_ms`, no other; the
     env gives the external labels templates may read."""
-    return Check(at_ms, tuple(expected_alert(rules[i], out_labels, value, env.external_labels, env.prom3) for i in range(n)))
+    now = env.evaluated_at(at_ms)
+    return Check(at_ms, tuple(expected_alert(rules[i], out_labels, value, env.external_labels, env.release, now) for i in range(n)))
 
 
 def with_neighbour(fire: Group, quiet: Group, instance: str) -> Group | None:
@@ -589,7 +613,7 @@ def grouped(labels: Mapping[str, str], by: Sequence[str]) -> dict[str, str]:
 
 def firing_check(rule: "Rule", at_ms: int, out_labels: Mapping[str, str], value: float | None, env: TestEnv) -> Check:
     """The alert firing at `at_ms`; the env gives the external labels templates may read."""
-    return Check(at_ms, (expected_alert(rule, out_labels, value, env.external_labels, env.prom3),))
+    return Check(at_ms, (expected_alert(rule, out_labels, value, env.external_labels, env.release, env.evaluated_at(at_ms)),))
 
 
 def safe_groups(env: TestEnv, alert: "AlertBase", build: Any) -> list[Group]:

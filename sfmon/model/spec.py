@@ -98,6 +98,13 @@ class Spec(StrictModel):
         check(self.routing, self.alertmanager)
         return self
 
+    @model_validator(mode="after")
+    def _templates_fit(self) -> "Spec":
+        from sfmon.model.template_rules import check
+
+        check(self.alerts, self.prometheus)
+        return self
+
     def enabled_alerts(self) -> list[tuple[int, Any]]:
         """(index, alert) of the alerts that are not `enabled: false`: the ones rendered,
         tested and routed. Indexes are the spec's, so problems stay placed."""

@@ -24,6 +24,73 @@ class GoMap(dict):  # type: ignore[type-arg]
         self.type_name = type_name
 
 
+class GoDuration:
+    """A *time.Duration (what Prometheus 3's `toDuration` returns): whole nanoseconds, printed
+    and formatted with `%v`/`%s` by its String method; the methods without arguments read it."""
+
+    type_name = "*time.Duration"
+
+    def __init__(self, nanos: int) -> None:
+        self.nanos = nanos
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GoDuration) and other.nanos == self.nanos
+
+    def __hash__(self) -> int:
+        return hash(self.nanos)
+
+    def __str__(self) -> str:
+        return duration_string(self.nanos)
+
+    def method(self, name: str) -> Any:
+        """The result of calling method `name` (no arguments); KeyError when it is none of those."""
+        d = self.nanos
+        whole = {"Hours": 3_600_000_000_000, "Minutes": 60_000_000_000, "Seconds": 1_000_000_000}
+        if name in whole:  # Go: the whole units, plus the remainder as a fraction
+            unit = whole[name]
+            q, r = _trunc_divmod(d, unit)
+            return float(q) + float(r) / float(unit)
+        per = {"Milliseconds": 1_000_000, "Microseconds": 1_000, "Nanoseconds": 1}
+        if name in per:
+            return _trunc_divmod(d, per[name])[0]
+        if name == "String":
+            return str(self)
+        raise KeyError(name)
+
+
+def _trunc_divmod(a: int, b: int) -> tuple[int, int]:
+    """Go's integer division (towards zero) and remainder (the dividend's sign)."""
+    q = abs(a) // b * (1 if a >= 0 else -1)
+    return q, a - q * b
+
+
+def duration_string(nanos: int) -> str:
+    """time.Duration's String: `72h3m0.5s`, `1.5ms`, `100ns`, `0s`; µ is U+00B5."""
+    if nanos == 0:
+        return "0s"
+    sign, u = ("-" if nanos < 0 else ""), abs(nanos)
+    if u < 1_000_000_000:  # under a second: the largest unit below it, with a fraction
+        for unit, name in ((1_000_000, "ms"), (1_000, "\u00b5s"), (1, "ns")):
+            if u >= unit:
+                return sign + _fraction(u, unit) + name
+    secs, frac = divmod(u, 1_000_000_000)
+    out = _fraction(secs * 1_000_000_000 % 60_000_000_000 + frac, 1_000_000_000) + "s"
+    minutes = secs // 60
+    if minutes:
+        out = f"{minutes % 60}m" + out
+        if minutes // 60:
+            out = f"{minutes // 60}h" + out
+    return sign + out
+
+
+def _fraction(value: int, unit: int) -> str:
+    """value/unit in decimal with the fraction's trailing zeros dropped (no point when none)."""
+    whole, rest = divmod(value, unit)
+    digits = len(str(unit)) - 1
+    tail = str(rest).zfill(digits).rstrip("0") if digits else ""
+    return f"{whole}.{tail}" if tail else str(whole)
+
+
 class Unformattable(ValueError):
     """A value or verb whose Go formatting sfmon does not model."""
 
@@ -37,7 +104,7 @@ def type_name(v: Any) -> str:
         return "float64"
     if isinstance(v, str):
         return "string"
-    if isinstance(v, GoMap):
+    if isinstance(v, (GoMap, GoDuration)):
         return v.type_name
     if v is None:
         return "<nil>"
@@ -57,6 +124,29 @@ def go_float(v: float, verb: str = "g", prec: int | None = None) -> str:
     if verb in "gG" and prec == 0:
         prec = 1
     return format(v, f".{prec}{verb}")  # Python's e/f/g with a precision round exactly, as strconv does
+
+
+# strconv.ParseFloat's syntax: ASCII digits; an underscore only between two digits (a base
+# prefix counts as one), as in Go literals.
+_DIG = r"[0-9](?:_?[0-9])*"
+_HEXDIG = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
+_DECIMAL = re.compile(rf"[+-]?(?:{_DIG}\.?(?:{_DIG})?|\.{_DIG})(?:[eE][+-]?{_DIG})?")
+_HEX = re.compile(rf"[+-]?0[xX](?:_?{_HEXDIG}\.?(?:{_HEXDIG})?|\.{_HEXDIG})[pP][+-]?{_DIG}")
+_SPECIAL = re.compile(r"[+-]?inf(?:inity)?|nan", re.I)  # Go takes no sign before NaN
+
+
+def parse_float(s: str) -> float:
+    """strconv.ParseFloat(s, 64): decimal and hex floats, Inf/Infinity/NaN in any case; a
+    ValueError says Go's reason ("invalid syntax", "value out of range")."""
+    if _DECIMAL.fullmatch(s) or _SPECIAL.fullmatch(s):
+        v = float(s.replace("_", ""))
+    elif _HEX.fullmatch(s):
+        v = float.fromhex(s.replace("_", ""))
+    else:
+        raise ValueError("invalid syntax")
+    if math.isinf(v) and not _SPECIAL.fullmatch(s):
+        raise ValueError("value out of range")
+    return v
 
 
 def _shortest_g(v: float, upper: bool) -> str:
@@ -89,6 +179,8 @@ def sprint_value(v: Any) -> str:
         return "map[" + " ".join(f"{k}:{sprint_value(x)}" for k, x in sorted(v.items())) + "]"
     if isinstance(v, list):
         return "[" + " ".join(sprint_value(x) for x in v) + "]"
+    if isinstance(v, GoDuration):
+        return str(v)
     raise Unformattable(f"cannot print a {type(v).__name__}")
 
 
@@ -198,6 +290,10 @@ def _one(verb: str, flags: str, width: int | None, prec: int | None, arg: Any) -
                 raise Unformattable("% x")
         else:
             return _bad(verb, arg, flags, width, prec)
+    elif isinstance(arg, GoDuration):
+        if verb not in "vsqxX":  # fmt prints the pointer itself: an address
+            raise Unformattable(f"%{verb} of a *time.Duration")
+        return _one(verb, flags, width, prec, str(arg))  # a Stringer: its String, formatted as text
     else:
         if verb != "v":
             return _bad(verb, arg, flags, width, prec)

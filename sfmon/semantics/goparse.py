@@ -441,6 +441,18 @@ class _Parser:
             raise TemplateError(f'undefined variable "{name}"')
 
 
+def function_names(text: str) -> set[str]:
+    """The identifiers a template's actions name (functions, keywords aside); empty when
+    its text does not lex (check reports that)."""
+    if "{{" not in text:
+        return set()
+    try:
+        items = _tokens(text)
+    except (TemplateError, Unsupported):
+        return set()
+    return {t.text for kind, toks in items if kind == "action" for t in toks if t.kind == "ident"}
+
+
 def check(text: str) -> None:
     """Raise TemplateError where promtool would refuse the template; anything sfmon's parser
     does not model is left to promtool."""

@@ -1,4 +1,4 @@
-"""Go's text/template as Prometheus 2.42 runs alert templates: the parsed tree
+"""Go's text/template as Prometheus (2.42, or a 3.x release) runs alert templates: the parsed tree
 (sfmon.semantics.goparse) evaluated.
 
 promtool compares annotations exactly, so a generated test must know the text Prometheus
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from sfmon.semantics.gofmt import GoMap, Unformattable, go_float, sprint_value
+from sfmon.semantics.gofmt import GoDuration, GoMap, Unformattable, go_float, sprint_value
 from sfmon.semantics.goparse import (
     ExecError,
     NeedsServer,
@@ -52,13 +52,16 @@ class _Break(Exception):
     kind: str
 
 
-def execute(text: str, data: Any, variables: Mapping[str, Any] | None = None, prometheus3: bool = False) -> str:
+def execute(
+    text: str, data: Any, variables: Mapping[str, Any] | None = None, release: tuple[int, int] | None = None, now: float | None = None
+) -> str:
     """Run the template on `data` (dot) with the given predeclared variables, with the
-    functions of Prometheus 2 or (`prometheus3`) 3."""
+    functions of Prometheus `release` (MAJOR, MINOR; None: 2.42); `now`: the evaluation time
+    in seconds, what 3.6's `now` returns (None: unknown, a template calling it is Unsupported)."""
     variables = dict(variables or {})
     tmpl = parse(text, None, tuple(variables))
     try:
-        return _Exec(tmpl, data, prometheus3).run(tmpl.root, data, [{"$": data, **variables}])
+        return _Exec(tmpl, data, release, now).run(tmpl.root, data, [{"$": data, **variables}])
     except RecursionError:
         raise Unsupported("the template nests too deeply for sfmon") from None
 
@@ -72,9 +75,11 @@ def expand(
     labels: Mapping[str, str],
     value: float | None,
     external_labels: Mapping[str, str] | None = None,
-    prometheus3: bool = False,
+    release: tuple[int, int] | None = None,
+    now: float | None = None,
 ) -> str:
-    """The text Prometheus (2, or 3 with `prometheus3`) makes of `template` for an alert with these labels and value.
+    """The text Prometheus `release` (None: 2.42) makes of `template` for an alert with these
+    labels and value, evaluated at `now` (seconds; None: unknown).
 
     `value` None means unknown: a template that needs it raises Unsupported; so does one that
     fails at run time (Prometheus writes its error text instead). `external_labels` None: not
@@ -85,7 +90,7 @@ def expand(
     data = Struct(Labels=GoMap(labels), ExternalLabels=ext, ExternalURL=_SERVER_URL, Value=_UNKNOWN if value is None else value)
     variables = {"$labels": data["Labels"], "$externalLabels": ext, "$externalURL": _SERVER_URL, "$value": data["Value"]}
     try:
-        return execute(template, data, variables, prometheus3)
+        return execute(template, data, variables, release, now)
     except TemplateError as exc:
         raise Unsupported(f"template error: {exc}") from None
     except ExecError as exc:
@@ -123,12 +128,12 @@ def truth(v: Any) -> bool:
 
 
 class _Exec:
-    def __init__(self, tmpl: Template, root: Any, prometheus3: bool = False) -> None:
-        from sfmon.semantics.promfuncs import FUNCS, FUNCS_3
+    def __init__(self, tmpl: Template, root: Any, release: tuple[int, int] | None = None, now: float | None = None) -> None:
+        from sfmon.semantics.promfuncs import functions
 
         self.tmpl = tmpl
         self.root = root
-        self.funcs: dict[str, Callable[..., Any]] = FUNCS_3 if prometheus3 else FUNCS
+        self.funcs: dict[str, Callable[..., Any]] = functions(release, now)
         self.depth = 0
 
     def run(self, nodes: list[Node], dot: Any, scopes: list[dict[str, Any]]) -> str:
@@ -234,6 +239,11 @@ class _Exec:
         if len(cmd.args) > 1 and not (len(cmd.args) == 2 and isinstance(cmd.args[1], tuple)):
             raise ExecError(f"can't give argument to non-function {_describe(first)}")
         if final is not _Missing:
+            if len(cmd.args) == 2 and isinstance(cmd.args[1], tuple):
+                # `x | (p).Name`: Go calls the method Name of p's value with x; a field is an error
+                receiver = _resolve(self.arg(cmd.args[0], dot, scopes))
+                if isinstance(receiver, GoDuration):
+                    raise Unsupported("a method call with arguments on a *time.Duration")
             raise ExecError(f"can't give argument to non-function {_describe(first)}")
         return self.arg(cmd.args[0], dot, scopes) if len(cmd.args) == 1 else self.fieldof(cmd.args, dot, scopes)
 
@@ -279,6 +289,13 @@ def _fields_of(v: Any, chain: tuple[str, ...]) -> Any:
             v = v.get(name, v.zero)
         elif v is None:
             v = None  # Go: a field of nil data is <no value>
+        elif isinstance(v, GoDuration):  # Go looks a name up as a method first
+            if name in ("Abs", "Round", "Truncate"):
+                raise Unsupported(f"the Duration method {name}")
+            try:
+                v = v.method(name)
+            except KeyError:
+                raise ExecError(f"can't evaluate field {name} in type *time.Duration") from None
         else:
             raise ExecError(f"can't evaluate field {name} in type {type(v).__name__}")
     return v

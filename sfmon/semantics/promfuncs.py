@@ -13,10 +13,11 @@ import html
 import ipaddress
 import math
 import re
+from functools import lru_cache
 from typing import Any, Callable
 from urllib.parse import quote_plus
 
-from sfmon.semantics.gofmt import GoMap, Unformattable, go_float, sprint, sprintf, sprint_value, sprintln, type_name
+from sfmon.semantics.gofmt import GoDuration, GoMap, Unformattable, go_float, parse_float, sprint, sprintf, sprint_value, sprintln, type_name
 from sfmon.semantics.gotemplate import ExecError, NeedsServer, Unsupported, truth
 from sfmon.semantics.regex import RegexError, matches, replace_all
 
@@ -52,22 +53,11 @@ def to_float(v: Any, fn: str) -> float:
     raise ExecError(f"error calling {fn}: can't convert {_tname(v)} to float")
 
 
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+")
-_SPECIAL = re.compile(r"[+-]?inf(?:inity)?|nan", re.I)  # Go takes no sign before NaN
-
-
 def _parse_float(s: str, fn: str) -> float:
-    """strconv.ParseFloat(s, 64): decimal and hex floats, Inf/Infinity/NaN in any case."""
-    if _DECIMAL.fullmatch(s) or _SPECIAL.fullmatch(s):
-        v = float(s)
-    elif _HEX.fullmatch(s):
-        v = float.fromhex(s)
-    else:
-        raise ExecError(f'error calling {fn}: strconv.ParseFloat: parsing "{s}": invalid syntax')
-    if math.isinf(v) and not _SPECIAL.fullmatch(s):
-        raise ExecError(f'error calling {fn}: strconv.ParseFloat: parsing "{s}": value out of range')
-    return v
+    try:
+        return parse_float(s)
+    except ValueError as exc:
+        raise ExecError(f'error calling {fn}: strconv.ParseFloat: parsing "{s}": {exc}') from None
 
 
 def _g4(v: float) -> str:
@@ -283,16 +273,18 @@ def _strip_port(*args: Any) -> str:
     return s if split is None else split[0]
 
 
-def _strip_domain(*args: Any) -> str:
+def _strip_domain(*args: Any, zones: bool = False) -> str:
     _arity("stripDomain", args, 1)
     s = _str(args[0], "stripDomain")
     split = split_host_port(s)
     host, port = split if split is not None else (s, "")
-    try:
-        ipaddress.ip_address(host)
-        return s
-    except ValueError:
-        pass
+    # net.ParseIP (before 3.16) reads no IPv6 zone (`fe80::1%eth0`); netip.ParseAddr does.
+    if zones or "%" not in host:
+        try:
+            ipaddress.ip_address(host)
+            return s
+        except ValueError:
+            pass
     host = host.split(".")[0]
     if port:
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -317,15 +309,46 @@ def _link(tab: int) -> Callable[..., str]:
     return run
 
 
-def _parse_duration(*args: Any) -> float:
+def _parse_duration(*args: Any, negative: bool = False) -> float:
     from sfmon.semantics.units import Duration
 
     _arity("parseDuration", args, 1)
     s = _str(args[0], "parseDuration")
+    sign = -1 if negative and s.startswith("-") else 1  # 3.6+: model.ParseDurationAllowNegative
     try:
-        return Duration(s).ms / 1000
+        return sign * Duration(s[1:] if sign < 0 else s).ms / 1000 + 0.0  # + 0.0: Go's -0 duration is 0
     except ValueError:
         raise Unsupported(f"parseDuration of {s!r}") from None
+
+
+def _strip_domain_3_16(*args: Any) -> str:
+    return _strip_domain(*args, zones=True)
+
+
+def _parse_duration_3_6(*args: Any) -> float:
+    return _parse_duration(*args, negative=True)
+
+
+_MAX_NANOS = 2**63
+
+
+def _to_duration(*args: Any) -> GoDuration:
+    """3.6+: seconds as a *time.Duration, time.Duration(v * 1e9): the product truncated."""
+    _arity("toDuration", args, 1)
+    v = to_float(args[0], "toDuration") * 1e9
+    if math.isnan(v) or not -_MAX_NANOS <= v < _MAX_NANOS:
+        raise Unsupported("toDuration of a value past int64 nanoseconds (Go's conversion is machine-dependent there)")
+    return GoDuration(int(v))
+
+
+def _url_query_escape(*args: Any) -> str:
+    """3.8+: url.QueryEscape: all but letters, digits and -_.~ percent-encoded, space as +."""
+    _arity("urlQueryEscape", args, 1)
+    return quote_plus(_str(args[0], "urlQueryEscape"), safe="")
+
+
+def _now(*args: Any) -> float:
+    raise Unsupported("`now` is the time of the rule evaluation, known only in a test at its eval_time")
 
 
 def _server(what: str) -> Callable[..., Any]:
@@ -500,8 +523,42 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "call": _unmodelled("call"),
 }
 
-NAMES = frozenset(FUNCS)
-__all__ = ["FUNCS", "NAMES", "humanize", "humanize_1024", "humanize_duration", "humanize_percentage", "humanize_timestamp", "sprint_value"]
-
 # Prometheus 3 (template/template.go on 3.x): `title` is x/text's title caser.
 FUNCS_3: dict[str, Callable[..., Any]] = {**FUNCS, "title": _title3}
+
+# What later 3.x releases add (template/template.go at each tag): since 3.6 `toDuration`,
+# `now` (bound per evaluation: see functions()) and a negative `parseDuration`; since 3.8
+# `urlQueryEscape`; since 3.16 `stripDomain` reads IPv6 zones.
+_ADDED: tuple[tuple[tuple[int, int], dict[str, Callable[..., Any]]], ...] = (
+    ((3, 6), {"toDuration": _to_duration, "now": _now, "parseDuration": _parse_duration_3_6}),
+    ((3, 8), {"urlQueryEscape": _url_query_escape}),
+    ((3, 16), {"stripDomain": _strip_domain_3_16}),
+)
+# The release a function first appears in (a template naming it is refused before that).
+SINCE: dict[str, tuple[int, int]] = {n: since for since, fns in _ADDED for n in fns if n not in FUNCS}
+
+# Every name some targeted release defines: what a template may name at all (the spec's
+# release then decides, sfmon.model's template check).
+NAMES = frozenset(FUNCS) | frozenset(SINCE)
+__all__ = ["FUNCS", "NAMES", "SINCE", "functions", "humanize", "humanize_1024", "humanize_duration", "humanize_percentage", "humanize_timestamp", "sprint_value"]
+
+
+@lru_cache(maxsize=64)
+def _table(release: tuple[int, int] | None) -> dict[str, Callable[..., Any]]:
+    if release is None or release < (3, 0):
+        return FUNCS
+    out = FUNCS_3
+    for since, fns in _ADDED:
+        if release >= since:
+            out = {**out, **fns}
+    return out
+
+
+def functions(release: tuple[int, int] | None, now: float | None = None) -> dict[str, Callable[..., Any]]:
+    """The functions of a Prometheus release, MAJOR.MINOR (None: 2.42's, sfmon's default);
+    `now`: the evaluation time in seconds, what `now` returns (None: unknown)."""
+    out = _table(release)
+    if now is not None and "now" in out:
+        seconds = float(now)  # float64(timestamp) / 1000.0
+        out = {**out, "now": lambda *args: (_arity("now", args, 0), seconds)[1]}
+    return out

@@ -144,3 +144,25 @@ def test_health_reads_the_rules_from_a_replica_config():
     groups = expected_rules(render(loaded))
     assert sum(len(v) for v in groups.values()) == sum(len(a.alert_rules()) for _, a in loaded.spec.enabled_alerts())
     assert set(groups) == {"shop", "slo"}
+
+
+@pytest.mark.parametrize("label", ["replica", "prom_replica"])
+def test_replicas_send_alerts_without_the_replica_label(tmp_path, label):
+    """Each replica drops the replica label from the alerts it sends (alert relabelling runs
+    after external labels are attached: Prometheus' docs/configuration/configuration.md,
+    `<alert_relabel_configs>`, "ensuring a HA pair ... send identical alerts"). Without it the
+    cluster sees one alert per replica: each notification lists it twice, and a killed
+    replica's copy stays firing until its end time (minutes) after the fault heals, so no
+    resolved notification; the failover drill (tests/live/test_failover_live.py) shows both.
+    One server has no replica label and drops nothing."""
+    from ruamel.yaml import YAML
+
+    text = BASE.format(replicas=2, extra=f"replica_label: {label}").replace("labels: {replica: a}", "labels: {team: a}")
+    (tmp_path / "spec.yaml").write_text(text)
+    files = render(load(tmp_path / "spec.yaml"))
+    for i in range(2):
+        config = YAML(typ="safe").load(files[f"prometheus-replica-{i}.yml"])
+        assert config["global"]["external_labels"][label] == f"prometheus-{i}"
+        assert config["alerting"]["alert_relabel_configs"] == [{"action": "labeldrop", "regex": label}]
+    (tmp_path / "spec.yaml").write_text(BASE.format(replicas=1, extra="").replace("labels: {replica: a}", "labels: {team: a}"))
+    assert "alert_relabel_configs" not in YAML(typ="safe").load(render(load(tmp_path / "spec.yaml"))["prometheus.yml"])["alerting"]

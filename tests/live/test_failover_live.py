@@ -3,14 +3,17 @@ two Prometheus replicas, two Alertmanager peers) and run on 127.0.0.1 with the r
 each started with the command line sfmon's docker-compose.yml gives it (container paths and
 host names swapped for this run's files and ports), plus a third Prometheus as the remote
 store (its remote-write receiver on). An error-rate fault fires HighErrorRate; once it has
-notified, one Prometheus and the Alertmanager peer that notified are killed (SIGKILL, as in a
-crash); the fault stays on for a repeat, then heals.
+notified and the other peer has the notification in its log (by gossip), one Prometheus and
+the Alertmanager peer that notified are killed (SIGKILL, as in a crash); the fault stays on
+for a repeat, then heals.
 
 What must hold, per receiver of the alert (the default routing's four critical ones):
 - each notification exactly once: a *duplicate* is a delivery to the same receiver and
   integration, for the same group (alertname; the drill raises one alert of one job, and the
-  routing groups by alertname and job) and status as the previous delivery there, less than
-  half the repeat interval after it. A repeat comes a whole repeat interval later;
+  routing groups by alertname and job) and status as the previous delivery there, sooner
+  than the repeat interval less one group interval after it. A repeat comes no sooner than
+  a repeat interval later; a peer that missed the other's notification sends within its
+  peer-timeout wait and a group interval;
 - delivered: the first firing notification (before the kill), a repeat after the kill (by the
   surviving peer) and the resolved one (after the heal); *lost* counts those that never came;
 - one alert in each notification, without the replica label: the two replicas' alerts are
@@ -26,7 +29,6 @@ from __future__ import annotations
 import re
 import time
 import urllib.parse
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,7 @@ class FailoverStack(Stack):
         # The spec's self-scrape targets (one address each) scrape the first replica and peer.
         self.ports["prometheus"], self.ports["alertmanager"] = self.ports["prometheus-0"], self.ports["alertmanager-0"]
         self.compose: dict[str, Any] = {}
+        self.started_in = 0.0
 
     @property
     def overlays(self) -> list[Path]:
@@ -145,6 +148,7 @@ class FailoverStack(Stack):
     # -- processes --
 
     def start(self) -> "FailoverStack":
+        began = time.monotonic()
         self.sink, self.smtp = HttpSink(), SmtpSink(*self.smtp_login)
         self.render()
         self.start_store()
@@ -160,6 +164,7 @@ class FailoverStack(Stack):
         self.wait_ready("app", self.url("app", "/health"))
         wait_until(lambda: all(self.settled(p) for p in self.peers), START_TIMEOUT, "both Alertmanager peers in one settled cluster")
         wait_until(lambda: all(self.all_up(r) for r in self.replicas), START_TIMEOUT, "every target up in both replicas")
+        self.started_in = time.monotonic() - began
         return self
 
     def start_store(self) -> None:
@@ -189,16 +194,26 @@ class FailoverStack(Stack):
         cluster = self.cluster(peer)
         return cluster["status"] == "ready" and len(cluster.get("peers") or []) == len(self.peers)
 
-    def sent(self, peer: str) -> int:
-        """Notifications this peer delivered: attempts less failures, by its own metrics."""
+    def counter(self, peer: str, name: str) -> int:
+        """One of the peer's counters, summed over its labels."""
         status, body = http("GET", self.url(peer, "/metrics"))
         assert status == 200, body[:200]
-        counts = {"alertmanager_notifications_total": 0.0, "alertmanager_notifications_failed_total": 0.0}
-        for line in body.decode().splitlines():
-            m = re.match(r"(alertmanager_notifications(?:_failed)?_total)(?:\{[^}]*\})? (\S+)$", line)
-            if m:
-                counts[m.group(1)] += float(m.group(2))
-        return int(counts["alertmanager_notifications_total"] - counts["alertmanager_notifications_failed_total"])
+        found = re.findall(rf"(?m)^{name}(?:\{{[^}}]*\}})? (\S+)$", body.decode())
+        assert found, f"{peer} exports no {name}"
+        return int(sum(map(float, found)))
+
+    def sent(self, peer: str) -> int:
+        """Notifications this peer delivered: attempts less failures."""
+        return self.counter(peer, "alertmanager_notifications_total") - self.counter(peer, "alertmanager_notifications_failed_total")
+
+    def merged(self, peer: str) -> int:
+        """Notification-log entries this peer learnt from the others by gossip (each new one
+        it passes on, and counts)."""
+        return self.counter(peer, "alertmanager_nflog_gossip_messages_propagated_total")
+
+    def stored_replicas(self, expr: str) -> set[str | None]:
+        """The replica label values of `expr`'s series in the store, now."""
+        return {s["metric"].get(self.spec.prometheus.replica_label) for s in self.query("store", expr, time.time())}
 
     def query(self, server: str, expr: str, at: float) -> list[dict[str, Any]]:
         url = self.url(server, f"/api/v1/query?query={urllib.parse.quote(expr)}&time={at:.3f}")
@@ -216,20 +231,20 @@ def ha(tmp_path: Path, prometheus_bin: str, alertmanager_bin: str) -> Any:
         s.close()
 
 
-def tally(got: list[Notification], killed_at: float, healed_at: float) -> dict[str, Any]:
-    """sent is not here (the peers count it); received, duplicated, lost, and what else came."""
-    duplicated: list[str] = []
+def tally(got: list[Notification], killed_at: float, healed_at: float, group_interval: float) -> dict[str, list[str]]:
+    """Duplicated, lost and stray notifications of `got` (in arrival order); see the module doc."""
+    duplicated, lost, stray = [], [], []
     last: dict[tuple[str, str, str, str], float] = {}
-    channels: dict[tuple[str, str], list[Notification]] = defaultdict(list)
-    for n in got:  # in arrival order
+    for n in got:
         key = (n.receiver, n.integration, n.alertname, n.status)
-        if key in last and n.at - last[key] < REPEAT / 2:
+        # A repeat comes a repeat interval after the previous at the earliest (Alertmanager's
+        # dedup stage); a peer that missed the other's notification sends within its
+        # peer-timeout wait plus a group interval.
+        if key in last and n.at - last[key] < REPEAT - group_interval:
             duplicated.append(f"{key} {n.at - last[key]:.2f}s after the previous")
         last[key] = n.at
-        channels[(n.receiver, n.integration)].append(n)
-    lost: list[str] = []
     for receiver in sorted(CRITICAL):
-        mine = [n for (r, _), ns in channels.items() if r == receiver for n in ns]
+        mine = [n for n in got if n.receiver == receiver]
         for what, ok in (
             ("firing before the kill", any(n.status == "firing" and n.at < killed_at for n in mine)),
             ("a repeat after the kill", any(n.status == "firing" and killed_at < n.at for n in mine)),
@@ -237,65 +252,84 @@ def tally(got: list[Notification], killed_at: float, healed_at: float) -> dict[s
         ):
             if not ok:
                 lost.append(f"{receiver}: {what}")
-    order = {ch: [n.status for n in ns] for ch, ns in channels.items()}
-    stray = [f"{ch}: {statuses}" for ch, statuses in order.items()
-             if ch[0] not in CRITICAL or not re.fullmatch(r"(firing )+resolved ", "".join(s + " " for s in statuses))]  # fmt: skip
-    stray += [f"{n.receiver}: {n.alertname}" for n in got if n.alertname != ALERT]
-    return {"received": len(got), "duplicated": duplicated, "lost": lost, "stray": stray, "order": order}
+        statuses = " ".join(n.status for n in mine)
+        if not re.fullmatch(r"(firing )+resolved", statuses):
+            stray.append(f"{receiver}: {statuses}, want firing (and repeats), then one resolved")
+    stray += [f"{n.receiver}: {n.status} {n.alertname}" for n in got if n.receiver not in CRITICAL or n.alertname != ALERT]
+    return {"duplicated": duplicated, "lost": lost, "stray": stray}
+
+
+def soft_wait(late: list[str], probe: Any, timeout: float, what: str) -> None:
+    """wait_until, noting a timeout in `late` instead of failing: the counts come first."""
+    try:
+        wait_until(probe, timeout, what, interval=0.25)
+    except AssertionError as exc:
+        late.append(str(exc))
 
 
 def test_failover_notifies_once_resolves_and_keeps_both_replicas_samples(ha: FailoverStack, toolset: Any, record_property: Any) -> None:
     group_interval = ha.spec.routing.group_interval.ms / 1000
+    killed_replica, surviving_replica = ha.replicas
+    late: list[str] = []
+
+    def arrived(status: str, after: float) -> bool:
+        got = ha.notifications()
+        return all(any(n.receiver == r and n.status == status and n.at > after for n in got) for r in CRITICAL)
+
     with ha.traffic(threads=3, pause=0.02):
         ha.set_faults(error_ratio=0.5)  # 1 in 2 requests fail: over the spec's 5%
+        faulted_at = time.monotonic()
         ha.wait_notifications(want(CRITICAL, "firing", ALERT), FIRE)
-        # Every delivery so far counted by a peer, then the one that notified is killed.
-        first = wait_until(lambda: (lambda n, s: s if sum(s.values()) >= n else None)(len(ha.notifications()), {p: ha.sent(p) for p in ha.peers}),
-                           5, "the peers' counters to show the first notifications")  # fmt: skip
-        notifier = max(ha.peers, key=lambda p: first[p])
+        # Every delivery so far counted by a peer and known to the other by gossip, then the
+        # peer that notified is killed. (Killed before its notification log has left, the
+        # other peer notifies again: Alertmanager's at-least-once. Not what this drill is about.)
+        wait_until(lambda: sum(ha.sent(p) for p in ha.peers) >= len(ha.notifications()), 5, "the peers to count the notifications")
+        notifier = max(ha.peers, key=ha.sent)
         survivor = next(p for p in ha.peers if p != notifier)
-        killed_replica, surviving_replica = ha.replicas
+        wait_until(lambda: ha.merged(survivor) >= ha.sent(notifier), 5, f"{survivor} to learn of {notifier}'s notifications")
+        first = {p: ha.sent(p) for p in ha.peers}
+        # ... and while the alert fires in both replicas, each firing known to the store.
+        wait_until(lambda: ha.stored_replicas(f'ALERTS{{alertname="{ALERT}",alertstate="firing"}}') == set(ha.replicas), 10,
+                   f"{ALERT} firing in both replicas, in the store")  # fmt: skip
         ha.kill(killed_replica)
         ha.kill(notifier)
         killed_at, killed_wall = time.monotonic(), time.time()
-        sent_by_notifier = first[notifier]  # its last count: it sends nothing more until a repeat is due
 
         # The fault stays on: the survivor repeats the notification in the killed peer's stead.
-        wait_until(lambda: all(any(n.receiver == r and n.status == "firing" and n.at > killed_at for n in ha.notifications()) for r in CRITICAL),
-                   REPEAT + 20, f"a repeat of {ALERT} at every receiver after the kill")  # fmt: skip
+        soft_wait(late, lambda: arrived("firing", killed_at), REPEAT + 20, f"a repeat of {ALERT} at every receiver after the kill")
         ha.set_faults(error_ratio=0)
         healed_at = time.monotonic()
-        ha.wait_notifications(want(CRITICAL, "resolved", ALERT), FIRE)
-        time.sleep(2 * group_interval + PEER_TIMEOUT + 0.5)  # long enough for a duplicate or a stray to show up
+        soft_wait(late, lambda: arrived("resolved", healed_at), FIRE, f"{ALERT} resolved at every receiver")
+        resolved_at = time.monotonic()
+        time.sleep(PEER_TIMEOUT + group_interval + 0.5)  # long enough for a duplicate or a stray to show up
     got = ha.notifications()
-    sent = sent_by_notifier + ha.sent(survivor)
-    counts = tally(got, killed_at, healed_at)
+    sent = first[notifier] + ha.sent(survivor)  # the killed peer's last count: no repeat was due before its kill
+    bad = tally(got, killed_at, healed_at, group_interval)
 
     # The remote store: both replicas' series, and every sample of the surviving replica.
     at = time.time() - 3  # samples older than this have left the survivor's queue (batch_send_deadline 1s)
     label = ha.spec.prometheus.replica_label
-    stored = {s["metric"].get(label): s for s in ha.query("store", 'up{job="api"}[5m]', at)}
+    stored = {s["metric"].get(label): [float(t) for t, _ in s["values"]] for s in ha.query("store", 'up{job="api"}[5m]', at)}
     alerts = {s["metric"].get(label) for s in ha.query("store", f'ALERTS{{alertname="{ALERT}",alertstate="firing"}}[5m]', at)}
-    local = ha.query(surviving_replica, 'up{job="api"}[5m]', at)
-    own = [float(t) for t, _ in local[0]["values"]] if local else []
-    kept = {float(t) for t, _ in stored.get(surviving_replica, {}).get("values", [])}
-    samples_lost = [t for t in own if t not in kept]
-    killed_last = max((float(t) for t, _ in stored.get(killed_replica, {}).get("values", [])), default=0.0)
+    own = [float(t) for s in ha.query(surviving_replica, 'up{job="api"}[5m]', at) for t, _ in s["values"]]
+    samples_lost = sorted(set(own) - set(stored.get(surviving_replica, [])))
+    killed_gap = killed_wall - max(stored.get(killed_replica, [0.0]))
 
     line = (
-        f"failover drill ({toolset.name}): notifications sent {sent}, received {counts['received']}, "
-        f"duplicated {len(counts['duplicated'])}, lost {len(counts['lost'])}; first round by {notifier} "
-        f"({first[notifier]}; {survivor} {first[survivor]}); store: {len(own)} samples of up{{job=\"api\"}} from "
-        f"{surviving_replica}, {len(samples_lost)} missing; {len(stored.get(killed_replica, {}).get('values', []))} from "
-        f"{killed_replica}, the last {killed_wall - killed_last:.1f}s before its kill"
+        f"failover drill ({toolset.name}): notifications sent {sent}, received {len(got)}, duplicated {len(bad['duplicated'])}, "
+        f"lost {len(bad['lost'])} (first round: {notifier} {first[notifier]}, {survivor} {first[survivor]}); "
+        f"remote store: up{{job=\"api\"}} from {surviving_replica} {len(own)} samples, {len(samples_lost)} missing, "
+        f"from {killed_replica} {len(stored.get(killed_replica, []))}, the last {killed_gap:.1f}s before its kill; "
+        f"stack up {ha.started_in:.1f}s, fault to kill {killed_at - faulted_at:.1f}s, "
+        f"kill to repeat {healed_at - killed_at:.1f}s, heal to resolve {resolved_at - healed_at:.1f}s"
     )
     print(line)
     record_property("failover_counts", line)
 
-    assert not counts["duplicated"], counts["duplicated"]
-    assert not counts["lost"], counts["lost"]
-    assert not counts["stray"], (counts["stray"], counts["order"])
-    assert sent == counts["received"], line
+    assert not late and not bad["lost"], (late, bad["lost"], line)
+    assert not bad["duplicated"], (bad["duplicated"], line)
+    assert not bad["stray"], bad["stray"]
+    assert sent == len(got), line
     assert first[survivor] == 0, f"{survivor} notified too before the kill: the cluster did not deduplicate ({first})"
     problems = content_problems(ha.spec, got)
     for n in got:
@@ -308,4 +342,4 @@ def test_failover_notifies_once_resolves_and_keeps_both_replicas_samples(ha: Fai
     assert set(stored) == set(ha.replicas), f"the store's up{{job=\"api\"}} series by {label}: {sorted(map(str, stored))}"
     assert alerts == set(ha.replicas), f"the store's {ALERT} ALERTS series by {label}: {sorted(map(str, alerts))}"
     assert len(own) > 10 and not samples_lost, f"{len(samples_lost)} of {len(own)} samples of {surviving_replica} not in the store"
-    assert 0 < killed_wall - killed_last < 5, f"{killed_replica}'s last stored sample is {killed_wall - killed_last:.1f}s before its kill"
+    assert 0 < killed_gap < 5, f"{killed_replica}'s last stored sample is {killed_gap:.1f}s before its kill"

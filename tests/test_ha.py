@@ -166,3 +166,37 @@ def test_replicas_send_alerts_without_the_replica_label(tmp_path, label):
         assert config["alerting"]["alert_relabel_configs"] == [{"action": "labeldrop", "regex": label}]
     (tmp_path / "spec.yaml").write_text(BASE.format(replicas=1, extra="").replace("labels: {replica: a}", "labels: {team: a}"))
     assert "alert_relabel_configs" not in YAML(typ="safe").load(render(load(tmp_path / "spec.yaml"))["prometheus.yml"])["alerting"]
+
+
+PEERS = """version: 1
+project: ha
+prometheus:
+  {alertmanagers}
+alertmanager: {{replicas: 2}}
+targets:
+  - {{name: api, addresses: ["api:8000"]}}
+receivers:
+  - {{name: team, webhook: {{url: "http://127.0.0.1:5001/"}}}}
+routing:
+  receiver: team
+grafana:
+  admin_password_file: /run/secrets/grafana
+"""
+
+
+@pytest.mark.parametrize(
+    "alertmanagers,warned",
+    [
+        ('alertmanagers: ["alertmanager:9093"]', ["4:19: prometheus.alertmanagers[0]: 'alertmanager' is the network alias of all 2 Alertmanager peers"]),
+        ('alertmanagers: ["alertmanager-1:9093"]', ["4:18: prometheus.alertmanagers: names 1 of the 2 Alertmanager peers, not alertmanager-0"]),
+        ('alertmanagers: ["alertmanager-0:9093", "alertmanager-1:9093"]', []),
+        ('alertmanagers: ["am.example.com:9093"]', []),  # Alertmanagers run elsewhere: not sfmon's peers
+        ("scrape_interval: 15s", []),  # no list: sfmon sends to every peer
+    ],
+)
+def test_alertmanagers_that_miss_a_peer_are_warned_of(tmp_path, alertmanagers, warned):
+    (tmp_path / "spec.yaml").write_text(PEERS.format(alertmanagers=alertmanagers))
+    _, problems = load_and_check(tmp_path / "spec.yaml")
+    got = [f"{p.line}:{p.column}: {p.message}" for p in problems if p.check == "alertmanager/peers"]
+    assert len(got) == len(warned) and all(g.startswith(w) for g, w in zip(got, warned)), got
+    assert all(p.severity.name == "WARNING" for p in problems if p.check == "alertmanager/peers")

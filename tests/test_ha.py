@@ -144,3 +144,59 @@ def test_health_reads_the_rules_from_a_replica_config():
     groups = expected_rules(render(loaded))
     assert sum(len(v) for v in groups.values()) == sum(len(a.alert_rules()) for _, a in loaded.spec.enabled_alerts())
     assert set(groups) == {"shop", "slo"}
+
+
+@pytest.mark.parametrize("label", ["replica", "prom_replica"])
+def test_replicas_send_alerts_without_the_replica_label(tmp_path, label):
+    """Each replica drops the replica label from the alerts it sends (alert relabelling runs
+    after external labels are attached: Prometheus' docs/configuration/configuration.md,
+    `<alert_relabel_configs>`, "ensuring a HA pair ... send identical alerts"). Without it the
+    cluster sees one alert per replica: each notification lists it twice, and a killed
+    replica's copy stays firing until its end time (minutes) after the fault heals, so no
+    resolved notification; the failover drill (tests/live/test_failover_live.py) shows both.
+    One server has no replica label and drops nothing."""
+    from ruamel.yaml import YAML
+
+    text = BASE.format(replicas=2, extra=f"replica_label: {label}").replace("labels: {replica: a}", "labels: {team: a}")
+    (tmp_path / "spec.yaml").write_text(text)
+    files = render(load(tmp_path / "spec.yaml"))
+    for i in range(2):
+        config = YAML(typ="safe").load(files[f"prometheus-replica-{i}.yml"])
+        assert config["global"]["external_labels"][label] == f"prometheus-{i}"
+        assert config["alerting"]["alert_relabel_configs"] == [{"action": "labeldrop", "regex": label}]
+    (tmp_path / "spec.yaml").write_text(BASE.format(replicas=1, extra="").replace("labels: {replica: a}", "labels: {team: a}"))
+    assert "alert_relabel_configs" not in YAML(typ="safe").load(render(load(tmp_path / "spec.yaml"))["prometheus.yml"])["alerting"]
+
+
+PEERS = """version: 1
+project: ha
+prometheus:
+  {alertmanagers}
+alertmanager: {{replicas: 2}}
+targets:
+  - {{name: api, addresses: ["api:8000"]}}
+receivers:
+  - {{name: team, webhook: {{url: "http://127.0.0.1:5001/"}}}}
+routing:
+  receiver: team
+grafana:
+  admin_password_file: /run/secrets/grafana
+"""
+
+
+@pytest.mark.parametrize(
+    "alertmanagers,warned",
+    [
+        ('alertmanagers: ["alertmanager:9093"]', ["4:19: prometheus.alertmanagers[0]: 'alertmanager' is the network alias of all 2 Alertmanager peers"]),
+        ('alertmanagers: ["alertmanager-1:9093"]', ["4:18: prometheus.alertmanagers: names 1 of the 2 Alertmanager peers, not alertmanager-0"]),
+        ('alertmanagers: ["alertmanager-0:9093", "alertmanager-1:9093"]', []),
+        ('alertmanagers: ["am.example.com:9093"]', []),  # Alertmanagers run elsewhere: not sfmon's peers
+        ("scrape_interval: 15s", []),  # no list: sfmon sends to every peer
+    ],
+)
+def test_alertmanagers_that_miss_a_peer_are_warned_of(tmp_path, alertmanagers, warned):
+    (tmp_path / "spec.yaml").write_text(PEERS.format(alertmanagers=alertmanagers))
+    _, problems = load_and_check(tmp_path / "spec.yaml")
+    got = [f"{p.line}:{p.column}: {p.message}" for p in problems if p.check == "alertmanager/peers"]
+    assert len(got) == len(warned) and all(g.startswith(w) for g, w in zip(got, warned)), got
+    assert all(p.severity.name == "WARNING" for p in problems if p.check == "alertmanager/peers")

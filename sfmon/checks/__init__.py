@@ -18,7 +18,7 @@ from sfmon.spec.sourcemap import SourceMap, dotted
 
 # In the order they run; each name is a module of this package.
 CHECKS = (
-    "names_unique", "names_case", "names_references", "targets_timeout", "targets_relabel", "targets_probes", "targets_discovery", "targets_replica", "outputs_operator", "routing_receivers", "routing_repeats",
+    "names_unique", "names_case", "names_references", "targets_timeout", "targets_relabel", "targets_probes", "targets_discovery", "targets_replica", "alertmanager_peers", "outputs_operator", "routing_receivers", "routing_repeats",
     "routing_inhibit", "promql_metrics", "promql_bucket_labels", "recording_references", "recording_cycles", "rules_windows", "rules_tests",
     "rules_unproven", "routing_intervals", "routing_tests", "routing_alerts",
 )  # fmt: skip

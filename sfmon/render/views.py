@@ -25,6 +25,9 @@ def prometheus_view(spec: Spec, rule_files: list[str], replica: str | None = Non
     return {
         "p": p, "jobs": [scrape_job(spec, t) for t in spec.targets], "rule_files": rule_files,
         "external_labels": external, "alertmanagers": alertmanager_addresses(spec),
+        # Alerts leave without the replica label: the replicas' copies of one alert are then
+        # one alert to Alertmanager (one notification; resolved by whichever replica is left).
+        "alert_labeldrop": p.replica_label if replica is not None else None,
     }  # fmt: skip
 
 

@@ -130,6 +130,14 @@ class Proc:
             self.popen.kill()
             self.popen.wait(timeout)
 
+    def kill(self, timeout: float = 5.0) -> None:
+        """SIGKILL, as a crash: no graceful shutdown (a peer that leaves no goodbye, a
+        remote-write queue not flushed)."""
+        if self.running():
+            assert self.popen is not None
+            self.popen.kill()
+            self.popen.wait(timeout)
+
     def tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -408,6 +416,7 @@ class Stack:
         self.secrets: dict[str, str] = {}
         self.smtp_login = ("alerts@softfactory.io", "smtp-drill-password")
         self.overlay = tmp / "live-overlay.yaml"
+        self.sets: list[str] = []  # --set assignments after the overlays
         self.spec: Any = None
 
     # URLs
@@ -476,7 +485,7 @@ class Stack:
 
         base = _drill_spec()
         self.overlay.write_text(json.dumps(self.live_overlay(base), indent=2))  # JSON is YAML
-        loaded = load(SPEC, self.overlays)
+        loaded = load(SPEC, self.overlays, self.sets)
         problems = check(loaded)
         assert not has_errors(problems), "\n".join(map(str, problems))
         self.spec = loaded.spec
@@ -669,6 +678,13 @@ def check_notifications(spec: Any, got: list[Notification], expected: set[tuple[
     counts = Counter(n.key() for n in got)
     if counts != Counter(expected):
         problems.append(f"notifications {sorted(counts.items())}, want each of {sorted(expected)} exactly once")
+    return problems + content_problems(spec, got)
+
+
+def content_problems(spec: Any, got: list[Notification]) -> list[str]:
+    """Problems with what each notification of `got` says: labels and annotations not the
+    spec's, wrong credentials or channel."""
+    problems: list[str] = []
     alerts = {a.name: a for a in spec.alerts}
     for n in got:
         problems += n.problems

@@ -60,10 +60,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("toolset", names, indirect=True, ids=names)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under xdist (`make test` runs -n auto --dist loadgroup) the live tests share one
     worker: each starts servers whose timing a second stack on the same cores would skew;
-    so do the tests of each ONE_WORKER module."""
+    so do the tests of each ONE_WORKER module. First: xdist's own hook reads the
+    xdist_group marks into the node ids, and a mark added after it groups nothing."""
     for item in items:
         if item.get_closest_marker("live") is not None:
             item.add_marker(pytest.mark.xdist_group("live"))

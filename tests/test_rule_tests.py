@@ -400,3 +400,39 @@ def test_a_for_shorter_than_the_evaluation_interval_still_fires_in_the_generated
     assert 'eval_time: "30s"' in (out / TEST_FILE).read_text(encoding="utf-8")  # pending at 15s, firing at 30s
     got = promtool_test(promtool, out)
     assert got.returncode == 0, got.stdout + got.stderr
+
+
+COUNTING = """version: 1
+project: counting
+prometheus: {{scrape_interval: 1m, version: "{version}"}}
+targets:
+  - {{name: app, addresses: ["app:9100"]}}
+alerts:
+  - {{name: Flaps, kind: counter_change, target: app, metric: 'm{{code=~"a|b"}}', function: changes, window: 2h,
+     above: 29, for: 22m, aggregate: sum, by: [h], severity: critical, summary: "{{{{ humanize $value }}}}"}}
+  - {{name: Resets, kind: counter_change, target: app, metric: m, function: resets, window: 10m, above: 3, for: 5m,
+     severity: warning, summary: "{{{{ $value }}}}"}}
+receivers:
+  - {{name: r, webhook: {{url: "http://127.0.0.1:9/"}}}}
+routing: {{receiver: r}}
+grafana: {{admin_password_file: /run/secrets/grafana}}
+"""
+
+
+def test_counting_windows_follow_the_targeted_release(tmp_path, promtool):
+    """changes()/resets() count the intervals between the samples a window holds: 3.x's
+    left-open window drops the sample on its start, so a pattern built for 2.x's closed
+    window counts one short whenever a change sits there and `for` restarts (a property-test
+    find: `changes` over 2h, above 29, for 22m, failed on promtool 3.5 and 3.16)."""
+    from sfmon.tools.versions import detect
+
+    found = detect(promtool)
+    assert found is not None, promtool
+    spec = tmp_path / "counting.yaml"
+    spec.write_text(COUNTING.format(version=f"{found.major}.{found.minor}"), encoding="utf-8")
+    loaded = load(spec)
+    fired = [c for g in rule_tests(loaded.spec).groups for c in g.checks if c.alerts]
+    assert {a.labels["alertname"] for c in fired for a in c.alerts} == {"Flaps", "Resets"}
+    out = write(render(loaded), tmp_path / "out")
+    got = promtool_test(promtool, out)
+    assert got.returncode == 0, got.stdout + got.stderr

@@ -81,7 +81,7 @@ class CounterChange(OneMetric, Threshold, AlertBase):
             series = make_series(sel.name, labels, *segs)
             check = Check(at)
             if fires:
-                check = firing_check(rule, at, out, over_window(samples(segs), step, at, w, self.function), env)
+                check = firing_check(rule, at, out, over_window(samples(segs), step, at, w, self.function, env.promql_version), env)
             verb = "fires" if fires else "stays quiet"
             return Group(
                 f"{self.name}: {verb} at {self.function} {fmt_number(v)} in {self.window} ({word} {fmt_number(t)})",
@@ -110,7 +110,7 @@ class CounterChange(OneMetric, Threshold, AlertBase):
                 if v is None or (fires and not firing):
                     continue
                 if counting:
-                    segs = _pattern(self.function, int(v), w // step, steps(at, step) + 1)
+                    segs = _pattern(self.function, int(v), w // step, steps(at, step) + 1, at // step)
                     if len(segs) > MAX_SEGMENTS:
                         env.notes.append(f"{self.name}: a {self.function} pattern of {len(segs)} segments is too long; case left out")
                         continue
@@ -123,19 +123,26 @@ class CounterChange(OneMetric, Threshold, AlertBase):
 
 def _counts(op: str, t: Decimal, n: int) -> list[tuple[Decimal | None, bool]]:
     """(count, fires) on either side of `t` among the counts a window of n intervals can hold
-    exactly: n/p for each period p dividing n, and 0."""
+    exactly: n/p for each period p dividing n, and 0. 2.x's closed window holds n intervals;
+    3.x's left-open one n - 1, so it counts one fewer whenever a change sits on the window's
+    start: a count must stay on its side of `t` with one change fewer, and the pattern's phase
+    (`_pattern`) keeps the check itself off that case, so both lines predict the same value."""
     possible = sorted({0, *(n // p for p in range(1, n + 1) if n % p == 0)})
     if op == ">":
-        fire = next((c for c in possible if c > t), None)
+        fire = next((c for c in possible if c - 1 > t), None)
         quiet = max((c for c in possible if c <= t), default=None)
     else:
         fire = max((c for c in possible if c < t), default=None)
-        quiet = next((c for c in possible if c >= t), None)
+        # every sample changing (c == n): 3.x always counts n - 1
+        quiet = next((c for c in possible if c >= t and (c < n or c - 1 >= t)), None)
     return [(None if c is None else Decimal(c), fires) for c, fires in ((fire, True), (quiet, False))]
 
 
-def _pattern(function: str, count: int, n: int, total: int) -> tuple[Segment, ...]:
-    """`total` samples with exactly `count` changes (resets) in every run of n intervals."""
+def _pattern(function: str, count: int, n: int, total: int, check: int = 0) -> tuple[Segment, ...]:
+    """`total` samples with exactly `count` changes (resets) in every run of n intervals, the
+    changes at the sample indexes congruent to `check` (the checked evaluation's index) modulo
+    the period: then the sample on the checked window's start (index check - n) follows no
+    change, and 2.x and 3.x count the same there."""
     if count == 0:
         return (Segment(Decimal(1), Decimal(0), total - 1),)
     p = n // count
@@ -143,7 +150,9 @@ def _pattern(function: str, count: int, n: int, total: int) -> tuple[Segment, ..
         if function == "changes":
             return (Segment(Decimal(0), Decimal(1), total - 1),)
         return (Segment(Decimal(total), Decimal(-1), total - 1),)
-    periods = -(-total // p)
+    first = check % p or p  # samples before the first change
+    periods = -(-(total - first) // p)
     if function == "changes":  # p equal samples, then the other value
-        return tuple(Segment(Decimal(i % 2), Decimal(0), p - 1) for i in range(periods))
-    return tuple(Segment(Decimal(1), Decimal(1), p - 1) for _ in range(periods))  # 1..p, then back to 1
+        return (Segment(Decimal(0), Decimal(0), first - 1), *(Segment(Decimal((i + 1) % 2), Decimal(0), p - 1) for i in range(periods)))
+    # 1..p, then back to 1; the first run ends at p as every other does
+    return (Segment(Decimal(p - first + 1), Decimal(1), first - 1), *(Segment(Decimal(1), Decimal(1), p - 1) for _ in range(periods)))

@@ -191,11 +191,13 @@ def fsum(values: Sequence[float]) -> float:
     return total
 
 
-def over_window(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, function: str) -> float | None:
+def over_window(
+    values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, function: str, version: Version = DEFAULT
+) -> float | None:
     """`function(x[range])` at `at_ms` for increase, delta, changes and resets (None: no output)."""
-    points = window(values, interval_ms, at_ms, range_ms)
+    points = window(values, interval_ms, at_ms, range_ms, version)
     if function in ("increase", "delta"):
-        return extrapolated_rate(points, at_ms, range_ms, function == "increase", False)
+        return extrapolated_rate(points, at_ms, range_ms, function == "increase", False, version)
     if not points:
         return None
     vs = [v for _, v in points]

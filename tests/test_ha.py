@@ -53,6 +53,16 @@ def _problems(tmp_path, text: str) -> list[str]:
     return [f"{p.line}:{p.column}: {p.message}" for p in problems if p.severity.name == "ERROR"]
 
 
+# The receiver, routing and Grafana every spec of this module shares (a str.format template).
+TAIL = """receivers:
+  - {{name: team, webhook: {{url: "http://127.0.0.1:5001/"}}}}
+routing:
+  receiver: team
+grafana:
+  admin_password_file: /run/secrets/grafana
+"""
+
+
 BASE = """version: 1
 project: ha
 prometheus:
@@ -60,13 +70,7 @@ prometheus:
   {extra}
 targets:
   - {{name: api, addresses: ["api:8000"], labels: {{replica: a}}}}
-receivers:
-  - {{name: team, webhook: {{url: "http://127.0.0.1:5001/"}}}}
-routing:
-  receiver: team
-grafana:
-  admin_password_file: /run/secrets/grafana
-"""
+""" + TAIL
 
 
 def test_replica_label_hidden_by_a_target_label_is_refused_only_with_replicas(tmp_path):
@@ -175,13 +179,7 @@ prometheus:
 alertmanager: {{replicas: 2}}
 targets:
   - {{name: api, addresses: ["api:8000"]}}
-receivers:
-  - {{name: team, webhook: {{url: "http://127.0.0.1:5001/"}}}}
-routing:
-  receiver: team
-grafana:
-  admin_password_file: /run/secrets/grafana
-"""
+""" + TAIL
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ class CounterChange(OneMetric, Threshold, AlertBase):
 
         def build(firing: bool) -> Iterator[Group]:
             if counting:
-                cases = _counts(op, t, w // step)
+                cases = _counts(op, t, w // step, self.for_.ms > 0 and env.prom3)
             else:
                 cases = [(beyond(op, t), True), (short_of(op, t), False)]
                 if self.function == "increase":  # a counter never moves backwards
@@ -121,15 +121,17 @@ class CounterChange(OneMetric, Threshold, AlertBase):
         return safe_groups(env, self, build)
 
 
-def _counts(op: str, t: Decimal, n: int) -> list[tuple[Decimal | None, bool]]:
+def _counts(op: str, t: Decimal, n: int, held: bool) -> list[tuple[Decimal | None, bool]]:
     """(count, fires) on either side of `t` among the counts a window of n intervals can hold
     exactly: n/p for each period p dividing n, and 0. 2.x's closed window holds n intervals;
     3.x's left-open one n - 1, so it counts one fewer whenever a change sits on the window's
-    start: a count must stay on its side of `t` with one change fewer, and the pattern's phase
-    (`_pattern`) keeps the check itself off that case, so both lines predict the same value."""
+    start. The pattern's phase (`_pattern`) keeps the checked evaluation off that case, so both
+    lines predict the same value there; `held` (a `for`, on a 3.x target): the evaluations
+    before it count too, so a firing count must stay beyond `t` with one change fewer (2.x
+    targets keep the tightest count, which a threshold one off fails)."""
     possible = sorted({0, *(n // p for p in range(1, n + 1) if n % p == 0)})
     if op == ">":
-        fire = next((c for c in possible if c - 1 > t), None)
+        fire = next((c for c in possible if c - (1 if held else 0) > t), None)
         quiet = max((c for c in possible if c <= t), default=None)
     else:
         fire = max((c for c in possible if c < t), default=None)

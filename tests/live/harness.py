@@ -742,7 +742,12 @@ def stack(tmp_path: Path, prometheus_bin: str, alertmanager_bin: str) -> Any:
     """A whole stack for one test, on the test's toolset (tests/toolsets.py: Debian's servers
     unless the test is marked `matrix`); stopped also when the test fails. The components'
     log tails are printed at teardown, which pytest shows only for a failed test."""
-    s = Stack(tmp_path, prometheus=prometheus_bin, alertmanager=alertmanager_bin)
+    yield from running(Stack(tmp_path, prometheus=prometheus_bin, alertmanager=alertmanager_bin))
+
+
+def running(s: Any) -> Any:
+    """A fixture's life of a stack: started, handed to the test, its log tails printed (pytest
+    shows them only for a failed test) and closed, also when the test fails."""
     try:
         s.start()
         yield s

@@ -51,6 +51,7 @@ from harness import (
     free_port,
     get_json,
     http,
+    running,
     wait_until,
     want,
 )
@@ -222,13 +223,7 @@ class FailoverStack(Stack):
 
 @pytest.fixture
 def ha(tmp_path: Path, prometheus_bin: str, alertmanager_bin: str) -> Any:
-    s = FailoverStack(tmp_path, prometheus_bin, alertmanager_bin)
-    try:
-        s.start()
-        yield s
-    finally:
-        print(s.logs_tail())
-        s.close()
+    yield from running(FailoverStack(tmp_path, prometheus_bin, alertmanager_bin))
 
 
 def tally(got: list[Notification], killed_at: float, healed_at: float, group_interval: float) -> dict[str, list[str]]:

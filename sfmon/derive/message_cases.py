@@ -63,15 +63,13 @@ def message_cases(spec: Any, rule_tests: Any, tree: Any, rules_spec: Any) -> lis
     templated = {r.name for r in spec.receivers if any(INTEGRATIONS[k].messages for k in r.integrations())}
     out: list[MessageCase] = []
     for i, alert in rules_spec.enabled_alerts():
-        for level, rule in zip(alert_labels(alert, targets), alert.alert_rules()):
+        for level, rule in zip(alert_labels(alert, targets, external), alert.alert_rules()):
             predicted = fired.get((alert.name, level.level.severity))
             if predicted is not None:
-                labels, annotations = {**predicted.labels, "alertname": alert.name}, dict(predicted.annotations)
+                # Rule tests never see the external labels Prometheus adds when it sends.
+                labels, annotations = {**external, **predicted.labels, "alertname": alert.name}, dict(predicted.annotations)
             else:
                 labels, annotations = dict(level.labels), dict(rule.annotations)
-            # Prometheus adds its external labels to every alert it sends, where the alert lacks
-            # them (notifier.go); rule tests never see them.
-            labels = {**external, **labels}
             reached = route(tree, labels) if tree is not None else every
             for receiver in (r for r in dict.fromkeys(reached) if r in templated):
                 out.append(MessageCase(receiver, alert.name, dict(sorted(labels.items())), dict(sorted(annotations.items())),

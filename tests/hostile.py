@@ -706,9 +706,12 @@ def judge_fully(mutant: Mutant) -> tuple[Result, float]:
     return result, time.perf_counter() - started
 
 
-def sweep(bases: list[Path], sample: int | None = None, seed: int = 14, workers: int = 2, tools: bool = True) -> Report:
-    """Every mutant of every base spec (or a deterministic sample of `sample` of them):
-    judged in `workers` processes, then the tools on what changed, `workers` at a time."""
+def sweep(
+    bases: list[Path], sample: int | None = None, seed: int = 14, workers: int = 2, tools: bool = True, shard: tuple[int, int] | None = None
+) -> Report:
+    """Every mutant of every base spec (or a deterministic sample of `sample` of them; or
+    shard k of n, every n-th from the k-th, so a long sweep can run in pieces): judged in
+    `workers` processes, then the tools on what changed, `workers` at a time."""
     import multiprocessing
 
     from sfmon.tools.dashboards import check_dashboards
@@ -725,6 +728,8 @@ def sweep(bases: list[Path], sample: int | None = None, seed: int = 14, workers:
     report.total = len(all_mutants)
     if sample is not None and sample < len(all_mutants):
         all_mutants = random.Random(seed).sample(all_mutants, sample)
+    if shard is not None:
+        all_mutants = all_mutants[shard[0] - 1 :: shard[1]]
     report.mutants = len(all_mutants)
 
     if workers > 1:

@@ -32,6 +32,8 @@ UNSWEPT = [FIXTURES / "specs" / "valid" / "scraping.yaml"]
 # An environment only names overlay files, which are specs like these (tests/test_environments.py).
 NOT_SWEPT = {"Environment"}
 SAMPLE = os.environ.get("SFMON_HOSTILE_SAMPLE", "300")
+# `k/n`: only every n-th mutant from the k-th (make hostile SHARD=k/n runs the sweep in pieces).
+SHARD = tuple(map(int, os.environ["SFMON_HOSTILE_SHARD"].split("/"))) if os.environ.get("SFMON_HOSTILE_SHARD") else None
 
 
 def test_sweep(promtool, amtool, capsys):
@@ -56,9 +58,11 @@ def test_sweep_of_the_newer_alertmanager_receivers(monkeypatch, capsys):
 
 def _sweep(bases: list[Path], sample: int | None, capsys) -> None:
     started = time.perf_counter()
-    report = hostile.sweep(bases, sample=sample, workers=2)
+    report = hostile.sweep(bases, sample=sample, workers=2, shard=SHARD)
     with capsys.disabled():
-        print(f"\n{report.summary()} in {time.perf_counter() - started:.0f}s (slowest mutant {report.slowest[0]:.1f}s)")
+        print(f"\n{report.summary()}{f' (shard {SHARD[0]}/{SHARD[1]})' if SHARD else ''} in {time.perf_counter() - started:.0f}s (slowest mutant {report.slowest[0]:.1f}s)")
+        for line in report.broken:
+            print(f"broken: {line}")
     assert report.refused and report.rendered and report.tool_runs, report.summary()
     assert not report.broken, f"{len(report.broken)} broken promises:\n" + "\n".join(report.broken[:60])
 

@@ -76,7 +76,7 @@ def _mutated(change) -> dict:
         ("number as text", lambda d: d["alerts"][6].update(above="5")),
         ("reserved label name", lambda d: d["targets"][0]["labels"].update(__meta="x")),
         ("bad target name", lambda d: d["targets"][0].update(name="API Server")),
-        ("bad metric name", lambda d: d["catalogs"]["softfactory-api"][0].update(name="http-requests")),
+        ("empty metric name", lambda d: d["catalogs"]["softfactory-api"][0].update(name="")),  # any other: a UTF-8 name (Prometheus 3)
         ("empty summary", lambda d: d["alerts"][0].update(summary="  ")),
         ("missing required field", lambda d: d.pop("routing")),
         ("wrong version", lambda d: d.update(version=2)),

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.kinds.rule import Rule
 from sfmon.model.base import AlertName, FieldError, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
+from sfmon.semantics import names
 from sfmon.semantics.units import Duration, DurationStr, PositiveDuration
 
 Severity = Literal["critical", "warning", "info"]
@@ -24,7 +25,7 @@ def _selector(value: str) -> str:
     import promql_parser
 
     ast = check_promql(value)
-    if not isinstance(ast, promql_parser.VectorSelector) or ast.name is None:
+    if not isinstance(ast, promql_parser.VectorSelector) or names.selector_name(ast) is None:
         raise ValueError(f"expected a metric selector like name{{label=\"value\"}}, got {value!r}")
     if ast.offset is not None or ast.at is not None:
         raise ValueError("a selector here may not use offset or @")
@@ -34,13 +35,13 @@ def _selector(value: str) -> str:
 Selector = Annotated[str, AfterValidator(_selector)]
 
 
-def scoped(selector: str, job: str | None, suffix: str = "") -> str:
-    """Add `job="<target>"` (and a name suffix such as `_bucket`) to a selector."""
+def scoped(selector: str, job: str | None, suffix: str = "", extra: tuple[str, ...] = ()) -> str:
+    """Add `job="<target>"` (a name suffix such as `_bucket`, and `extra` matchers) to a selector."""
     name, parts, has_job = _selector_parts(selector)
-    matchers = list(parts)
+    matchers = [*parts, *extra]
     if job is not None and not has_job:
         matchers.insert(0, f"job={promql_string(job)}")
-    return f"{name}{suffix}" + (f"{{{','.join(matchers)}}}" if matchers else "")
+    return names.selector(f"{name}{suffix}", matchers)
 
 
 @lru_cache(maxsize=4096)
@@ -50,8 +51,13 @@ def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], bool]:
     import promql_parser
 
     ast = promql_parser.parse(selector)
-    parts = tuple(f"{m.name}{_OPS[str(m.op)]}{promql_string(m.value)}" for m in ast.matchers.matchers)
-    return ast.name, parts, any(m.name == "job" for m in ast.matchers.matchers)
+    name = names.selector_name(ast)
+    ms = ast.matchers.matchers
+    if ast.name is None:  # quoted `{"a.b", ...}`: the name is the first __name__ equality matcher
+        first = next(i for i, m in enumerate(ms) if m.name == "__name__" and str(m.op) == "MatchOp.Equal")
+        ms = [m for i, m in enumerate(ms) if i != first]
+    parts = tuple(names.matcher(m.name, _OPS[str(m.op)], m.value) for m in ms)
+    return name, parts, any(m.name == "job" for m in ms)
 
 
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
@@ -90,17 +96,24 @@ BY_HELP = (
 def matcher_labels(*selectors: str) -> list[str]:
     """The label names the selectors' matchers name, without `job` and `instance`: the
     dimensions an expression over them sums over by default (`status` in {status=~"5.."})."""
-    names: set[str] = set()
+    found: set[str] = set()
     for sel in selectors:
-        names |= {part.split("=", 1)[0].rstrip("!~") for part in _selector_parts(sel)[1]}
-    return sorted(names - set(IDENTITY))
+        found.update(_matcher_names(sel))
+    return sorted(found - set(IDENTITY))
+
+
+@lru_cache(maxsize=4096)
+def _matcher_names(selector: str) -> tuple[str, ...]:
+    import promql_parser
+
+    return tuple(m.name for m in promql_parser.parse(selector).matchers.matchers if m.name != "__name__")
 
 
 def keep_clause(by: list[str] | None, dropped: list[str]) -> str:
     """`by (job, path)` when `by` narrows, else `without (status)`: every other label kept."""
     if by is not None:
-        return f"by ({', '.join(by)})"
-    return f"without ({', '.join(dropped)})"
+        return f"by ({', '.join(map(names.label, by))})"
+    return f"without ({', '.join(map(names.label, dropped))})"
 
 
 def kept(labels: Mapping[str, str], by: list[str] | None, dropped: list[str] | tuple[str, ...]) -> dict[str, str]:

@@ -19,6 +19,7 @@ import math
 from decimal import Decimal
 from typing import Any, Iterator
 
+from sfmon.semantics.names import selector_name
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -148,18 +149,19 @@ def rule_tests(alert: Any, env: TestEnv, expr: str) -> tuple[list[Group], str | 
     base = env.target_labels(alert.target_name())
     keys: dict[tuple[str, tuple[tuple[str, str], ...]], bool] = {}
     for node, counter in reads:
-        if not node.name:
+        name = selector_name(node)
+        if not name:
             return [], "a selector names no metric"
-        if node.name in env.recorded:
-            return [], f"it reads the recorded series {node.name}"
+        if name in env.recorded:
+            return [], f"it reads the recorded series {name}"
         try:
             ms = tuple(m for m in matchers(node) if m.name != NAME)
         except NotEvaluable as exc:
             return [], str(exc)
-        labels = solve_labels(base, SeriesSelector(node.name, ms))
+        labels = solve_labels(base, SeriesSelector(name, ms))
         if labels is None:
-            return [], f"no series labels satisfy {node.name}'s matchers"
-        key = (node.name, tuple(sorted(labels.items())))
+            return [], f"no series labels satisfy {name}'s matchers"
+        key = (name, tuple(sorted(labels.items())))
         keys[key] = keys.get(key, False) or counter
     if not keys:
         return [], "it reads no series"

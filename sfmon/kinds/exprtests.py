@@ -23,6 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable, Iterator
 
+from sfmon.semantics import names
 from sfmon.kinds.testgen import (
     Check,
     Group,
@@ -213,16 +214,15 @@ def _plain(sel: Any) -> None:
         raise NotModelled("its selector uses offset or @")
     if sel.matchers.or_matchers:
         raise NotModelled("its selector uses `or` between matchers")
-    if sel.name is None:
+    if names.selector_name(sel) is None:
         raise NotModelled("its selector names no metric")
 
 
 def _text(sel: Any) -> str:
-    from sfmon.model.base import promql_string
-
     ops = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
-    inner = ",".join(f"{m.name}{ops[str(m.op)]}{promql_string(m.value)}" for m in sel.matchers.matchers if m.name != "__name__")
-    return f"{sel.name}{{{inner}}}"
+    inner = [names.matcher(m.name, ops[str(m.op)], m.value) for m in sel.matchers.matchers if m.name != "__name__"]
+    name = names.selector_name(sel)
+    return names.selector(name, inner) if inner or not names.legacy_metric(name) else f"{name}{{}}"
 
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {

@@ -25,8 +25,10 @@ class RawExpr(AlertBase):
             ast = check_promql(value)
         except ValueError as exc:
             name = info.data.get("name")
-            detail = str(exc).removeprefix("PromQL syntax error: ")
-            raise ValueError(f"PromQL syntax error in alert {name!r}: {detail}" if name else str(exc)) from None
+            text = str(exc)
+            if name and text.startswith("PromQL syntax error: "):
+                text = f"PromQL syntax error in alert {name!r}: {text.removeprefix('PromQL syntax error: ')}"
+            raise ValueError(text) from None
         result = result_type(ast)
         if result is not None:
             # Prometheus evaluates the rule and fails every time: "rule result is not a vector or scalar".

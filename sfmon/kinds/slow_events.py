@@ -74,10 +74,8 @@ class SlowEvents(Tiered):
     def expr(self, level: Level | None = None) -> str:
         keep = keep_clause(self.by, self.dropped())
         lv = level or self.levels()[0]
-        total = scoped(self.histogram, self.target, "_bucket").rstrip("}")
-        sep = "," if "{" in total else "{"
-        all_ = f'{total}{sep}le="+Inf"}}'
-        fast = f"{total}{sep}{self.le_matcher()}}}"
+        all_ = scoped(self.histogram, self.target, "_bucket", ('le="+Inf"',))
+        fast = scoped(self.histogram, self.target, "_bucket", (self.le_matcher(),))
         return (
             f"sum {keep} (increase({all_}[{self.window}])) - "
             f"sum {keep} (increase({fast}[{self.window}])) {compare('>', lv.value)}"  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from typing import Literal, Mapping
 from sfmon.kinds.base import AlertBase, kept
 from sfmon.kinds.rule import Rule
 from sfmon.kinds.testgen import Check, Group, TestEnv, constant, firing_check, make_series, safe_groups, settle_time, steps
+from sfmon.semantics import names
 from sfmon.model.base import MetricName, Slug, promql_string
 from sfmon.semantics.promql import Segment
 
@@ -18,13 +19,16 @@ class TargetDown(AlertBase):
     metric: MetricName = "up"
 
     def expr(self) -> str:
-        return f"{self.metric}{{job={promql_string(self.target)}}} == 0"
+        return f"{self._selector()} == 0"
+
+    def _selector(self) -> str:
+        return names.selector(self.metric, [f"job={promql_string(self.target)}"])
 
     def rules(self) -> list[Rule]:
         return [self.alerting_rule(self.expr())]
 
     def selectors(self) -> dict[str, str | list[str]]:
-        return {"metric": f"{self.metric}{{job={promql_string(self.target)}}}"}
+        return {"metric": self._selector()}
 
     def threshold(self) -> tuple[str, Decimal]:
         return ("==", Decimal(0))

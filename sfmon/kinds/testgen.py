@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from sfmon.semantics import names
 from sfmon.semantics.gotemplate import NeedsServer, Unsupported, expand
 from sfmon.semantics.matchers import Matcher, fullmatch
 from sfmon.model.base import promql_string
@@ -40,8 +41,8 @@ class Series:
     segments: tuple[Segment, ...]
 
     def selector(self) -> str:
-        inner = ",".join(f"{k}={promql_string(v)}" for k, v in self.labels)
-        return f"{self.name}{{{inner}}}"
+        inner = [names.matcher(k, "=", v) for k, v in self.labels]
+        return names.selector(self.name, inner) if inner or not names.legacy_metric(self.name) else f"{self.name}{{}}"
 
     def values(self) -> str:
         return notation(self.segments)
@@ -450,7 +451,7 @@ def _parse_selector(text: str) -> SeriesSelector:
 
     ast = promql_parser.parse(text)
     ms = tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in ast.matchers.matchers if m.name != "__name__")
-    return SeriesSelector(ast.name, ms)
+    return SeriesSelector(names.selector_name(ast), ms)
 
 
 @lru_cache(maxsize=1024)  # the same few patterns (`5..`) in thousands of alerts

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Wit
 
 from sfmon.semantics.versions import Version, parse_version
 
-from sfmon.semantics import regex
+from sfmon.semantics import names, regex
 
 # Prometheus' data model: label names and metric names.
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -60,7 +60,9 @@ def _label_name(value: str) -> str:
 
 def _metric_name(value: str) -> str:
     if not METRIC_NAME_RE.match(value):
-        raise ValueError(f"invalid metric name {value!r}: use letters, digits, _ and :, not starting with a digit")
+        if not value or len(value) > 1000:
+            raise ValueError(f"invalid metric name {value!r}: use letters, digits, _ and :, not starting with a digit")
+        names.check_metric(value)  # a UTF-8 name: Prometheus 3 reads it quoted
     return value
 
 
@@ -112,7 +114,7 @@ def _group_label(value: str) -> str:
 
 
 GroupLabel = Annotated[str, AfterValidator(_group_label)]
-MetricName = Annotated[str, AfterValidator(_metric_name), _pattern(METRIC_NAME_RE.pattern)]
+MetricName = Annotated[str, AfterValidator(_metric_name), _pattern(r"\S")]  # legacy, or UTF-8 for Prometheus 3
 Slug = Annotated[str, AfterValidator(_slug), _pattern(SLUG_RE.pattern)]
 AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(ALERT_NAME_RE.pattern)]
 ReceiverName = Annotated[str, AfterValidator(_receiver_name), _pattern(RECEIVER_NAME_RE.pattern)]
@@ -154,9 +156,16 @@ def promql_string(value: str) -> str:
     return encode_basestring(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
-@lru_cache(maxsize=2048)  # a spec's selectors repeat across its alerts; the AST is only read
 def check_promql(expr: str) -> Any:
-    """Parse PromQL and return the AST; raises ValueError with the parser's message."""
+    """Parse PromQL and return the AST; raises ValueError with the parser's message, or when
+    it writes a UTF-8 name the targeted releases do not read (semantics/names)."""
+    ast = _parsed_promql(expr)
+    names.check_expr(expr)
+    return ast
+
+
+@lru_cache(maxsize=2048)  # a spec's selectors repeat across its alerts; the AST is only read
+def _parsed_promql(expr: str) -> Any:
     import promql_parser
 
     try:

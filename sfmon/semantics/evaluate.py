@@ -15,6 +15,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+from sfmon.semantics.names import selector_name
 from sfmon.semantics.matchers import Matcher
 from sfmon.semantics.promql import extrapolated_rate, window
 
@@ -113,9 +114,10 @@ class Evaluator:
         raise NotEvaluable(type(node).__name__)
 
     def instant(self, node: Any) -> list[Sample]:
-        if node.name in self.recorded:
+        name = selector_name(node)
+        if name in self.recorded:
             ms = matchers(node)
-            return [(labels, v) for labels, v in self.recorded[node.name]() if all(m.matches(labels) for m in ms)]
+            return [(labels, v) for labels, v in self.recorded[name]() if all(m.matches(labels) for m in ms)]
         out = []
         for s in _selected(node, self.series):
             seen = [v for i, v in enumerate(s.values) if self.at_ms - LOOKBACK_MS < i * s.interval_ms <= self.at_ms]
@@ -134,7 +136,7 @@ class Evaluator:
         if name not in ("rate", "increase", "delta") or len(node.args) != 1 or not isinstance(node.args[0], p.MatrixSelector):
             raise NotEvaluable(f"the function {name}()")
         vs = node.args[0].vector_selector
-        if vs.name in self.recorded:
+        if selector_name(vs) in self.recorded:
             raise NotEvaluable("a range over a recorded series")
         range_ms = int(node.args[0].range.total_seconds() * 1000)
         out = []
@@ -147,7 +149,7 @@ class Evaluator:
 
     def _over_time(self, name: str, matrix: Any) -> list[Sample]:
         vs = matrix.vector_selector
-        if vs.name in self.recorded:
+        if selector_name(vs) in self.recorded:
             raise NotEvaluable("a range over a recorded series")
         range_ms = int(matrix.range.total_seconds() * 1000)
         pick = max if name == "max_over_time" else min

@@ -215,8 +215,11 @@ def parse_spec(file: str, text: str, data: Any = None, smap: SourceMap | None = 
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
         raise SpecError([_problem(file, 1, 1, f"top level is {kind}; expected a mapping with 'version: 1'")])
     _check_strings(file, text, data, smap)
+    from sfmon.semantics import names
+
     try:
-        return Spec.model_validate(data)
+        with names.targeting(data):
+            return Spec.model_validate(data)
     except ValidationError as exc:
         smap = smap or SourceMap(file, text)
         errors = _without_shadowed(exc.errors(include_url=False))

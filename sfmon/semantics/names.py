@@ -1,0 +1,187 @@
+"""Metric and label names: the legacy set every Prometheus reads bare, and the UTF-8 names
+Prometheus 3 reads quoted (`{"http.server.duration", "service.name"="api"}`); how PromQL
+writes either, and which of them the spec's targeted releases read.
+
+Prometheus 3.0 validates names as UTF-8 (prometheus/common model.NameValidationScheme), so
+promtool 3.x accepts quoted names in rule files and test series; 2.x refuses them. A label
+name also reaches Alertmanager on every alert, whose label validation and matcher parser read
+UTF-8 names from 0.27 on."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
+from json.encoder import encode_basestring
+from typing import Any, Iterable, Iterator
+
+from sfmon.semantics.versions import parse_version
+
+LEGACY_METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+
+PROMETHEUS_UTF8 = (3, 0)
+ALERTMANAGER_UTF8 = (0, 27)
+
+
+def legacy_metric(name: str) -> bool:
+    return LEGACY_METRIC.match(name) is not None
+
+
+def legacy_label(name: str) -> bool:
+    return LEGACY_LABEL.match(name) is not None
+
+
+def label(name: str) -> str:
+    """A label name as PromQL writes it: bare when legacy, else a quoted string."""
+    return name if legacy_label(name) else encode_basestring(name)
+
+
+def matcher(name: str, op: str, value: str) -> str:
+    return f"{label(name)}{op}{encode_basestring(value)}"
+
+
+def selector(name: str, matchers: Iterable[str] = ()) -> str:
+    """`name{m,...}`; a UTF-8 name goes inside the braces, quoted: `{"a.b",m,...}`."""
+    ms = list(matchers)
+    if legacy_metric(name):
+        return name + (f"{{{','.join(ms)}}}" if ms else "")
+    return f"{{{','.join([encode_basestring(name), *ms])}}}"
+
+
+def selector_name(ast: Any) -> str | None:
+    """A vector selector's metric name: bare (`ast.name`) or quoted, which the parser reads
+    as a `__name__` equality matcher."""
+    if ast.name is not None:
+        return ast.name
+    for m in ast.matchers.matchers:
+        if m.name == "__name__" and str(m.op) == "MatchOp.Equal":
+            return m.value
+    return None
+
+
+# --- which names the targeted releases read ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the spec being loaded targets: `prometheus.version`, `alertmanager.version` (None:
+    unset, read as the Debian releases sfmon defaults to)."""
+
+    prometheus: tuple[int, int] | None = None
+    alertmanager: tuple[int, int] | None = None
+    enforced: bool = True
+
+    def refusal(self, what: str, name: str) -> str | None:
+        """Why the targeted releases cannot read this non-legacy name, or None when they can."""
+        if not self.enforced:
+            return None
+        shown = f"{what} {name!r}"
+        legacy = ("letters, digits, _ and :" if what == "metric name" else "letters, digits and _") + ", not starting with a digit"
+        needs: list[str] = []
+        if self.prometheus is None or self.prometheus < PROMETHEUS_UTF8:
+            has = f"prometheus.version {'.'.join(map(str, self.prometheus))}" if self.prometheus else "the spec targets no prometheus.version (2.42, then)"
+            needs.append(f"Prometheus 3.0 or later ({has})")
+        if what == "label name" and (self.alertmanager is None or self.alertmanager < ALERTMANAGER_UTF8):
+            has = f"alertmanager.version {'.'.join(map(str, self.alertmanager))}" if self.alertmanager else "no alertmanager.version is set (0.25, then)"
+            needs.append(f"Alertmanager 0.27 or later, which every alert's labels reach ({has})")
+        if not needs:
+            return None
+        return f"{shown} is no legacy {what} ({legacy}): only as a quoted UTF-8 name can it be read, which needs " + " and ".join(needs)
+
+
+# Unenforced outside loading: render reads only specs the loader accepted.
+_READING: ContextVar[Reading] = ContextVar("sfmon_names_reading", default=Reading(enforced=False))
+
+
+def reading() -> Reading:
+    return _READING.get()
+
+
+def _release(raw: Any) -> tuple[int, int] | None:
+    v = parse_version(raw) if isinstance(raw, str) else None
+    return (v.major, v.minor) if v is not None else None
+
+
+@contextmanager
+def targeting(data: Any) -> Iterator[Reading]:
+    """While a spec's raw data is validated: the names its targeted releases read."""
+
+    def version(section: str) -> Any:
+        part = data.get(section) if isinstance(data, dict) else None
+        return part.get("version") if isinstance(part, dict) else None
+
+    r = Reading(_release(version("prometheus")), _release(version("alertmanager")))
+    token = _READING.set(r)
+    try:
+        yield r
+    finally:
+        _READING.reset(token)
+
+
+def check_metric(name: str) -> None:
+    if not legacy_metric(name):
+        why = reading().refusal("metric name", name)
+        if why:
+            raise ValueError(why)
+
+
+def check_label(name: str) -> None:
+    if not legacy_label(name):
+        why = reading().refusal("label name", name)
+        if why:
+            raise ValueError(why)
+
+
+@lru_cache(maxsize=2048)
+def expr_names(expr: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The non-legacy (metric names, label names) an expression writes: selectors' names and
+    matchers, `by`/`without`, `on`/`ignoring` and `group_left`/`group_right` labels."""
+    import promql_parser
+
+    metrics: set[str] = set()
+    labels: set[str] = set()
+    _walk(promql_parser.parse(expr), promql_parser, metrics, labels, 0)
+    return tuple(sorted(n for n in metrics if not legacy_metric(n))), tuple(sorted(n for n in labels if not legacy_label(n)))
+
+
+_CHILDREN = ("lhs", "rhs", "expr", "param", "args", "vector_selector", "vs")
+
+
+def _walk(node: Any, pp: Any, metrics: set[str], labels: set[str], depth: int) -> None:
+    if depth > 200 or node is None or isinstance(node, (str, int, float)):
+        return
+    if isinstance(node, pp.VectorSelector):
+        ms = node.matchers
+        for m in [*ms.matchers, *(m for group in ms.or_matchers for m in group)]:
+            if m.name != "__name__":
+                labels.add(m.name)
+            elif str(m.op) == "MatchOp.Equal":  # `{"a.b"}` (a regex on __name__ is only a value)
+                metrics.add(m.value)
+        if node.name is not None:
+            metrics.add(node.name)
+        return
+    modifier = getattr(node, "modifier", None)
+    if modifier is not None:
+        labels.update(getattr(modifier, "labels", None) or ())
+        matching = getattr(modifier, "matching", None)
+        labels.update(getattr(matching, "labels", None) or ())
+        labels.update(getattr(modifier, "group_labels", None) or ())
+    for attr in _CHILDREN:
+        child = getattr(node, attr, None)
+        for c in child if isinstance(child, (list, tuple)) else (child,):
+            _walk(c, pp, metrics, labels, depth + 1)
+
+
+def check_expr(expr: str) -> None:
+    """Refuse (ValueError) a UTF-8 name the targeted releases cannot read."""
+    r = reading()
+    if not r.enforced:
+        return
+    metrics, labels = expr_names(expr)
+    for n in metrics:
+        check_metric(n)
+    for n in labels:
+        check_label(n)

@@ -491,10 +491,26 @@ def scalars(files: dict[str, str]) -> dict[str, list[str]]:
                     walk(v)
             elif isinstance(node, str):
                 found.append(read(node) if read else node)
+                if matchers_too:
+                    found.extend(_matcher_values(node))
 
+        matchers_too = rel.endswith("alertmanager.yml") or rel.startswith("operator/")
         walk(data)
         out[rel] = found
     return out
+
+
+def _matcher_values(text: str) -> list[str]:
+    """The values a matcher line holds as Alertmanager reads them (`severity="a\\"b"` holds
+    `a"b`); amtool's check-config and route tests judge the same lines with the real parser."""
+    from sfmon.semantics.matchers import parse
+
+    if "=" not in text and "~" not in text:
+        return []
+    try:
+        return [m.value for m in parse(text, fallback=True)]
+    except ValueError:
+        return []
 
 
 def _file_reference(value: str) -> str:
@@ -562,9 +578,10 @@ def _digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-def tool_jobs(files: dict[str, str], scratch: Path, standins: Path) -> list[Job]:
+def tool_jobs(files: dict[str, str], scratch: Path, standins: Path, promtool: str = "promtool") -> list[Job]:
     """The tool runs of one rendered file set, each with the files it reads and a key that
-    is the same for the same inputs (so a run is done once however many mutants share it)."""
+    is the same for the same inputs (so a run is done once however many mutants share it);
+    `promtool`: the one of the release the base spec targets."""
     from sfmon.render import outputs
     from sfmon.tools import proofs
     from sfmon.tools.standins import DIRECTORY, prepare
@@ -597,7 +614,8 @@ def tool_jobs(files: dict[str, str], scratch: Path, standins: Path) -> list[Job]
         jobs = []
         for r in runs:
             needed = _needs(r.check, r.args, texts)
-            jobs.append(Job(_digest(r.check, *r.args, *(t for kv in needed for t in kv)), r.check, tuple(r.args), needed))
+            args = (promtool, *r.args[1:]) if r.args[0] == "promtool" else tuple(r.args)
+            jobs.append(Job(_digest(r.check, *args, *(t for kv in needed for t in kv)), r.check, args, needed))
         return jobs
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -706,6 +724,25 @@ def judge_fully(mutant: Mutant) -> tuple[Result, float]:
     return result, time.perf_counter() - started
 
 
+def _promtool_for(data: dict) -> str:
+    """A base that targets Prometheus 3 (full.yaml: 3.5) is judged by a 3.x promtool when one
+    is built: what it renders for 3.x (UTF-8 names, quoted) 2.42 rightly refuses."""
+    from sfmon.semantics.versions import parse_version
+
+    import toolsets
+
+    version = parse_version(str((data.get("prometheus") or {}).get("version") or "0.0"))
+    if version is None or version.major < 3:
+        return "promtool"
+    built = [n for n in reversed(toolsets.active()) if n != "debian"]
+    same = [n for n in built if n.startswith(f"prom-{version.major}.{version.minor}.")]
+    for name in same + built:  # the targeted MAJOR.MINOR first
+        path = toolsets.all_toolsets()[name].path("promtool")
+        if path:
+            return path
+    return "promtool"  # no 3.x build (a laptop without Go): Debian's, which refuses 3.x-only syntax
+
+
 def sweep(
     bases: list[Path], sample: int | None = None, seed: int = 14, workers: int = 2, tools: bool = True, shard: tuple[int, int] | None = None
 ) -> Report:
@@ -741,7 +778,8 @@ def sweep(
     with tempfile.TemporaryDirectory(prefix="sfmon-hostile-") as tmp:
         scratch = Path(tmp)
         standins = make_standins(scratch)
-        base_keys = {j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins)} if tools else set()
+        promtools = {b: _promtool_for(_DATAS[b]) for b in names}
+        base_keys = {j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins, promtools[b])} if tools else set()
         pending: dict[str, tuple[Job, list[str]]] = {}
         for result, seconds in judged:
             m = result.mutant
@@ -759,7 +797,7 @@ def sweep(
             if schema:
                 report.broken.append(f"{m.name}: Grafana's schema refuses it: {schema[0]}")
                 continue
-            for job in tool_jobs({**_BASELINES[m.base], **result.files}, scratch, standins):
+            for job in tool_jobs({**_BASELINES[m.base], **result.files}, scratch, standins, promtools[m.base]):
                 if job.key not in base_keys:
                     pending.setdefault(job.key, (job, []))[1].append((m.name, result.own_tests))
         report.tool_runs = len(pending)

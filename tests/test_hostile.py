@@ -23,7 +23,7 @@ import hostile  # noqa: E402
 DEBIAN_BASES = [SPEC, *(FIXTURES / "specs" / "valid" / f"{n}.yaml" for n in ("full", "receivers", "discovery", "operator"))]
 # What only newer Alertmanagers read (receivers, global settings, messages; UTF-8 matcher
 # lines): swept with the newest build.
-NEWER_BASES = [FIXTURES / "specs" / "newer" / "receivers.yaml", FIXTURES / "specs" / "newer" / "matchers.yaml"]
+NEWER_BASES = [FIXTURES / "specs" / "newer" / n for n in ("receivers.yaml", "matchers.yaml", "utf8-names.yaml")]
 BASES = DEBIAN_BASES + NEWER_BASES
 # Walked, not swept: Debian's Prometheus build has no Consul or Kubernetes discovery, and
 # sfmon does not parse Kubernetes label/field selectors itself (promtool 3.x judges them).
@@ -292,3 +292,64 @@ def test_never_firing_traps_are_warned_with_their_check_ids(tmp_path):
     assert "routing.inhibit[0].equal[0]: no alert carries a label 'clutser'" in warned["routing/inhibit"]
     assert "alerts[2].name: alert 'APPDOWN' differs from 'AppDown'" in warned["names/case"]
     assert not [p for p in problems if p.severity >= Severity.ERROR], problems
+
+
+FULL = FIXTURES / "specs" / "valid" / "full.yaml"
+
+
+def _mutated_full(path: tuple, value) -> str:
+    from sfmon.pipeline import load
+
+    data = load(FULL).data
+    node = data
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    return hostile.dump(data)
+
+
+def test_a_window_that_holds_no_two_samples_generates_no_firing_case():
+    """slow_events over 1ms: increase() is always empty (found by the sweep: internal error)."""
+    from sfmon.pipeline import load_text, render
+
+    loaded = load_text(str(FULL), _mutated_full(("alerts", 11, "window"), "1ms"))
+    files = render(loaded)
+    tests = files["tests/alerts.test.yml"]
+    assert "SlowJobs: stays quiet" in tests and "SlowJobs: fires" not in tests
+
+
+def test_blackbox_timeouts_are_written_in_go_units(tmp_path):
+    """The exporter reads time.Duration (no d/w/y): 4w is written 672h, and the exporter's
+    own check accepts the file (found by the sweep: blackbox refused `4w`)."""
+    import shutil
+    import subprocess
+
+    from conftest import skip_or_fail
+    from sfmon.pipeline import load_text, render
+
+    files = render(load_text(str(FULL), _mutated_full(("blackbox", "modules", "http_2xx", "timeout"), "4w")))
+    assert '    timeout: "672h"\n' in files["blackbox.yml"]
+    exe = shutil.which("prometheus-blackbox-exporter")
+    if exe is None:
+        skip_or_fail("prometheus-blackbox-exporter is not installed")
+    (tmp_path / "blackbox.yml").write_text(files["blackbox.yml"], encoding="utf-8")
+    done = subprocess.run([exe, "--config.check", "--config.file", str(tmp_path / "blackbox.yml")], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+
+
+def test_exporter_log_lines_are_not_the_reason():
+    """A refusal logged after the exporter's start lines is reported by its error line."""
+    from sfmon.tools.runner import Run, parse_failure
+
+    out = (
+        'ts=2026-12-02T14:09:38.142Z caller=main.go:78 level=info msg="Starting blackbox_exporter"\n'
+        'ts=2026-12-02T14:09:38.142Z caller=main.go:82 level=error msg="Error loading config" err="cannot unmarshal"\n'
+    )
+    run = Run("blackbox/config", ("prometheus-blackbox-exporter", "--config.check"), "blackbox.yml")
+    (p,) = parse_failure(run, out)
+    assert "level=error" in p.message and "cannot unmarshal" in p.message
+
+
+def test_matcher_values_read_back_as_alertmanager_reads_them():
+    """An inhibit value with quotes is escaped in the matcher line; the read-back decodes it."""
+    assert hostile._matcher_values('severity="a\\"b\'c"') == ["a\"b'c"]

@@ -107,7 +107,7 @@ class SlowEvents(Tiered):
         fast = 10
         out = self.identity(labels)
 
-        def scenario(count: int, n: int) -> Group:
+        def scenario(count: int, n: int) -> Group | None:
             step, slow = _pace(count, self.window.ms)
             at = settle_time(env, step, self.window.ms, self.longest_for_ms())
             inf = make_series(hist.name, {**labels, "le": "+Inf"}, counter(fast + slow, at, step))
@@ -116,7 +116,9 @@ class SlowEvents(Tiered):
             if n:
                 inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version)
                 inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version)
-                check = level_check(rules, n, at, out, inc_inf - inc_le, env)  # type: ignore[operator]
+                if inc_inf is None or inc_le is None:
+                    return None  # the window holds fewer than two samples: increase() is empty
+                check = level_check(rules, n, at, out, inc_inf - inc_le, env)
             return Group(
                 f"{self.name}: {verdict(levels, n)} at {count} slower than {self.slower_than} in {self.window} "
                 f"({limits(levels, levels[0].shown)})",
@@ -129,7 +131,11 @@ class SlowEvents(Tiered):
         def build(firing: bool):
             for count, n in _counts([lv.value for lv in levels]):  # type: ignore[misc]
                 if count is not None and (firing or not n):
-                    yield scenario(count, n)
+                    group = scenario(count, n)
+                    if group is None:
+                        env.notes.append(f"{self.name}: firing case not generated: a {self.window} window never holds two samples")
+                        continue
+                    yield group
 
         groups = safe_groups(env, self, build)
         return neighboured(groups, "instance" in out, env.other_instance(self.target))

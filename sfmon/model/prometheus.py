@@ -14,13 +14,17 @@ from sfmon.model.relabel import RelabelConfig
 from sfmon.semantics.units import PositiveDuration
 
 
+GO_INT_MAX = 2**63 - 1
+
+
 class Queue(StrictModel):
     """remote_write's queue_config: how samples wait and are sent (Prometheus' defaults where unset)."""
 
-    capacity: int | None = Field(default=None, gt=0, description="samples buffered per shard before reading the WAL blocks")
-    min_shards: int | None = Field(default=None, gt=0)
-    max_shards: int | None = Field(default=None, gt=0)
-    max_samples_per_send: int | None = Field(default=None, gt=0)
+    # Go ints (64 bits): Prometheus' YAML parser refuses anything larger.
+    capacity: int | None = Field(default=None, gt=0, le=GO_INT_MAX, description="samples buffered per shard before reading the WAL blocks")
+    min_shards: int | None = Field(default=None, gt=0, le=GO_INT_MAX)
+    max_shards: int | None = Field(default=None, gt=0, le=GO_INT_MAX)
+    max_samples_per_send: int | None = Field(default=None, gt=0, le=GO_INT_MAX)
     batch_send_deadline: PositiveDuration | None = Field(default=None, description="longest a sample waits in a shard")
     min_backoff: PositiveDuration | None = None
     max_backoff: PositiveDuration | None = None

@@ -42,6 +42,21 @@ class Duration(str):
     def seconds(self) -> Decimal:
         return Decimal(self.ms) / 1000
 
+    @property
+    def go(self) -> str:
+        """As Go's time.ParseDuration reads it (no d, w or y): for the exporters' own configs."""
+        return format_go_duration_ms(self.ms)
+
+
+def format_go_duration_ms(ms: int) -> str:
+    """`1h30m`, `672h` for 4w, `1.5s`... in Go's units: h, m, s, ms."""
+    out = []
+    for unit, mult in (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        if ms >= mult:
+            out.append(f"{ms // mult}{unit}")
+            ms %= mult
+    return "".join(out) or "0s"
+
 
 def format_duration_ms(ms: int) -> str:
     """A length in milliseconds as Prometheus prints it (model.Duration.String): 0 -> '0s',

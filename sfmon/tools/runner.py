@@ -97,9 +97,11 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 # Lines that report progress or success, never a reason: promtool's "Checking x" and its
 # SUCCESS lines (indented by one or two spaces), amtool's closing count. Every other line of
-# a failed run is kept: the reason is often on the line after a bare "FAILED:".
+# a failed run is kept: the reason is often on the line after a bare "FAILED:". The
+# exporters log (logfmt) their start at level info before the error line that says why.
 _NOISE = re.compile(
     r"^\s*(?:Checking \S+\s*$|SUCCESS\b|Found:|Unit Testing: |Warning: --config\.file|amtool: error: failed to validate|FAILED:\s*$)"
+    r"|^(?:ts|time)=\S+ (?:\S+ )*?level=(?:info|INFO|debug|DEBUG)\b"
 )
 # amtool and promtool put the reason after the file on one line: "Checking 'x'  FAILED: why".
 _FAILED = re.compile(r"^\s*(?:Checking\s+'?[^']*?'?\s+)?FAILED:\s*")

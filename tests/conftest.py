@@ -158,6 +158,18 @@ def newest_build(tool: str) -> str:
     skip_or_fail(f"no {tool} build of a newer release (make tools builds one when Go is installed)")
 
 
+def generated_for(tool: str, spec: Path, tmp_path: Path) -> tuple[tuple[int, ...], Path]:
+    """The release of `tool` (a promtool or amtool path) and `spec` generated into tmp_path/out."""
+    from sfmon.tools.versions import detect
+
+    found = detect(tool)
+    assert found is not None, tool
+    out = tmp_path / "out"
+    done = run_sfmon("generate", "--spec", str(spec), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return found, out
+
+
 def run_sfmon(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run the CLI as a user does: a real process, real exit code, real stderr."""
     return subprocess.run(

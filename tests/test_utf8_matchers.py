@@ -14,9 +14,8 @@ from sfmon.derive import routing_tree
 from sfmon.pipeline import load, load_text, render
 from sfmon.problems import SpecError
 from sfmon.semantics import routing
-from sfmon.tools.versions import detect
 
-from conftest import FIXTURES, run_sfmon
+from conftest import FIXTURES, generated_for, run_sfmon
 
 SPEC = FIXTURES / "specs" / "newer" / "matchers.yaml"
 
@@ -71,11 +70,7 @@ def test_rendered_as_read():
 def test_each_amtool(amtool, tmp_path):
     """0.27+: `sfmon validate` passes (amtool check-config and the route tests); 0.25: amtool
     refuses the rendered file, as sfmon refuses the spec when it targets 0.25."""
-    found = detect(amtool)
-    assert found is not None
-    out = tmp_path / "out"
-    done = run_sfmon("generate", "--spec", str(SPEC), "--out", str(out))
-    assert done.returncode == 0, done.stderr
+    found, out = generated_for(amtool, SPEC, tmp_path)
     if found >= (0, 27):
         done = run_sfmon("validate", "--spec", str(SPEC), timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr

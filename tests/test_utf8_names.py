@@ -15,9 +15,8 @@ from ruamel.yaml import YAML
 from sfmon.pipeline import load, load_text, render
 from sfmon.problems import SpecError
 from sfmon.semantics import names
-from sfmon.tools.versions import detect
 
-from conftest import FIXTURES, run_sfmon
+from conftest import FIXTURES, generated_for, run_sfmon
 
 SPEC = FIXTURES / "specs" / "newer" / "utf8-names.yaml"
 
@@ -103,11 +102,7 @@ def test_rendered_expressions_read_the_names_the_spec_wrote():
 def test_each_promtool(promtool, amtool, tmp_path):
     """3.x: `sfmon validate` passes and every alert is proven by promtool's rule tests; 2.42
     refuses the rendered rules, as sfmon refuses the spec when it targets 2.x."""
-    found = detect(promtool)
-    assert found is not None
-    out = tmp_path / "out"
-    done = run_sfmon("generate", "--spec", str(SPEC), "--out", str(out))
-    assert done.returncode == 0, done.stderr
+    found, out = generated_for(promtool, SPEC, tmp_path)
     if found >= (3, 0):
         done = run_sfmon("validate", "--spec", str(SPEC), "--out", str(out), timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr

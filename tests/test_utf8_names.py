@@ -2,7 +2,7 @@
 Prometheus 3.0+ (and, for label names, which every alert carries to Alertmanager, 0.27+),
 refused at the field otherwise; written in PromQL's quoted syntax so each promtool 3.x reads
 the names the spec wrote, and proven by the generated rule tests
-(tests/conformance/test_names.py holds upstream's cases)."""
+(tests/conformance/test_metric_names.py holds upstream's cases)."""
 
 from __future__ import annotations
 

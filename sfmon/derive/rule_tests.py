@@ -195,7 +195,6 @@ def rule_tests(spec: Spec) -> RuleTests:
     # Alerts whose generated tests run past MAX_STEPS evaluations (a long `for` or window, or
     # an interval whose grid with the samples' is long): regenerated at a coarser interval,
     # into the long file.
-    long: list[Group] = []
     coarse = 0
     if slow:
         from sfmon.kinds.testgen import MINUTE, ceil_to
@@ -211,7 +210,6 @@ def rule_tests(spec: Spec) -> RuleTests:
                 notes.append(Note(("alerts", i), too_long, Severity.WARNING))
             else:
                 generated[i] = guarded(alert, alert.rule_tests(env), env)
-                long.extend(generated[i])
                 notes.extend(Note(("alerts", i), n, Severity.WARNING) for n in env.notes)
                 reasons[i] = env.unproven
     for i in list(generated):  # the last bound, whatever made a case long: promtool's time limit

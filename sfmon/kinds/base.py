@@ -37,15 +37,15 @@ Selector = Annotated[str, AfterValidator(_selector)]
 
 def scoped(selector: str, job: str | None, suffix: str = "", extra: tuple[str, ...] = ()) -> str:
     """Add `job="<target>"` (a name suffix such as `_bucket`, and `extra` matchers) to a selector."""
-    name, parts, has_job = _selector_parts(selector)
+    name, parts, labels = _selector_parts(selector)
     matchers = [*parts, *extra]
-    if job is not None and not has_job:
+    if job is not None and "job" not in labels:
         matchers.insert(0, f"job={promql_string(job)}")
     return names.selector(f"{name}{suffix}", matchers)
 
 
 @lru_cache(maxsize=4096)
-def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], bool]:
+def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """Parsed once per distinct selector: alerts of many targets share them, and every
     alert's expression is built several times (checks, rules, rule tests)."""
     import promql_parser
@@ -57,7 +57,7 @@ def _selector_parts(selector: str) -> tuple[str, tuple[str, ...], bool]:
         first = next(i for i, m in enumerate(ms) if m.name == "__name__" and str(m.op) == "MatchOp.Equal")
         ms = [m for i, m in enumerate(ms) if i != first]
     parts = tuple(names.matcher(m.name, _OPS[str(m.op)], m.value) for m in ms)
-    return name, parts, any(m.name == "job" for m in ms)
+    return name, parts, tuple(m.name for m in ms if m.name != "__name__")
 
 
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
@@ -98,15 +98,8 @@ def matcher_labels(*selectors: str) -> list[str]:
     dimensions an expression over them sums over by default (`status` in {status=~"5.."})."""
     found: set[str] = set()
     for sel in selectors:
-        found.update(_matcher_names(sel))
+        found.update(_selector_parts(sel)[2])
     return sorted(found - set(IDENTITY))
-
-
-@lru_cache(maxsize=4096)
-def _matcher_names(selector: str) -> tuple[str, ...]:
-    import promql_parser
-
-    return tuple(m.name for m in promql_parser.parse(selector).matchers.matchers if m.name != "__name__")
 
 
 def keep_clause(by: list[str] | None, dropped: list[str]) -> str:

@@ -220,9 +220,8 @@ def _plain(sel: Any) -> None:
 
 def _text(sel: Any) -> str:
     ops = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
-    inner = [names.matcher(m.name, ops[str(m.op)], m.value) for m in sel.matchers.matchers if m.name != "__name__"]
-    name = names.selector_name(sel)
-    return names.selector(name, inner) if inner or not names.legacy_metric(name) else f"{name}{{}}"
+    inner = (names.matcher(m.name, ops[str(m.op)], m.value) for m in sel.matchers.matchers if m.name != "__name__")
+    return names.series(names.selector_name(sel), inner)
 
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {

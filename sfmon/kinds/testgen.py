@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from sfmon.semantics import names
 from sfmon.semantics.gotemplate import NeedsServer, Unsupported, expand
 from sfmon.semantics.matchers import Matcher, fullmatch
-from sfmon.model.base import promql_string
 from sfmon.semantics.promql import Segment, notation
 from sfmon.semantics.units import fmt_number, format_duration_ms
 
@@ -41,8 +40,7 @@ class Series:
     segments: tuple[Segment, ...]
 
     def selector(self) -> str:
-        inner = [names.matcher(k, "=", v) for k, v in self.labels]
-        return names.selector(self.name, inner) if inner or not names.legacy_metric(self.name) else f"{self.name}{{}}"
+        return names.series(self.name, (names.matcher(k, "=", v) for k, v in self.labels))
 
     def values(self) -> str:
         return notation(self.segments)

@@ -60,8 +60,10 @@ def _label_name(value: str) -> str:
 
 def _metric_name(value: str) -> str:
     if not METRIC_NAME_RE.match(value):
-        if not value or len(value) > 1000:
-            raise ValueError(f"invalid metric name {value!r}: use letters, digits, _ and :, not starting with a digit")
+        if not value:
+            raise ValueError("invalid metric name '': use letters, digits, _ and :, not starting with a digit")
+        if len(value) > 1000:  # as label names: a YAML key holds at most 1,024 characters
+            raise ValueError(f"metric name of {len(value):,} characters: at most 1,000")
         names.check_metric(value)  # a UTF-8 name: Prometheus 3 reads it quoted
     return value
 
@@ -195,24 +197,14 @@ def result_type(ast: Any) -> str | None:
     return None
 
 
-_AST_CHILDREN = ("lhs", "rhs", "expr", "param", "args", "vector_selector")
-
-
-def _selector_regexes(node: Any, promql_parser: Any, depth: int = 0) -> Iterator[str]:
-    """The `=~`/`!~` values of every selector in the expression (bounded by its nesting)."""
-    if depth > 200 or node is None:
-        return
-    if isinstance(node, promql_parser.VectorSelector):
-        ms = node.matchers
-        for m in [*ms.matchers, *(m for group in ms.or_matchers for m in group)]:
-            if str(m.op) in ("MatchOp.Re", "MatchOp.NotRe"):
-                yield m.value
-        return
-    for attr in _AST_CHILDREN:
-        child = getattr(node, attr, None)
-        for c in child if isinstance(child, (list, tuple)) else (child,):
-            if c is not None and not isinstance(c, (str, int, float)):
-                yield from _selector_regexes(c, promql_parser, depth + 1)
+def _selector_regexes(ast: Any, promql_parser: Any) -> Iterator[str]:
+    """The `=~`/`!~` values of every selector in the expression."""
+    for node in names.nodes(ast, promql_parser):
+        if isinstance(node, promql_parser.VectorSelector):
+            ms = node.matchers
+            for m in [*ms.matchers, *(m for group in ms.or_matchers for m in group)]:
+                if str(m.op) in ("MatchOp.Re", "MatchOp.NotRe"):
+                    yield m.value
 
 
 # --- references: files and names a service reads at run time (never the secret itself) ---

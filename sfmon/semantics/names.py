@@ -51,6 +51,13 @@ def selector(name: str, matchers: Iterable[str] = ()) -> str:
     return f"{{{','.join([encode_basestring(name), *ms])}}}"
 
 
+def series(name: str, matchers: Iterable[str] = ()) -> str:
+    """`selector`, braces always (`up{}`): how promtool's series notation and sfmon's rule
+    tests write a series."""
+    ms = list(matchers)
+    return selector(name, ms) if ms or not legacy_metric(name) else f"{name}{{}}"
+
+
 def selector_name(ast: Any) -> str | None:
     """A vector selector's metric name: bare (`ast.name`) or quoted, which the parser reads
     as a `__name__` equality matcher."""
@@ -143,36 +150,47 @@ def expr_names(expr: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
     metrics: set[str] = set()
     labels: set[str] = set()
-    _walk(promql_parser.parse(expr), promql_parser, metrics, labels, 0)
+    _walk(promql_parser.parse(expr), promql_parser, metrics, labels)
     return tuple(sorted(n for n in metrics if not legacy_metric(n))), tuple(sorted(n for n in labels if not legacy_label(n)))
 
 
-_CHILDREN = ("lhs", "rhs", "expr", "param", "args", "vector_selector", "vs")
+_CHILDREN = ("lhs", "rhs", "expr", "param", "args", "vector_selector")
 
 
-def _walk(node: Any, pp: Any, metrics: set[str], labels: set[str], depth: int) -> None:
-    if depth > 200 or node is None or isinstance(node, (str, int, float)):
-        return
-    if isinstance(node, pp.VectorSelector):
-        ms = node.matchers
-        for m in [*ms.matchers, *(m for group in ms.or_matchers for m in group)]:
-            if m.name != "__name__":
-                labels.add(m.name)
-            elif str(m.op) == "MatchOp.Equal":  # `{"a.b"}` (a regex on __name__ is only a value)
-                metrics.add(m.value)
-        if node.name is not None:
-            metrics.add(node.name)
-        return
-    modifier = getattr(node, "modifier", None)
-    if modifier is not None:
-        labels.update(getattr(modifier, "labels", None) or ())
-        matching = getattr(modifier, "matching", None)
-        labels.update(getattr(matching, "labels", None) or ())
-        labels.update(getattr(modifier, "group_labels", None) or ())
-    for attr in _CHILDREN:
-        child = getattr(node, attr, None)
-        for c in child if isinstance(child, (list, tuple)) else (child,):
-            _walk(c, pp, metrics, labels, depth + 1)
+def nodes(ast: Any, pp: Any) -> Iterator[Any]:
+    """Every node of a parsed expression (`pp`: the promql_parser module), bounded by its
+    nesting; a vector selector's matchers are read from the selector itself."""
+    stack = [(ast, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > 200 or node is None or isinstance(node, (str, int, float)):
+            continue
+        yield node
+        if isinstance(node, pp.VectorSelector):
+            continue
+        for attr in reversed(_CHILDREN):
+            child = getattr(node, attr, None)
+            for c in reversed(child) if isinstance(child, (list, tuple)) else (child,):
+                stack.append((c, depth + 1))
+
+
+def _walk(ast: Any, pp: Any, metrics: set[str], labels: set[str]) -> None:
+    for node in nodes(ast, pp):
+        if isinstance(node, pp.VectorSelector):
+            ms = node.matchers
+            for m in [*ms.matchers, *(m for group in ms.or_matchers for m in group)]:
+                if m.name != "__name__":
+                    labels.add(m.name)
+                elif str(m.op) == "MatchOp.Equal":  # `{"a.b"}` (a regex on __name__ is only a value)
+                    metrics.add(m.value)
+            if node.name is not None:
+                metrics.add(node.name)
+            continue
+        modifier = getattr(node, "modifier", None)
+        if modifier is not None:
+            labels.update(getattr(modifier, "labels", None) or ())
+            labels.update(getattr(getattr(modifier, "matching", None), "labels", None) or ())
+            labels.update(getattr(modifier, "group_labels", None) or ())
 
 
 def check_expr(expr: str) -> None:

@@ -367,3 +367,31 @@ def test_year_long_intervals_leave_out_what_promtool_cannot_finish(base, path):
     assert all(oversize(g, tests.evaluation_interval_ms) is None for g in tests.groups)
     assert all(oversize(g, tests.long_interval_ms) is None for g in tests.long)
     assert any("left out" in n.message and "promtool could not" in n.message for n in tests.notes)
+
+
+def test_intervals_past_fifty_years_leave_out_every_case(promtool, amtool):
+    """promtool reads eval times as Go durations, which end at 292 years (found by the
+    sweep: `evaluation_interval: 292y` made promtool fail with "duration out of range")."""
+    from sfmon.derive.rule_tests import oversize
+    from sfmon.pipeline import load_text, render
+    from sfmon.tools.validate import validate_files
+
+    operator = FIXTURES / "specs" / "valid" / "operator.yaml"
+    loaded = load_text(str(operator), _mutated_full(("prometheus", "evaluation_interval"), "292y", operator))
+    tests = loaded.derived.rule_tests
+    assert all(oversize(g, tests.evaluation_interval_ms) is None for g in (*tests.groups, *tests.long))
+    assert any("Go durations" in n.message for n in tests.notes)
+    errors = [p for p in validate_files(render(loaded), "generated") if p.severity is Severity.ERROR]
+    assert not errors, errors
+
+
+def test_a_forecast_lost_in_float_rounding_generates_no_firing_case():
+    """At 2^64 a step of 12 per sample is below float64's resolution: the series promtool
+    loads does not move, so no firing case is claimed (found by the sweep: the generated
+    test expected an alert that could not fire)."""
+    from sfmon.pipeline import load_text, render
+
+    loaded = load_text(str(FULL), _mutated_full(("alerts", 20, "below"), 2**64))
+    tests = render(loaded)["tests/alerts.test.yml"]
+    assert "DiskFillsIn4h: stays quiet" in tests and "DiskFillsIn4h: fires" not in tests
+    assert any("lost in rounding" in n.message for n in loaded.derived.rule_tests.notes)

@@ -10,13 +10,12 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run_sfmon, tree_hash
+from conftest import FIXTURES, ROOT, run_sfmon, run_sfmon_many, tree_hash
 
 CORPUS = FIXTURES / "specs" / "invalid"
 CASES = sorted(p.stem for p in CORPUS.glob("*.yaml"))
@@ -73,15 +72,19 @@ def refuse(spec: Path | str, previous: Path, scratch: Path, cwd: Path = CORPUS, 
 
 @pytest.fixture(scope="module")
 def outcomes(previous_output, tmp_path_factory) -> dict[str, Outcome]:
-    """Every corpus case, two processes at a time (the machine's cores)."""
+    """Every corpus case, each a real `sfmon generate` process (forked from one warm
+    interpreter, two at a time: the machine's cores)."""
     root = tmp_path_factory.mktemp("corpus")
-
-    def one(name: str) -> tuple[str, Outcome]:
-        (root / name).mkdir()
-        return name, refuse(f"{name}.yaml", previous_output, root / name)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(one, CASES))
+    before = {}
+    for name in CASES:
+        shutil.copytree(previous_output, root / name / "generated", copy_function=shutil.copy2)
+        before[name] = tree_hash(root / name / "generated")
+    jobs = [(("generate", "--spec", f"{name}.yaml", "--out", str(root / name / "generated")), CORPUS) for name in CASES]
+    done = run_sfmon_many(jobs)
+    return {
+        name: Outcome(d.returncode, d.stdout + d.stderr, before[name], tree_hash(root / name / "generated"), 0.0)
+        for name, d in zip(CASES, done)
+    }
 
 
 def test_corpus_is_complete():

@@ -242,9 +242,11 @@ def linear_regression(points: Sequence[tuple[int, float]], intercept_ms: int) ->
     return slope, sum_y / n - slope * sum_x / n
 
 
-def predict_linear(values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, horizon_s: float) -> float | None:
+def predict_linear(
+    values: Sequence[float], interval_ms: int, at_ms: int, range_ms: int, horizon_s: float, version: Version = DEFAULT
+) -> float | None:
     """predict_linear(x[range], horizon) at `at_ms`: no output under two samples."""
-    points = window(values, interval_ms, at_ms, range_ms)
+    points = window(values, interval_ms, at_ms, range_ms, version)
     if len(points) < 2:
         return None
     slope, intercept = linear_regression(points, at_ms)

@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Callable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -202,12 +203,16 @@ def parse_interval(data: Mapping[str, Any]) -> TimeInterval:
 
 def days_in_month(local: datetime, calendar_month: bool = False) -> int:
     """The month length negative days count back from (see the module's docstring)."""
-    y, m = local.year, local.month
+    return _month_days(local.year, local.month, local.tzinfo, calendar_month)
+
+
+@lru_cache(maxsize=4096)  # a search asks for the same few months thousands of times
+def _month_days(y: int, m: int, zone: Any, calendar_month: bool) -> int:
     ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
     if calendar_month:
         return (datetime(ny, nm, 1) - datetime(y, m, 1)).days
-    start = datetime(y, m, 1, tzinfo=local.tzinfo).timestamp()
-    end = datetime(ny, nm, 1, tzinfo=local.tzinfo).timestamp()
+    start = datetime(y, m, 1, tzinfo=zone).timestamp()
+    end = datetime(ny, nm, 1, tzinfo=zone).timestamp()
     return int((end - start) / 3600 / 24)
 
 
@@ -272,22 +277,23 @@ REFERENCE_YEAR = 2026  # where the search starts when no span names years: fixed
 SEARCH_DAYS = 800
 
 
-def _candidates(spans: Sequence[TimeInterval], start: datetime, days: int) -> list[datetime]:
-    """Instants worth trying, day by day: each span's local midnight, noon, last minute, and
-    the edges of its times ([start, end) and the minute each side)."""
+def _candidates(spans: Sequence[TimeInterval], start: datetime, days: int) -> Iterator[datetime]:
+    """Instants worth trying, day by day, lazily (a search mostly ends on its first days):
+    each span's local midnight, noon, last minute, and the edges of its times ([start, end)
+    and the minute each side)."""
     from datetime import timedelta
 
-    out = []
+    plans = []
+    for span in spans or [TimeInterval()]:
+        minutes = {0, 720, 1439}
+        for r in span.times or ():
+            minutes |= {r.start, r.end - 1, r.end % 1440, (r.start - 1) % 1440}
+        plans.append((ZoneInfo(span.location) if span.location else timezone.utc, [divmod(m, 60) for m in sorted(minutes)]))
     for d in range(days):
         day = start + timedelta(days=d)
-        for span in spans or [TimeInterval()]:
-            zone = ZoneInfo(span.location) if span.location else timezone.utc
-            minutes = {0, 720, 1439}
-            for r in span.times or ():
-                minutes |= {r.start, r.end - 1, r.end % 1440, (r.start - 1) % 1440}
-            for m in sorted(minutes):
-                out.append(datetime(day.year, day.month, day.day, m // 60, m % 60, tzinfo=zone))
-    return out
+        for zone, hours_minutes in plans:
+            for h, m in hours_minutes:
+                yield datetime(day.year, day.month, day.day, h, m, tzinfo=zone)
 
 
 def find_instant(named: Sequence[Sequence[TimeInterval]], want: Callable[[datetime], bool]) -> datetime | None:

@@ -199,6 +199,25 @@ def run_sfmon_many(jobs: list[tuple[tuple[str, ...], Path]], timeout: float = 12
     ]
 
 
+def own_tests(out, alert: str) -> list[str]:
+    """The alert's test groups against its own rule (tools/proofs.split_rule_tests, as
+    validate runs them): promtool evaluates every rule of a file's rule_files at every step,
+    so the whole file costs the other alerts' rules too."""
+    import json
+
+    from sfmon.tools.proofs import split_rule_tests
+
+    mine = []
+    for name in ("alerts", "alerts-long"):
+        tests = out / "tests" / f"{name}.test.yml"
+        if tests.is_file():
+            split = split_rule_tests(out, tests.read_text(encoding="utf-8"), (out / "alerts.yml").read_text(encoding="utf-8"), above=0, name=name)
+            assert split is not None
+            mine += [f for f in split if any(t.get("alertname") == alert for g in json.loads((out / f).read_text())["tests"] for t in g.get("alert_rule_test", ()))]
+    assert mine, f"no generated test of {alert}"
+    return mine
+
+
 def tree_hash(path: Path) -> str:
     """Hash of every file's path, mode and bytes under `path` (empty string if absent)."""
     if not path.exists():

@@ -14,6 +14,7 @@ from sfmon.pipeline import load, load_and_check, render
 from sfmon.semantics.gotemplate import expand
 from sfmon.semantics.promql import Segment, notation, over_window, predict_linear, samples
 
+from conftest import own_tests
 from test_rule_tests import promtool_test, small_spec, write
 
 SHAPES = """\
@@ -130,7 +131,7 @@ def test_a_wrong_rule_fails_its_generated_cases(shapes, promtool, alert, old, ne
     assert rules.count(old) == 1, (old, rules)
     files["alerts.yml"] = rules.replace(old, new)
     out = write(files, tmp / f"mut-{alert}-{abs(hash(old))}")
-    got = promtool_test(promtool, out)
+    got = promtool_test(promtool, out, *own_tests(out, alert))
     assert got.returncode != 0, f"{alert}: promtool accepted the mutated rule {new!r}"
     assert f"alertname: {alert}" in got.stdout + got.stderr, got.stdout + got.stderr
 

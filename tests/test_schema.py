@@ -96,7 +96,9 @@ def test_custom_types_have_sensible_entries():
     quantile = defs["LatencyQuantile"]["properties"]["quantile"]
     assert quantile == {"default": 0.95, "minimum": 0, "title": "Quantile", "type": "number"}  # a number, not "0.95"
     labels = defs["Target"]["properties"]["labels"]
-    assert labels["propertyNames"] == {"pattern": "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"}
+    # UTF-8 names too (an editor cannot know the targeted release), not __; control characters never
+    assert labels["propertyNames"] == {"pattern": "^(?!__)[^\\x00-\\x1f\\x7f]+$"}
+    assert defs["Variable"]["properties"]["name"]["pattern"] == "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"  # Grafana: legacy only
     assert labels["additionalProperties"] == {"type": "string"}
 
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 from sfmon.kinds.testgen import (
     ExpectedSample, ExprCheck, Group, Series, SeriesSelector, TestEnv, make_series, series_interval, settle_time, solve_labels,
 )  # fmt: skip
-from sfmon.model.base import promql_string
+from sfmon.semantics import names
 from sfmon.semantics.evaluate import NAME, Input, NotEvaluable, Sample, evaluate, matchers
 from sfmon.semantics.promql import Segment, samples
 
@@ -202,8 +202,7 @@ def _recorded(rule: Any, result: list[Sample]) -> list[Sample]:
 
 
 def _series_text(labels: dict[str, str]) -> str:
-    inner = ",".join(f"{k}={promql_string(v)}" for k, v in sorted(labels.items()) if k != NAME)
-    return f"{labels[NAME]}{{{inner}}}"
+    return names.series(labels[NAME], (names.matcher(k, "=", v) for k, v in sorted(labels.items()) if k != NAME))
 
 
 def recording_tests(spec: Any, env_for_group: Callable[[str], TestEnv]) -> Iterator[Outcome]:

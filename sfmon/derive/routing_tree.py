@@ -20,8 +20,8 @@ def matchers(match: dict[str, str], match_re: dict[str, str] | None = None, line
     quoted too: the classic parser then refuses the line, so fallback mode reads it with
     the UTF-8 parser, whose strconv unquoting reads these escapes as the classic one does."""
     out = [f"{_name(m.name)}{m.op}{alertmanager_string(m.value)}" for line in lines or [] for m in parse(line, fallback=True)]
-    out += [f"{k}={alertmanager_string(v)}" for k, v in sorted(match.items())]
-    out += [f"{k}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
+    out += [f"{_name(k)}={alertmanager_string(v)}" for k, v in sorted(match.items())]
+    out += [f"{_name(k)}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
     return out
 
 

@@ -201,7 +201,7 @@ class Guard(StrictModel):
 
     and_: Selector | None = Field(default=None, alias="and", description="fire only where this series exists")
     unless: Selector | None = Field(default=None, description="do not fire where this series exists")
-    on: list[LabelName] | None = Field(
+    on: list[Annotated[LabelName, AfterValidator(names.check_matching_label)]] | None = Field(
         default=None,
         description="labels the guard series must share with the alert's series; [] for any guard series; unset: all labels",
     )
@@ -221,7 +221,7 @@ class Guard(StrictModel):
         return self.and_ if self.and_ is not None else self.unless  # type: ignore[return-value]
 
     def apply(self, expr: str) -> str:
-        matching = "" if self.on is None else f" on({', '.join(self.on)})"
+        matching = "" if self.on is None else f" on({', '.join(map(names.label, self.on))})"
         return f"({expr}) {self.op}{matching} {self.selector}"
 
 
@@ -385,4 +385,4 @@ def compare(op: str, value: Decimal) -> str:
 
 def aggregated(aggregate: str, by: list[str] | None, inner: str) -> str:
     """`inner` as it is (each series keeps its identity), or aggregated `by` the labels given."""
-    return inner if by is None else f"{aggregate} by ({', '.join(by)}) ({inner})"
+    return inner if by is None else f"{aggregate} by ({', '.join(map(names.label, by))}) ({inner})"

@@ -27,6 +27,7 @@ from sfmon.kinds.testgen import (
     solve_labels,
 )
 from sfmon.model.base import LabelName, Slug
+from sfmon.semantics import names
 from sfmon.semantics.units import Number, fmt_number
 
 MAX_SERIES = 1_000  # series written for one generated case
@@ -45,7 +46,7 @@ class Count(OneMetric, Threshold, AlertBase):
 
     def expr(self) -> str:
         op, value = self.threshold()
-        grouping = "without (instance)" if self.by is None else f"by ({', '.join(self.by)})"
+        grouping = "without (instance)" if self.by is None else f"by ({', '.join(map(names.label, self.by))})"
         return f"count {grouping} ({scoped(self.metric, self.target)}) {compare(op, value)}"
 
     def rule_tests(self, env: TestEnv) -> list[Group]:

@@ -29,6 +29,7 @@ from sfmon.kinds.testgen import (
     verdict,
 )
 from sfmon.model.base import FieldError, Slug
+from sfmon.semantics import names
 from sfmon.semantics.promql import gauge, rate, samples
 from sfmon.semantics.units import PositiveDuration, SignedNumber, fmt_number
 
@@ -64,7 +65,7 @@ class GaugeThreshold(Tiered, Threshold):
             inner = f"rate({inner}[{self.window}])"
         lv = level or self.levels()[0]
         if self.by is not None:
-            inner = f"{self.aggregate} by ({', '.join(self.by)}) ({inner})"
+            inner = f"{self.aggregate} by ({', '.join(map(names.label, self.by))}) ({inner})"
         return f"{inner} {compare(lv.op, lv.value)}"  # type: ignore[arg-type]
 
     def rules(self) -> list[Rule]:

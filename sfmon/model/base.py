@@ -48,11 +48,23 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True, validate_default=True)
 
 
+def _legacy_label_name(value: str) -> str:
+    """A label name every release reads bare: for consumers that never read UTF-8 names
+    (Grafana variables, notification templates' field access)."""
+    if not LABEL_NAME_RE.match(value):
+        raise ValueError(f"invalid label name {value!r}: use letters, digits and _, not starting with a digit")
+    return _label_name(value)
+
+
 def _label_name(value: str) -> str:
     if len(value) > 1000:  # label names are mapping keys in the outputs; YAML caps a key at 1024 characters
         raise ValueError(f"label name of {len(value):,} characters: at most 1,000")
     if not LABEL_NAME_RE.match(value):
-        raise ValueError(f"invalid label name {value!r}: use letters, digits and _, not starting with a digit")
+        if not value:
+            raise ValueError("invalid label name '': use letters, digits and _, not starting with a digit")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):  # problems and tool output show names on one line
+            raise ValueError(f"invalid label name {value!r}: no control characters (newline, tab)")
+        names.check_label(value)  # a UTF-8 name: Prometheus 3 and Alertmanager 0.27 read it quoted
     if value.startswith("__"):
         raise ValueError(f"label name {value!r} is reserved: names starting with __ are internal to Prometheus")
     return value
@@ -107,7 +119,9 @@ def _pattern(regex: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": regex})
 
 
-LabelName = Annotated[str, AfterValidator(_label_name), _pattern("^(?!__)" + LABEL_NAME_RE.pattern[1:])]
+# Legacy, or UTF-8 when the targeted releases read it: an editor cannot know the release.
+LabelName = Annotated[str, AfterValidator(_label_name), _pattern(r"^(?!__)[^\x00-\x1f\x7f]+$")]
+LegacyLabelName = Annotated[str, AfterValidator(_legacy_label_name), _pattern("^(?!__)" + LABEL_NAME_RE.pattern[1:])]
 
 
 def _group_label(value: str) -> str:

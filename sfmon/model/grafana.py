@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sfmon.model.security import BasicAuth, ClientTLS
-from sfmon.model.base import EnvName, LabelName, NonEmpty, SecretFile, Slug, StrictModel, Url
+from sfmon.model.base import EnvName, LegacyLabelName, NonEmpty, SecretFile, Slug, StrictModel, Url
 from sfmon.semantics.units import FiniteFloat, Number, PositiveDuration
 
 
@@ -54,7 +54,7 @@ class Row(StrictModel):
 
 
 class Variable(StrictModel):
-    name: LabelName
+    name: LegacyLabelName  # Grafana variable names ($name) are identifiers
     label: str = ""
     query: NonEmpty = Field(description="e.g. label_values(http_requests_total, endpoint)")
     multi: bool = True

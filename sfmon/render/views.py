@@ -17,6 +17,12 @@ from sfmon.model.prometheus import Target
 from sfmon.model.receivers import INTEGRATIONS
 
 
+def _literal_regex(text: str) -> str:
+    """An RE2 regex matching exactly `text`: a UTF-8 label name's `.` must not match any
+    character. Only RE2's metacharacters are escaped (Go refuses `\\` before a space)."""
+    return "".join("\\" + c if c in "\\.+*?()|[]{}^$" else c for c in text)
+
+
 def prometheus_view(spec: Spec, rule_files: list[str], replica: str | None = None) -> dict[str, Any]:
     """`rule_files`: relative to prometheus.yml, from the output table. `replica`: the value
     of the replica label in this replica's file (the one way the replicas' files differ)."""
@@ -27,7 +33,7 @@ def prometheus_view(spec: Spec, rule_files: list[str], replica: str | None = Non
         "external_labels": external, "alertmanagers": alertmanager_addresses(spec),
         # Alerts leave without the replica label: the replicas' copies of one alert are then
         # one alert to Alertmanager (one notification; resolved by whichever replica is left).
-        "alert_labeldrop": p.replica_label if replica is not None else None,
+        "alert_labeldrop": _literal_regex(p.replica_label) if replica is not None else None,
     }  # fmt: skip
 
 

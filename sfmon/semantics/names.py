@@ -24,6 +24,12 @@ LEGACY_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
 PROMETHEUS_UTF8 = (3, 0)
 ALERTMANAGER_UTF8 = (0, 27)
+# The rule manager evaluates an alert or recording rule by re-parsing its expression's
+# String() (rules/alerting.go Eval: query(ctx, r.vector.String(), ...)); before 3.10 the
+# printer wrote on()/ignoring()/group_left()/group_right() labels bare, so a UTF-8 name there
+# parses in `promtool check rules` but fails every evaluation (promtool 3.5.1: "parse error:
+# unexpected character: '.'"). Fixed by prometheus/prometheus#17687, first tagged v3.10.0.
+PROMETHEUS_UTF8_MATCHING = (3, 10)
 
 
 def legacy_metric(name: str) -> bool:
@@ -98,6 +104,18 @@ class Reading:
             return None
         return f"{shown} is no legacy {what} ({legacy}): only as a quoted UTF-8 name can it be read, which needs " + " and ".join(needs)
 
+    def matching_refusal(self, name: str) -> str | None:
+        """Why a UTF-8 label name cannot be an on()/ignoring()/group_left() label of a rule."""
+        why = self.refusal("label name", name)
+        if why or not self.enforced or (self.prometheus or (0, 0)) >= PROMETHEUS_UTF8_MATCHING:
+            return why
+        has = ".".join(map(str, self.prometheus or ()))
+        return (
+            f"label name {name!r} in on()/ignoring()/group_left()/group_right() needs Prometheus 3.10 or later "
+            f"(prometheus.version {has}): earlier releases write these labels unquoted when they evaluate the rule, "
+            "so every evaluation fails (prometheus/prometheus#17687)"
+        )
+
 
 # Unenforced outside loading: render reads only specs the loader accepted.
 _READING: ContextVar[Reading] = ContextVar("sfmon_names_reading", default=Reading(enforced=False))
@@ -140,6 +158,29 @@ def check_label(name: str) -> None:
         why = reading().refusal("label name", name)
         if why:
             raise ValueError(why)
+
+
+def check_matching_label(name: str) -> str:
+    """A label of on()/ignoring()/group_left()/group_right(): UTF-8 from Prometheus 3.10."""
+    if not legacy_label(name):
+        why = reading().matching_refusal(name)
+        if why:
+            raise ValueError(why)
+    return name
+
+
+@lru_cache(maxsize=2048)
+def matching_labels(expr: str) -> tuple[str, ...]:
+    """The non-legacy labels an expression's vector matching names (on, ignoring, group_*)."""
+    import promql_parser
+
+    found: set[str] = set()
+    for node in nodes(promql_parser.parse(expr), promql_parser):
+        modifier = getattr(node, "modifier", None)
+        if isinstance(modifier, promql_parser.BinModifier):
+            found.update(getattr(modifier.matching, "labels", None) or ())
+            found.update(modifier.group_labels or ())
+    return tuple(sorted(n for n in found if not legacy_label(n)))
 
 
 @lru_cache(maxsize=2048)
@@ -203,3 +244,5 @@ def check_expr(expr: str) -> None:
         check_metric(n)
     for n in labels:
         check_label(n)
+    for n in matching_labels(expr):
+        check_matching_label(n)

@@ -23,7 +23,7 @@ import hostile  # noqa: E402
 DEBIAN_BASES = [SPEC, *(FIXTURES / "specs" / "valid" / f"{n}.yaml" for n in ("full", "receivers", "discovery", "operator"))]
 # What only newer Alertmanagers read (receivers, global settings, messages; UTF-8 matcher
 # lines): swept with the newest build.
-NEWER_BASES = [FIXTURES / "specs" / "newer" / n for n in ("receivers.yaml", "matchers.yaml", "utf8-names.yaml")]
+NEWER_BASES = [FIXTURES / "specs" / "newer" / n for n in ("receivers.yaml", "matchers.yaml", "utf8-names.yaml", "utf8-labels.yaml")]
 BASES = DEBIAN_BASES + NEWER_BASES
 # Walked, not swept: Debian's Prometheus build has no Consul or Kubernetes discovery, and
 # sfmon does not parse Kubernetes label/field selectors itself (promtool 3.x judges them).

@@ -20,7 +20,7 @@ from sfmon.kinds.testgen import (
 )  # fmt: skip
 from sfmon.semantics import names
 from sfmon.semantics.evaluate import NAME, Input, NotEvaluable, Sample, evaluate, matchers
-from sfmon.semantics.promql import Segment, samples
+from sfmon.semantics.promql import Segment, TooManySamples, samples
 
 # The labels a scraped series carries when the rule names no job or instance.
 BASE_LABELS = {"job": "example", "instance": "example:9100"}
@@ -126,6 +126,8 @@ class _Recordings:
             return Outcome(i, self._group(i))
         except NotEvaluable as exc:
             return Outcome(i, None, f"recording rule {rule.record} is unproven: sfmon cannot predict its value ({exc})")
+        except TooManySamples as exc:
+            return Outcome(i, None, f"recording rule {rule.record} is unproven: its test would load {exc}")
 
     def _group(self, i: int) -> Group:
         rule = self.rules[i]

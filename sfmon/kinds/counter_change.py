@@ -110,9 +110,10 @@ class CounterChange(OneMetric, Threshold, AlertBase):
                 if v is None or (fires and not firing):
                     continue
                 if counting:
-                    segs = _pattern(self.function, int(v), w // step, steps(at, step) + 1, at // step)
-                    if len(segs) > MAX_SEGMENTS:
-                        env.notes.append(f"{self.name}: a {self.function} pattern of {len(segs)} segments is too long; case left out")
+                    try:
+                        segs = _pattern(self.function, int(v), w // step, steps(at, step) + 1, at // step)
+                    except _TooLong as exc:
+                        env.notes.append(f"{self.name}: a {self.function} pattern of {exc.args[0]:,} segments is too long; case left out")
                         continue
                 else:
                     segs = moved(v)
@@ -140,6 +141,10 @@ def _counts(op: str, t: Decimal, n: int, held: bool) -> list[tuple[Decimal | Non
     return [(None if c is None else Decimal(c), fires) for c, fires in ((fire, True), (quiet, False))]
 
 
+class _TooLong(Exception):
+    """A pattern of more than MAX_SEGMENTS segments (args[0]: how many)."""
+
+
 def _pattern(function: str, count: int, n: int, total: int, check: int = 0) -> tuple[Segment, ...]:
     """`total` samples with exactly `count` changes (resets) in every run of n intervals, the
     changes at the sample indexes congruent to `check` (the checked evaluation's index) modulo
@@ -154,6 +159,8 @@ def _pattern(function: str, count: int, n: int, total: int, check: int = 0) -> t
         return (Segment(Decimal(total), Decimal(-1), total - 1),)
     first = check % p or p  # samples before the first change
     periods = -(-(total - first) // p)
+    if periods + 1 > MAX_SEGMENTS:  # before building them: an interval of centuries made millions
+        raise _TooLong(periods + 1)
     if function == "changes":  # p equal samples, then the other value
         return (Segment(Decimal(0), Decimal(0), first - 1), *(Segment(Decimal((i + 1) % 2), Decimal(0), p - 1) for i in range(periods)))
     # 1..p, then back to 1; the first run ends at p as every other does

@@ -65,8 +65,20 @@ def notation(segments: Sequence[Segment]) -> str:
     return " ".join(s.notation() for s in segments)
 
 
+# What a prediction may load: past this, promtool could not run the case either, and an
+# interval of centuries at minute steps once took a sweep worker to 10 GB.
+MAX_SAMPLES = 1_000_000
+
+
+class TooManySamples(ValueError):
+    """A series longer than MAX_SAMPLES: the case is not generated."""
+
+
 def samples(segments: Sequence[Segment]) -> list[float]:
     """The values promtool loads: its parser adds the step repeatedly, in float64."""
+    total = sum(s.times + 1 for s in segments)
+    if total > MAX_SAMPLES:
+        raise TooManySamples(f"a series of {total:,} samples (at most {MAX_SAMPLES:,})")
     out: list[float] = []
     for s in segments:
         # accumulate adds in C, in the same order: v, v+step, (v+step)+step, ...

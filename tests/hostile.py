@@ -578,7 +578,7 @@ def _digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-def tool_jobs(files: dict[str, str], scratch: Path, standins: Path, promtool: str = "promtool") -> list[Job]:
+def tool_jobs(files: dict[str, str], scratch: Path, standins: Path, promtool: str = "promtool", amtool: str = "amtool") -> list[Job]:
     """The tool runs of one rendered file set, each with the files it reads and a key that
     is the same for the same inputs (so a run is done once however many mutants share it);
     `promtool`: the one of the release the base spec targets."""
@@ -614,7 +614,7 @@ def tool_jobs(files: dict[str, str], scratch: Path, standins: Path, promtool: st
         jobs = []
         for r in runs:
             needed = _needs(r.check, r.args, texts)
-            args = (promtool, *r.args[1:]) if r.args[0] == "promtool" else tuple(r.args)
+            args = (promtool, *r.args[1:]) if r.args[0] == "promtool" else (amtool, *r.args[1:]) if r.args[0] == "amtool" else tuple(r.args)
             jobs.append(Job(_digest(r.check, *args, *(t for kv in needed for t in kv)), r.check, args, needed))
         return jobs
     finally:
@@ -743,6 +743,23 @@ def _promtool_for(data: dict) -> str:
     return "promtool"  # no 3.x build (a laptop without Go): Debian's, which refuses 3.x-only syntax
 
 
+def _amtool_for(data: dict) -> str:
+    """A base that targets Alertmanager 0.27 or later is judged by a built amtool: it reads
+    the UTF-8 label names (group_by, alert labels in route tests) 0.25 rightly refuses."""
+    from sfmon.semantics.versions import parse_version
+
+    import toolsets
+
+    version = parse_version(str((data.get("alertmanager") or {}).get("version") or "0.0"))
+    if version is None or (version.major, version.minor) < (0, 27):
+        return "amtool"
+    for name in reversed(toolsets.active()):
+        path = toolsets.all_toolsets()[name].path("amtool") if name != "debian" else None
+        if path:
+            return path
+    return "amtool"
+
+
 def sweep(
     bases: list[Path], sample: int | None = None, seed: int = 14, workers: int = 2, tools: bool = True, shard: tuple[int, int] | None = None
 ) -> Report:
@@ -779,7 +796,8 @@ def sweep(
         scratch = Path(tmp)
         standins = make_standins(scratch)
         promtools = {b: _promtool_for(_DATAS[b]) for b in names}
-        base_keys = {j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins, promtools[b])} if tools else set()
+        amtools = {b: _amtool_for(_DATAS[b]) for b in names}
+        base_keys = {j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins, promtools[b], amtools[b])} if tools else set()
         pending: dict[str, tuple[Job, list[str]]] = {}
         for result, seconds in judged:
             m = result.mutant
@@ -797,7 +815,7 @@ def sweep(
             if schema:
                 report.broken.append(f"{m.name}: Grafana's schema refuses it: {schema[0]}")
                 continue
-            for job in tool_jobs({**_BASELINES[m.base], **result.files}, scratch, standins, promtools[m.base]):
+            for job in tool_jobs({**_BASELINES[m.base], **result.files}, scratch, standins, promtools[m.base], amtools[m.base]):
                 if job.key not in base_keys:
                     pending.setdefault(job.key, (job, []))[1].append((m.name, result.own_tests))
         report.tool_runs = len(pending)

@@ -153,5 +153,5 @@ def test_threshold_direction_must_be_single(tmp_path):
 def test_selector_and_label_names_are_validated(tmp_path):
     text = edited("labels: {service: api, team: backend}", "labels: {9bad: api, __reserved: x}")
     msgs = problems_for(tmp_path, text)
-    assert any("invalid label name '9bad'" in m for m in msgs)
+    assert any("label name '9bad' is no legacy label name" in m for m in msgs)
     assert any("label name '__reserved' is reserved" in m for m in msgs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sfmon.model.alertmanager import Route
-from sfmon.semantics.matchers import classic_name, parse, reads_utf8
+from sfmon.semantics.matchers import parse, reads_utf8, written_name
 from sfmon.semantics.quoting import alertmanager_string
 from sfmon.semantics.routing import Route as TreeRoute, Tree, from_config
 
@@ -19,14 +19,10 @@ def matchers(match: dict[str, str], match_re: dict[str, str] | None = None, line
     sfmon read. A name the classic parser cannot read (only 0.27 and later take it) is
     quoted too: the classic parser then refuses the line, so fallback mode reads it with
     the UTF-8 parser, whose strconv unquoting reads these escapes as the classic one does."""
-    out = [f"{_name(m.name)}{m.op}{alertmanager_string(m.value)}" for line in lines or [] for m in parse(line, fallback=True)]
-    out += [f"{_name(k)}={alertmanager_string(v)}" for k, v in sorted(match.items())]
-    out += [f"{_name(k)}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
+    out = [f"{written_name(m.name)}{m.op}{alertmanager_string(m.value)}" for line in lines or [] for m in parse(line, fallback=True)]
+    out += [f"{written_name(k)}={alertmanager_string(v)}" for k, v in sorted(match.items())]
+    out += [f"{written_name(k)}=~{alertmanager_string(v)}" for k, v in sorted((match_re or {}).items())]
     return out
-
-
-def _name(name: str) -> str:
-    return name if classic_name(name) else alertmanager_string(name)
 
 
 def _options(route: Route) -> dict[str, Any]:

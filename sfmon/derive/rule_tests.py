@@ -283,9 +283,10 @@ def oversize(group: Group, interval_ms: int) -> str | None:
             f"it needs {evaluations:,} evaluations at the {format_duration_ms(interval_ms)} interval; promtool could not "
             f"finish them within its time limit (at most {MAX_GROUP_EVALUATIONS:,})"
         )
-    if max(last, group.interval_ms, interval_ms) > MAX_SPAN:
+    latest = max(last, group.interval_ms, interval_ms)
+    if latest > MAX_SPAN:
         return (
-            f"it is evaluated at {format_duration_ms(max(last, group.interval_ms, interval_ms))}; promtool reads times as "
+            f"it is evaluated at {format_duration_ms(latest)}; promtool reads times as "
             "Go durations, which end at 292 years (sfmon's bound: 50 years)"
         )
     return None

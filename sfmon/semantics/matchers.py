@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from sfmon.semantics import regex
+from sfmon.semantics.quoting import alertmanager_string
 from sfmon.semantics.utf8matchers import UTF8MatcherError, parse_matcher, parse_matchers
 from sfmon.semantics.versions import Version, parse_version
 
@@ -74,6 +75,11 @@ def reads_utf8(release: str | None) -> bool:
 def classic_name(name: str) -> bool:
     """A label name the classic parser reads (and that needs no quotes)."""
     return _NAME.fullmatch(name) is not None
+
+
+def written_name(name: str) -> str:
+    """A label name as a matcher line writes it: bare when classic, else quoted (0.27+)."""
+    return name if classic_name(name) else alertmanager_string(name)
 
 
 def parse(text: str, *, fallback: bool = False) -> tuple[Matcher, ...]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from sfmon.problems import Problem, Severity
 from sfmon.render import outputs
-from sfmon.semantics.matchers import classic_name
+from sfmon.semantics.matchers import written_name
 from sfmon.semantics.quoting import alertmanager_string, go_yaml_json
 from sfmon.tools.runner import Run, parse_failure
 
@@ -340,7 +340,7 @@ def route_runs(output: outputs.Output, workdir: Path, label: str) -> list[Run]:
             *output.tool.args(),
             f"--config.file={outputs.ALERTMANAGER.path}",
             f"--verify.receivers={','.join(verify)}",
-            *(f"{k if classic_name(k) else alertmanager_string(k)}={alertmanager_string(v)}" for k, v in sorted(labels.items())),  # amtool reads matchers; a UTF-8 name quoted (0.27+)
+            *(f"{written_name(k)}={alertmanager_string(v)}" for k, v in sorted(labels.items())),  # amtool reads matchers
         )
         name = str(case.get("name", ""))
         parse = partial(parse_route_failure, name=name, labels=labels, expected=expected, ours=ours, line=lines.get(name, 0))

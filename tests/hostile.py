@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import random
 import re
 import shutil
@@ -318,6 +319,7 @@ class Result:
     # Rule test groups the spec wrote itself ("Alert: test name"): when a mutation makes
     # one fail, validate refuses the spec with that test's failure, which keeps the promise.
     own_tests: frozenset[str] = frozenset()
+    jobs: list["Job"] = field(default_factory=list)  # the tool runs it needs beyond the base's
 
 
 _FIELD = re.compile(r"^[A-Za-z_][\w.\[\]{}<>'\" :/*@+,=-]*?: ")
@@ -461,6 +463,15 @@ def _strict_json(text: str) -> Any:
 _safe = YAML(typ="safe")
 
 
+def _yaml(text: str) -> Any:
+    """ruamel's safe load; through sfmon's fast path when it vouches for the same result (the
+    large rule-test files of every mutant)."""
+    from sfmon.spec import fastyaml
+
+    data = fastyaml.load(text) if fastyaml.available() else None
+    return _safe.load(text) if data is None else data
+
+
 def scalars(files: dict[str, str]) -> dict[str, list[str]]:
     """Every string (values and keys) of every parsed output file, as its consumer reads it."""
     out: dict[str, list[str]] = {}
@@ -469,7 +480,7 @@ def scalars(files: dict[str, str]) -> dict[str, list[str]]:
             if rel.endswith(".tmpl"):
                 out[rel] = _go_template_strings(text)
                 continue
-            data = _strict_json(text) if rel.endswith(".json") else _safe.load(text)
+            data = _strict_json(text) if rel.endswith(".json") else _yaml(text)
         except Exception as exc:  # noqa: BLE001 - any parser error means the consumer refuses the file
             raise ValueError(f"{rel} does not parse: {' '.join(str(exc).split())[:200]}") from None
         if rel.startswith("operator/") and isinstance(data, dict):
@@ -477,7 +488,7 @@ def scalars(files: dict[str, str]) -> dict[str, list[str]]:
             # reads that file's values, not the file as one string.
             for field in ("stringData", "data"):
                 for k, v in list((data.get(field) or {}).items()):
-                    data[field][k] = _strict_json(v) if k.endswith(".json") else _safe.load(v)
+                    data[field][k] = _strict_json(v) if k.endswith(".json") else _yaml(v)
         read = _reader(rel)
         found: list[str] = []
 
@@ -699,6 +710,20 @@ _BASELINES: dict[str, dict[str, str]] = {}
 _BASE_SCALARS: dict[str, dict[str, list[str]]] = {}
 
 
+@dataclass(frozen=True)
+class Tools:
+    """What a sweep's workers need to build tool jobs (set before they fork)."""
+
+    scratch: Path
+    standins: Path
+    promtool: dict[str, str]  # by base
+    amtool: dict[str, str]
+    base_keys: frozenset[str]  # the unmutated renders' runs: judged once, before the sweep
+
+
+_TOOLS: Tools | None = None
+
+
 def _setup(bases: list[str]) -> None:
     from sfmon.pipeline import load, render
 
@@ -711,7 +736,9 @@ def _setup(bases: list[str]) -> None:
 
 
 def judge_fully(mutant: Mutant) -> tuple[Result, float]:
-    """judge(), then the read-back of what rendered; only the files that changed are kept."""
+    """judge(), then the read-back of what rendered; only the files that changed are kept.
+    With the sweep's tools set: Grafana's schema on changed dashboards, then the tool jobs
+    those files need beyond the base's (the files are dropped: jobs carry what they read)."""
     started = time.perf_counter()
     _setup([mutant.base])
     data, baseline = _DATAS[mutant.base], _BASELINES[mutant.base]
@@ -721,6 +748,17 @@ def judge_fully(mutant: Mutant) -> tuple[Result, float]:
         why = read_back(mutant, original_value(data, mutant.leaf), _BASE_SCALARS[mutant.base], result.files)
         if why:
             result.outcome, result.detail = "broken", why
+    if result.outcome == "rendered" and _TOOLS is not None and result.files:
+        from sfmon.tools.dashboards import check_dashboards
+
+        schema = check_dashboards({r: t for r, t in result.files.items() if r.endswith(".json")}, "hostile")
+        if schema:
+            result.outcome, result.detail = "broken", f"Grafana's schema refuses it: {schema[0]}"
+        else:
+            t = _TOOLS
+            jobs = tool_jobs({**baseline, **result.files}, t.scratch, t.standins, t.promtool[mutant.base], t.amtool[mutant.base])
+            result.jobs = [j for j in jobs if j.key not in t.base_keys]
+        result.files = {}
     return result, time.perf_counter() - started
 
 
@@ -765,10 +803,9 @@ def sweep(
 ) -> Report:
     """Every mutant of every base spec (or a deterministic sample of `sample` of them; or
     shard k of n, every n-th from the k-th, so a long sweep can run in pieces): judged in
-    `workers` processes, then the tools on what changed, `workers` at a time."""
+    `workers` processes; the tools run on what changed, `workers` at a time, as the judged
+    mutants come in."""
     import multiprocessing
-
-    from sfmon.tools.dashboards import check_dashboards
 
     names = [str(b) for b in bases]
     _setup(names)
@@ -786,42 +823,46 @@ def sweep(
         all_mutants = all_mutants[shard[0] - 1 :: shard[1]]
     report.mutants = len(all_mutants)
 
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers, _setup, (names,)) as pool:
-            judged = pool.map(judge_fully, all_mutants, chunksize=16)
-    else:
-        judged = [judge_fully(m) for m in all_mutants]
-
-    with tempfile.TemporaryDirectory(prefix="sfmon-hostile-") as tmp:
+    global _TOOLS
+    shm = Path("/dev/shm")  # scratch in memory where there is some: every rendered mutant writes its files
+    scratch_in = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="sfmon-hostile-", dir=scratch_in) as tmp, ThreadPoolExecutor(max_workers=workers) as runner:
         scratch = Path(tmp)
         standins = make_standins(scratch)
         promtools = {b: _promtool_for(_DATAS[b]) for b in names}
         amtools = {b: _amtool_for(_DATAS[b]) for b in names}
-        base_keys = {j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins, promtools[b], amtools[b])} if tools else set()
-        pending: dict[str, tuple[Job, list[str]]] = {}
-        for result, seconds in judged:
-            m = result.mutant
-            report.slowest = max(report.slowest, (seconds, m.name))
-            if result.outcome == "refused":
-                report.refused += 1
-                continue
-            if result.outcome == "broken":
-                report.broken.append(f"{m.name}: {result.detail}")
-                continue
-            report.rendered += 1
-            if not tools or not result.files:
-                continue
-            schema = check_dashboards({r: t for r, t in result.files.items() if r.endswith(".json")}, "hostile")
-            if schema:
-                report.broken.append(f"{m.name}: Grafana's schema refuses it: {schema[0]}")
-                continue
-            for job in tool_jobs({**_BASELINES[m.base], **result.files}, scratch, standins, promtools[m.base], amtools[m.base]):
-                if job.key not in base_keys:
-                    pending.setdefault(job.key, (job, []))[1].append((m.name, result.own_tests))
+        base_keys = frozenset(j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins, promtools[b], amtools[b]))
+        _TOOLS = Tools(scratch, standins, promtools, amtools, base_keys) if tools else None
+        # Tools run as the judged mutants stream in, each distinct run once, beside the judging.
+        pending: dict[str, tuple[Any, list[tuple[str, frozenset[str]]]]] = {}
+        pool = None
+        try:
+            if workers > 1:
+                pool = multiprocessing.get_context("fork").Pool(workers, _setup, (names,))
+                judged: Any = pool.imap_unordered(judge_fully, all_mutants, chunksize=16)
+            else:
+                judged = map(judge_fully, all_mutants)
+            for result, seconds in judged:
+                m = result.mutant
+                report.slowest = max(report.slowest, (seconds, m.name))
+                if result.outcome == "refused":
+                    report.refused += 1
+                elif result.outcome == "broken":
+                    report.broken.append(f"{m.name}: {result.detail}")
+                else:
+                    report.rendered += 1
+                    for job in result.jobs:
+                        if job.key not in pending:
+                            pending[job.key] = (runner.submit(run_job, job, scratch, standins), [])
+                        pending[job.key][1].append((m.name, result.own_tests))
+        finally:
+            _TOOLS = None
+            if pool is not None:
+                pool.terminate()
+                pool.join()
         report.tool_runs = len(pending)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(lambda jm: (jm[1], run_job(jm[0], scratch, standins)), pending.values()))
-        for users, problems in outcomes:
+        for future, users in pending.values():
+            problems = future.result()
             if not problems:
                 continue
             names_ = [n for n, own in users if not _own_test_failed(problems, own)]

@@ -308,14 +308,17 @@ def _mutated_full(path: tuple, value, base: Path = FULL) -> str:
     return hostile.dump(data)
 
 
-def test_a_window_that_holds_no_two_samples_generates_no_firing_case():
-    """slow_events over 1ms: increase() is always empty (found by the sweep: internal error)."""
-    from sfmon.pipeline import load_text, render
+@pytest.mark.parametrize("index", [6, 8, 9, 11, 26, 31])  # error_ratio, latency_quantile, ratio, slow_events, ratio x2
+def test_a_window_that_holds_no_two_samples_generates_no_firing_case(index):
+    """A rate/increase over 1ms is always empty: no firing case, a note, no internal error
+    (found by the sweep: slow_events first, then error_ratio, latency_quantile and ratio)."""
+    from sfmon.pipeline import check, load, load_text, render
 
-    loaded = load_text(str(FULL), _mutated_full(("alerts", 11, "window"), "1ms"))
-    files = render(loaded)
-    tests = files["tests/alerts.test.yml"]
-    assert "SlowJobs: stays quiet" in tests and "SlowJobs: fires" not in tests
+    name = load(FULL).data["alerts"][index]["name"]
+    loaded = load_text(str(FULL), _mutated_full(("alerts", index, "window"), "1ms"))
+    notes = [str(p) for p in check(loaded) if f"{name}: firing cases not generated: a 1ms window never holds two samples" in str(p)]
+    tests = render(loaded)["tests/alerts.test.yml"]
+    assert notes and f"{name}: fires" not in tests
 
 
 def test_blackbox_timeouts_are_written_in_go_units(tmp_path):

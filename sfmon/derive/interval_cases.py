@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterator
+from functools import lru_cache
+from typing import Iterator
 
 from sfmon.semantics.routing import Route, Tree, match
-from sfmon.semantics.timeintervals import SEARCH_DAYS, find_instant, in_any
+from sfmon.semantics.timeintervals import SEARCH_DAYS, TimeInterval, find_instant, in_any
 
 
 @dataclass(frozen=True)
@@ -58,31 +59,34 @@ def interval_cases(tree: Tree) -> tuple[list[IntervalCase], list[tuple[str, str]
         if not any(r is route for r in match(tree.root, labels)):
             skipped += [(n, f"no alert sfmon can build reaches the {route.receiver} route that names it") for n in dict.fromkeys(names)]
             continue
-        mute = [named[n] for n in route.mute_time_intervals]
-        active = [named[n] for n in route.active_time_intervals]
-
-        def open_(t: datetime, mute=mute, active=active) -> bool:
-            return not any(in_any(m, t) for m in mute) and (not active or any(in_any(a, t) for a in active))
-
-        def in_(n: str) -> Callable[[datetime], bool]:
-            return lambda t: in_any(named[n], t)
-
-        # (interval, kind, where, the instant's condition, delivered there)
-        wanted: list[tuple[str, str, str, Callable[[datetime], bool], bool]] = []
-        for n in dict.fromkeys(route.mute_time_intervals):
-            wanted += [
-                (n, "mute", "inside", in_(n), False),  # muted whatever the other intervals say
-                (n, "mute", "outside", lambda t, i=in_(n): not i(t) and open_(t), True),
-            ]
-        for n in dict.fromkeys(route.active_time_intervals):
-            wanted += [
-                (n, "active", "inside", lambda t, i=in_(n): i(t) and open_(t), True),
-                (n, "active", "outside", lambda t: not any(in_any(a, t) for a in active), False),
-            ]
-        for n, kind, where, condition, delivered in wanted:
-            at = find_instant([named[n], *mute, *active], condition)
+        mute = tuple(named[n] for n in route.mute_time_intervals)
+        active = tuple(named[n] for n in route.active_time_intervals)
+        wanted = [(n, "mute", where, where == "outside") for n in dict.fromkeys(route.mute_time_intervals) for where in ("inside", "outside")]
+        wanted += [(n, "active", where, where == "inside") for n in dict.fromkeys(route.active_time_intervals) for where in ("inside", "outside")]
+        for n, kind, where, delivered in wanted:
+            at = _instant(named[n], mute, active, kind, where)
             if at is None:
                 skipped.append((n, f"the {route.receiver} route: no instant {where} it found in {SEARCH_DAYS} days"))
             else:
                 cases.append(IntervalCase(n, kind, route.receiver, labels, at, delivered))
     return cases, skipped
+
+
+Intervals = tuple[TimeInterval, ...]
+
+
+@lru_cache(maxsize=1024)  # pure; a process that checks many specs (tests, the sweep) asks again
+def _instant(interval: Intervals, mute: tuple[Intervals, ...], active: tuple[Intervals, ...], kind: str, where: str) -> datetime | None:
+    """An instant `where` ("inside"/"outside") the `kind` interval of a route with these mute
+    and active intervals: inside a mute interval (muted whatever the others say); outside it
+    and open; inside an active one and open; outside every active one."""
+
+    def open_(t: datetime) -> bool:
+        return not any(in_any(m, t) for m in mute) and (not active or any(in_any(a, t) for a in active))
+
+    def condition(t: datetime) -> bool:
+        if kind == "mute":
+            return in_any(interval, t) if where == "inside" else not in_any(interval, t) and open_(t)
+        return in_any(interval, t) and open_(t) if where == "inside" else not any(in_any(a, t) for a in active)
+
+    return find_instant([interval, *mute, *active], condition)

@@ -29,6 +29,7 @@ from sfmon.kinds.testgen import (
     solve_labels,
     tier_values,
     verdict,
+    windowed,
 )
 from sfmon.model.base import Slug
 from sfmon.semantics.promql import rate, samples
@@ -110,8 +111,8 @@ class ErrorRatio(Tiered):
             rest_series = make_series(rest_name, rest, counter(r, at, step))
             check = Check(at)
             if n:
-                ev = rate(samples(err_series.segments), step, at, self.window.ms, version=env.promql_version)
-                rv = rate(samples(rest_series.segments), step, at, self.window.ms, version=env.promql_version)
+                ev = windowed(rate(samples(err_series.segments), step, at, self.window.ms, version=env.promql_version), self.window)
+                rv = windowed(rate(samples(rest_series.segments), step, at, self.window.ms, version=env.promql_version), self.window)
                 den = ev + rv if shared else rv
                 check = level_check(rules, n, at, out, ev / den, env)
             return Group(

@@ -26,6 +26,7 @@ from sfmon.kinds.testgen import (
     solve_labels,
     tier_values,
     verdict,
+    windowed,
 )
 from sfmon.model.base import Slug
 from sfmon.semantics.promql import bucket_quantile, rate, samples
@@ -106,7 +107,7 @@ class LatencyQuantile(Tiered):
             )
             check = Check(at)
             if n:
-                rates = [(float(s.label_map()["le"]), rate(samples(s.segments), step, at, self.window.ms, version=env.promql_version)) for s in series]
+                rates = [(float(s.label_map()["le"]), windowed(rate(samples(s.segments), step, at, self.window.ms, version=env.promql_version), self.window)) for s in series]
                 value = bucket_quantile(float(str(self.quantile)), rates)  # type: ignore[arg-type]
                 check = level_check(rules, n, at, out, value, env)
             q = fmt_number(self.quantile * 100)

@@ -34,6 +34,7 @@ from sfmon.kinds.testgen import (
     sort_key,
     tier_values,
     verdict,
+    windowed,
 )
 from sfmon.model.base import Slug
 from sfmon.semantics.promql import Segment, fsum, gauge, rate, samples
@@ -138,7 +139,7 @@ class Ratio(Tiered, Threshold):
                 for s in sorted(series, key=lambda s: sort_key(s.name, dict(s.labels))):
                     if sel.matches(s.name, dict(s.labels)):
                         xs = samples(s.segments)
-                        v = rate(xs, step, at, self.window.ms, version=env.promql_version) if self.window is not None else gauge(xs, step, at)
+                        v = windowed(rate(xs, step, at, self.window.ms, version=env.promql_version), self.window) if self.window is not None else gauge(xs, step, at)
                         vals.append(v)
                 return fsum(vals)
 

@@ -26,6 +26,7 @@ from sfmon.kinds.testgen import (
     settle_time,
     solve_labels,
     verdict,
+    windowed,
 )
 from sfmon.model.base import FieldError, Slug, promql_string
 from sfmon.semantics import regex
@@ -107,17 +108,15 @@ class SlowEvents(Tiered):
         fast = 10
         out = self.identity(labels)
 
-        def scenario(count: int, n: int) -> Group | None:
+        def scenario(count: int, n: int) -> Group:
             step, slow = _pace(count, self.window.ms)
             at = settle_time(env, step, self.window.ms, self.longest_for_ms())
             inf = make_series(hist.name, {**labels, "le": "+Inf"}, counter(fast + slow, at, step))
             le = make_series(hist.name, {**labels, "le": env.bucket_bound(self.le())}, counter(fast, at, step))
             check = Check(at)
             if n:
-                inc_inf = rate(samples(inf.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version)
-                inc_le = rate(samples(le.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version)
-                if inc_inf is None or inc_le is None:
-                    return None  # the window holds fewer than two samples: increase() is empty
+                inc_inf = windowed(rate(samples(inf.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version), self.window)
+                inc_le = windowed(rate(samples(le.segments), step, at, self.window.ms, is_rate=False, version=env.promql_version), self.window)
                 check = level_check(rules, n, at, out, inc_inf - inc_le, env)
             return Group(
                 f"{self.name}: {verdict(levels, n)} at {count} slower than {self.slower_than} in {self.window} "
@@ -131,11 +130,7 @@ class SlowEvents(Tiered):
         def build(firing: bool):
             for count, n in _counts([lv.value for lv in levels]):  # type: ignore[misc]
                 if count is not None and (firing or not n):
-                    group = scenario(count, n)
-                    if group is None:
-                        env.notes.append(f"{self.name}: firing case not generated: a {self.window} window never holds two samples")
-                        continue
-                    yield group
+                    yield scenario(count, n)
 
         groups = safe_groups(env, self, build)
         return neighboured(groups, "instance" in out, env.other_instance(self.target))

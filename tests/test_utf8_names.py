@@ -162,6 +162,31 @@ def test_notification_labels_stay_legacy():
     assert err.value.problems[0].message.startswith("alertmanager.messages.labels[1]: invalid label name 'service.name': use letters, digits and _")
 
 
+_WINDOW = """maintenance:
+  - {name: otel, matchers: ['"service.name"="api"'], start: "2026-06-01T22:00:00Z", end: "2026-06-02T00:00:00Z", comment: upgrade, creator: ops}
+"""
+
+
+def test_maintenance_matchers_take_utf8_names_for_alertmanager_027():
+    """The silence carries the name as written (tests/live/test_time_live.py: 0.27+ mutes
+    with it, 0.25 refuses it); for an older target the matcher is refused in place."""
+    import json
+
+    files = render(load_text(str(LABELS), _labels_spec() + _WINDOW))
+    assert json.loads(files["silences.json"])[0]["matchers"] == [{"name": "service.name", "value": "api", "isRegex": False, "isEqual": True}]
+    full = FIXTURES / "specs" / "valid" / "full.yaml"
+    text = full.read_text(encoding="utf-8").replace("""matchers: ['job="db"',""", """matchers: ['"job"="db"',""")
+    assert load_text(str(full), text).spec.maintenance[0].matchers[0] == '"job"="db"'  # full.yaml targets 0.35
+    with pytest.raises(SpecError) as err:
+        load_text(str(full), text.replace('alertmanager:\n  version: "0.35"', 'alertmanager:\n  version: "0.26"'))
+    [p] = err.value.problems
+    assert (p.line, p.column) == (221, 16) and p.message == (
+        "maintenance[0].matchers[0]: only Alertmanager 0.27 and later read this matcher: alertmanager.version 0.26 reads "
+        'matchers with the classic parser only (bad matcher format: "job"="db"); set alertmanager.version to 0.27 or later, '
+        'or write it as job="db"'
+    )
+
+
 def test_matching_labels_need_prometheus_310():
     """3.5 evaluates a rule by re-parsing its expression as printed, and prints on() labels
     bare (fixed by prometheus/prometheus#17687, v3.10.0): refused below 3.10."""

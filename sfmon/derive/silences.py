@@ -27,7 +27,7 @@ def owner(comment: str) -> tuple[str, str] | None:
 
 
 def api_matcher(text: str) -> dict[str, Any]:
-    m = parse_one(text)
+    m = parse_one(text, fallback=True)
     return {"name": m.name, "value": m.value, "isRegex": m.op in ("=~", "!~"), "isEqual": m.op in ("=", "=~")}
 
 

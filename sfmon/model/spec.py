@@ -95,7 +95,7 @@ class Spec(StrictModel):
     def _matchers_fit(self) -> "Spec":
         from sfmon.model.matcher_rules import check
 
-        check(self.routing, self.alertmanager)
+        check(self.routing, self.alertmanager, self.maintenance)
         return self
 
     @model_validator(mode="after")

@@ -121,8 +121,10 @@ Instant = Annotated[
 
 
 def _matcher(value: str) -> str:
+    # As the newest Alertmanager reads a silence's matcher (fallback mode); a matcher only
+    # 0.27 and later read is refused for older targets by model/matcher_rules.
     try:
-        parse_one(value)
+        parse_one(value, fallback=True)
     except MatcherError as exc:
         raise ValueError(f"bad matcher {value!r}: {exc}") from None
     return value
@@ -145,7 +147,7 @@ class Maintenance(StrictModel):
     @classmethod
     def _not_all_empty(cls, value: list[str]) -> list[str]:
         # Alertmanager refuses a silence whose every matcher matches the empty string.
-        if all(parse_one(m).matches({}) for m in value):
+        if all(parse_one(m, fallback=True).matches({}) for m in value):
             raise ValueError("at least one matcher must not match the empty string (Alertmanager refuses the silence)")
         return value
 

@@ -273,3 +273,39 @@ def test_amtool_imports_silences_json_and_apply_owns_it(alertmanager_bin, amtool
         assert _actions(_apply(spec, am)) == {"db-upgrade": "unchanged", "network": "unchanged"}
     finally:
         am.close()
+
+
+def test_a_utf8_maintenance_matcher_silences_what_it_names(alertmanager_bin, tmp_path):
+    """`"service.name"="api"` in a window: Alertmanager 0.27 and later take the silence and it
+    mutes exactly the alert carrying that label; 0.25 refuses such a silence, which is why
+    sfmon refuses the matcher for targets before 0.27 (tests/test_time.py)."""
+    from sfmon.derive.silences import silence
+    from sfmon.pipeline import load
+    from sfmon.tools.versions import detect
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    config = tmp_path / "am.yml"
+    config.write_text("route: {receiver: r}\nreceivers: [{name: r}]\n", encoding="utf-8")
+    window = {"name": "otel", "matchers": ['"service.name"="api"'], "start": (now - timedelta(hours=1)).isoformat(),
+              "end": (now + timedelta(hours=1)).isoformat(), "comment": "api upgrade", "creator": "ops@example.com"}  # fmt: skip
+    spec = _spec(tmp_path, {"receivers": [{"name": "r", "webhook": {"url": "http://127.0.0.1:1/"}}], "routing": {"receiver": "r"},
+                            "maintenance": [window], "alertmanager": {"version": "0.27"}})  # fmt: skip
+    am = Alertmanager(alertmanager_bin, config, tmp_path)
+    try:
+        version = detect(alertmanager_bin)
+        assert version is not None
+        if (version.major, version.minor) < (0, 27):
+            status, text = http("POST", am.url + "/api/v2/silences", silence("timelive", load(spec).spec.maintenance[0]))
+            assert status == 400 and b"service.name" in text, (status, text)
+            return
+        assert _actions(_apply(spec, am)) == {"otel": "create"}
+        [made] = am.silences()
+        assert [(m["name"], m["value"]) for m in made["matchers"]] == [("service.name", "api")]
+        alerts = [{"labels": {"alertname": n, "service.name": v}} for n, v in (("Hit", "api"), ("Miss", "api-2"))]
+        status, text = http("POST", am.url + "/api/v2/alerts", alerts)
+        assert status == 200, text
+        wait_until(lambda: len(get_json(am.url + "/api/v2/alerts")) == 2, 10, "both alerts received")
+        state = {a["labels"]["alertname"]: a["status"] for a in get_json(am.url + "/api/v2/alerts")}
+        assert state["Hit"]["silencedBy"] == [made["id"]] and state["Miss"]["silencedBy"] == []
+    finally:
+        am.close()

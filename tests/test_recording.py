@@ -5,6 +5,7 @@ import math
 import subprocess
 from pathlib import Path
 
+import pytest
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
@@ -58,13 +59,21 @@ def spec_file(tmp_path: Path, body: str) -> Path:
 
 # --- names, as Prometheus validates them -----------------------------------------------------
 
-NAMES = ["job:http_requests:rate5m", "a:b", ":a", "_", "a_1:", "1a", "a-b", "a.b", "a{", "ä", "a b", "job:x:rate5m{}"]
+NAMES = ["job:http_requests:rate5m", "a:b", ":a", "_", "a_1:", "1a", "a-b", "a.b", "a{", "ä", "a b", "job:x:rate5m{}", "a}b", 'a"b', "a,b=c"]
 
 
+@pytest.mark.matrix
 def test_record_names_are_accepted_exactly_where_promtool_accepts_them(tmp_path, promtool):
+    """Read as a spec targeting this promtool's release: 2.x takes legacy names, 3.x any UTF-8 name."""
+    from sfmon.semantics import names
+    from sfmon.tools.versions import detect
+
+    found = detect(promtool)
+    assert found is not None
     for name in NAMES:
         try:
-            RecordingRule.model_validate({"record": name, "expr": "up"})
+            with names.targeting({"prometheus": {"version": f"{found.major}.{found.minor}"}}):
+                RecordingRule.model_validate({"record": name, "expr": "up"})
             ours = True
         except ValidationError:
             ours = False

@@ -53,7 +53,7 @@ def test_a_label_name_is_quoted_in_matchers_and_groupings():
 
 def test_accepted_for_prometheus_3_and_alertmanager_027():
     loaded = load_text(str(SPEC), _spec())
-    assert len(loaded.spec.alerts) == 7
+    assert len(loaded.spec.alerts) == 8 and loaded.spec.recording_rules[0].record == "http.server.requests:rate5m"
 
 
 def test_metric_names_alone_need_only_prometheus_3():
@@ -71,7 +71,8 @@ def test_refused_before_prometheus_3_at_the_field(version, has):
     assert (first.line, first.column) == (23, 16)
     assert first.message.startswith("alerts[0].histogram: metric name 'http.server.request.duration' is no legacy metric name")
     assert f"needs Prometheus 3.0 or later ({has})" in first.message
-    assert len(err.value.problems) == 8  # each alert's field (error_ratio: errors and total), the raw expression's too
+    # each alert's field (error_ratio: errors and total), the raw expressions', the recording rule's name and expression
+    assert len(err.value.problems) == 11
 
 
 def test_label_names_need_alertmanager_027():
@@ -87,15 +88,30 @@ def test_label_names_need_alertmanager_027():
 
 def test_rendered_expressions_read_the_names_the_spec_wrote():
     files = render(load(SPEC))
-    rules = YAML(typ="safe").load(files["alerts.yml"])["groups"][0]["rules"]
-    read = {r["alert"]: names.expr_names(r["expr"]) for r in rules}
+    read = {r.get("alert") or r["record"]: names.expr_names(r["expr"]) for g in YAML(typ="safe").load(files["alerts.yml"])["groups"] for r in g["rules"]}
     assert read["ApiSlow"] == (("http.server.request.duration_bucket",), ("http.route",))
     assert read["ApiErrors"] == (("http.server.requests",), ("http.response.status_code",))
     assert read["ApiCpu"] == (("process.cpu.utilization",), ("cpu.mode",))
     assert read["ApiSlowQueries"] == (("db.client.operation.duration_bucket",), ())
     assert read["ApiQueueRaw"] == (("messaging.queue.depth",), ("messaging.destination.name",))
-    series = YAML(typ="safe").load(files["tests/alerts.test.yml"])["tests"][0]["input_series"][0]["series"]
+    assert read["ApiBusy"] == (("http.server.requests:rate5m",), ())
+    slow = next(t for t in YAML(typ="safe").load(files["tests/alerts.test.yml"])["tests"] if t["name"].startswith("ApiSlow:"))
+    series = slow["input_series"][0]["series"]
     assert series.startswith('{"http.server.request.duration_bucket","http.route"="/orders",')
+
+
+def test_recording_rule_names_take_utf8_for_prometheus_3():
+    """Prometheus 3 validates `record:` as a UTF-8 metric name (promtool 3.5.1 and 3.16.0 pass
+    the fixture's `http.server.requests:rate5m`, test_each_promtool); its generated test reads
+    it quoted, as does the alert that reads it."""
+    files = render(load(SPEC))
+    assert 'record: "http.server.requests:rate5m"' in files["alerts.yml"]
+    assert 'expr: "{\\"http.server.requests:rate5m\\"}"' in files["tests/alerts.test.yml"]
+    with pytest.raises(SpecError) as err:
+        load_text(str(SPEC), _spec(prometheus="2.53"))
+    [p] = [p for p in err.value.problems if p.message.startswith("recording_rules[0].record:")]
+    assert p.message.startswith("recording_rules[0].record: invalid recording rule name 'http.server.requests:rate5m': Prometheus takes a metric name")
+    assert p.message.endswith("which needs Prometheus 3.0 or later (prometheus.version 2.53)")
 
 
 @pytest.mark.matrix
@@ -106,7 +122,7 @@ def test_each_promtool(promtool, amtool, tmp_path):
     if found >= (3, 0):
         done = run_sfmon("validate", "--spec", str(SPEC), "--out", str(out), timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "7 of 7 alerts proven" in done.stdout
+        assert "8 of 8 alerts proven, 1 of 1 recording rules proven" in done.stdout
     else:
         done = subprocess.run([promtool, "check", "rules", str(out / "alerts.yml")], capture_output=True, text=True, timeout=60)
         assert done.returncode != 0

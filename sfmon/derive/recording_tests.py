@@ -64,7 +64,7 @@ def selectors(expr: str) -> list[tuple[Any, bool]]:
 
 def read_names(expr: str) -> set[str]:
     """The metric names `expr` reads by name (no regex): what a recording rule depends on."""
-    return {node.name for node, _ in selectors(expr) if node.name}
+    return {n for node, _ in selectors(expr) if (n := names.selector_name(node))}  # bare or quoted
 
 
 def windows_ms(expr: str) -> list[int]:
@@ -134,7 +134,7 @@ class _Recordings:
         group = self.group_of[i]
         env = self.env_for_group(group)
         chain = [*self.closure(i), i]
-        reads = [(node, counter) for j in chain for node, counter in selectors(self.rules[j].expr) if node.name not in self.by_name]
+        reads = [(node, counter) for j in chain for node, counter in selectors(self.rules[j].expr) if names.selector_name(node) not in self.by_name]
         windows = [w for j in chain for w in windows_ms(self.rules[j].expr)]
         step = series_interval(*windows) if windows else series_interval()
         at = settle_time(env, step, max(windows, default=0), 0)
@@ -156,7 +156,7 @@ class _Recordings:
         if limit and len(out) > limit:
             raise NotEvaluable(f"the generated series make {len(out)} series, over the group's limit {limit}")
         expected = tuple(ExpectedSample(_series_text(labels), value) for labels, value in sorted(out, key=lambda s: sorted(s[0].items())))
-        check = ExprCheck(rule.record, at, expected)
+        check = ExprCheck(names.selector(rule.record), at, expected)  # a UTF-8 name is read quoted
         return Group(f"recording rule {rule.record} (recording_rules[{i}])", "", step, tuple(series), (), (check,))
 
 
@@ -165,13 +165,14 @@ def _input_series(reads: list[tuple[Any, bool]], at_ms: int, step_ms: int) -> li
     own slope or level, so sums and ratios of them are not trivially 1."""
     out: dict[tuple[str, tuple[tuple[str, str], ...]], bool] = {}
     for node, counter in reads:
-        if not node.name:
+        name = names.selector_name(node)
+        if not name:
             raise NotEvaluable("a selector without a metric name")
         ms = tuple(m for m in matchers(node) if m.name != NAME)
-        labels = solve_labels(BASE_LABELS, SeriesSelector(node.name, ms), present=())
+        labels = solve_labels(BASE_LABELS, SeriesSelector(name, ms), present=())
         if labels is None:
-            raise NotEvaluable(f"no series satisfies {node.name}'s matchers")
-        key = (node.name, tuple(sorted(labels.items())))
+            raise NotEvaluable(f"no series satisfies {name}'s matchers")
+        key = (name, tuple(sorted(labels.items())))
         out[key] = out.get(key, False) or counter
     built = []
     times = at_ms // step_ms + 2

@@ -9,16 +9,23 @@ from pydantic import AfterValidator, Field, WithJsonSchema, field_validator, mod
 from sfmon.kinds.rule import Rule
 from sfmon.model.outputs import RulerNamespace
 from sfmon.model.base import METRIC_NAME_RE, LabelName, NonEmpty, StrictModel, check_promql, result_type
+from sfmon.semantics import names
 from sfmon.semantics.units import PositiveDuration
 
 
 def _record_name(value: str) -> str:
-    # rulefmt: model.IsValidMetricName (tests/test_recording.py checks the table with promtool).
+    # rulefmt: model.IsValidMetricName (tests/test_recording.py checks the table with promtool):
+    # a legacy name, or from Prometheus 3.0 any UTF-8 name, which PromQL reads quoted.
     if not METRIC_NAME_RE.match(value):
-        raise ValueError(
-            f"invalid recording rule name {value!r}: Prometheus takes a metric name "
-            "(letters, digits, _ and :, not starting with a digit), e.g. job:http_requests:rate5m"
-        )
+        if "{" in value or "}" in value:  # rulefmt refuses them even where it takes UTF-8 names
+            raise ValueError(f"invalid recording rule name {value!r}: braces present in the recording rule name; should it be in expr?")
+        why = names.reading().refusal("metric name", value) if 0 < len(value) <= 1000 else "at most 1,000 characters"
+        if not value or why:
+            raise ValueError(
+                f"invalid recording rule name {value!r}: Prometheus takes a metric name "
+                "(letters, digits, _ and :, not starting with a digit), e.g. job:http_requests:rate5m"
+                + (f"; {why}" if value else "")
+            )
     return value
 
 
@@ -29,7 +36,7 @@ def _literal(value: str) -> str:
     return value
 
 
-RecordName = Annotated[str, AfterValidator(_record_name), WithJsonSchema({"type": "string", "pattern": METRIC_NAME_RE.pattern})]
+RecordName = Annotated[str, AfterValidator(_record_name), WithJsonSchema({"type": "string", "pattern": r"\S"})]  # legacy, or UTF-8 for Prometheus 3
 
 # Keys an alert has and a recording rule must not: Prometheus refuses `for`, `keep_firing_for`
 # and annotations on one; the others are sfmon's alert fields.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from sfmon.problems import Problem, Severity
 from sfmon.render import outputs
+from sfmon.semantics import names
 from sfmon.semantics.matchers import written_name
 from sfmon.semantics.quoting import alertmanager_string, go_yaml_json
 from sfmon.tools.runner import Run, parse_failure
@@ -70,7 +71,7 @@ def split_rule_tests(workdir: Path, tests_text: str, rules_text: str, above: int
         records: dict[str, list[int]] = {}
         for n, (_, r) in enumerate(placed):
             if "record" in r:
-                records.setdefault(str(r["record"]), []).append(n)
+                records.setdefault(names.selector(str(r["record"])), []).append(n)  # as the test's expr reads it
         by_subject: dict[tuple[int, ...], list[Any]] = {}
         for group in tests["tests"]:
             if group.get("alert_rule_test"):
@@ -281,6 +282,12 @@ _EXPR = re.compile(r'^\s*expr: (".*"), time: (\S+?),?\s*$')
 _EXP_GOT = re.compile(r"^\s*(exp|got): (.*)$")
 
 
+def _recorded(group: str) -> str | None:
+    """The recording rule a generated test group is named after (recording_tests)."""
+    m = re.fullmatch(r"recording rule (.+) \(recording_rules\[\d+\]\)", group, re.S)
+    return m[1] if m else None
+
+
 def _expr_failures(job: Run, output: str, lines: Mapping[str, int]) -> list[Problem]:
     """A failed promql_expr_test (a recording rule's generated test): promtool names the
     expression, not the test group; the group is the one named after that recording rule."""
@@ -295,7 +302,7 @@ def _expr_failures(job: Run, output: str, lines: Mapping[str, int]) -> list[Prob
         except ValueError:
             continue
         seen = {k: v.strip() for k, v in (x.groups() for x in map(_EXP_GOT.match, rows[n + 1 : n + 3]) if x)}
-        group = next((g for g in lines if g.startswith(f"recording rule {expr} (")), None)
+        group = next((g for g in lines if (r := _recorded(g)) is not None and names.selector(r) == expr), None)
         line = lines.get(group, 0) if group else 0
         message = f"{expr} at {m.group(2)}: expected {seen.get('exp', '?')}, got {seen.get('got', '?')}"
         if group:

@@ -497,6 +497,10 @@ def scalars(files: dict[str, str]) -> dict[str, list[str]]:
                 for k, v in node.items():
                     walk(k)
                     walk(v)
+                    if k == "expr" and isinstance(v, str):  # rules and dashboards: PromQL reads it
+                        found.extend(_promql_strings(v))
+                    if k == "replacement" and isinstance(v, str):  # relabelling expands it: $$ is a $
+                        found.append(v.replace("$$", "$"))
             elif isinstance(node, list):
                 for v in node:
                     walk(v)
@@ -508,6 +512,33 @@ def scalars(files: dict[str, str]) -> dict[str, list[str]]:
         matchers_too = rel.endswith("alertmanager.yml") or rel.startswith("operator/")
         walk(data)
         out[rel] = found
+    return out
+
+
+def _promql_strings(expr: str) -> list[str]:
+    """The names, label names, matcher values and string literals of a PromQL expression, as
+    Prometheus reads them (quoted names decoded); [] when it does not parse."""
+    import promql_parser as pp
+
+    from sfmon.semantics.names import nodes
+
+    try:
+        ast = pp.parse(expr)
+    except Exception:  # noqa: BLE001 - not PromQL (a dashboard's $variable, a plain name)
+        return []
+    out: list[str] = []
+    for node in nodes(ast, pp):
+        if isinstance(node, pp.VectorSelector):
+            out += [node.name] if node.name else []
+            ms = node.matchers
+            out += [x for m in [*ms.matchers, *(m for group in ms.or_matchers for m in group)] for x in (m.name, m.value)]
+        elif isinstance(node, pp.StringLiteral):
+            out.append(node.val)
+        modifier = getattr(node, "modifier", None)
+        if modifier is not None:
+            out += list(getattr(modifier, "labels", None) or ())
+            out += list(getattr(getattr(modifier, "matching", None), "labels", None) or ())
+            out += list(getattr(modifier, "group_labels", None) or ())
     return out
 
 
@@ -550,7 +581,9 @@ def read_back(mutant: Mutant, original: Any, base: dict[str, list[str]], files: 
             after = sum(s.count(w) for s in now.get(rel, ()))
             if before > after:
                 hostile = mutant.value if w == original else _file_reference(mutant.value)
-                if rel in now and not any(hostile in s or hostile.strip() in s for s in now[rel]):
+                # A selector or expression is read as PromQL (`a #b` is `a` and a comment).
+                wanted = [hostile] if w != original else _promql_strings(hostile) or [hostile]
+                if rel in now and not all(any(h in s or h.strip() in s for s in now[rel]) for h in wanted):
                     return f"{rel} does not read back {mutant.value!r} where the spec had {original!r}"
     return ""
 
@@ -743,6 +776,7 @@ def judge_fully(mutant: Mutant) -> tuple[Result, float]:
     _setup([mutant.base])
     data, baseline = _DATAS[mutant.base], _BASELINES[mutant.base]
     result = judge(mutant, data)
+    rendered = result.files  # every file of the mutant's render: a file it no longer writes is gone
     if result.outcome == "rendered":
         result.files = {rel: t for rel, t in result.files.items() if baseline.get(rel) != t}
         why = read_back(mutant, original_value(data, mutant.leaf), _BASE_SCALARS[mutant.base], result.files)
@@ -756,7 +790,7 @@ def judge_fully(mutant: Mutant) -> tuple[Result, float]:
             result.outcome, result.detail = "broken", f"Grafana's schema refuses it: {schema[0]}"
         else:
             t = _TOOLS
-            jobs = tool_jobs({**baseline, **result.files}, t.scratch, t.standins, t.promtool[mutant.base], t.amtool[mutant.base])
+            jobs = tool_jobs(rendered, t.scratch, t.standins, t.promtool[mutant.base], t.amtool[mutant.base])
             result.jobs = [j for j in jobs if j.key not in t.base_keys]
         result.files = {}
     return result, time.perf_counter() - started

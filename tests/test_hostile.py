@@ -358,7 +358,9 @@ def test_matcher_values_read_back_as_alertmanager_reads_them():
     assert hostile._matcher_values('severity="a\\"b\'c"') == ["a\"b'c"]
 
 
-@pytest.mark.parametrize("base, path", [(FULL, ("prometheus", "evaluation_interval")), (SPEC, ("alerts", 6, "window"))])
+# full's alerts[12] (a sum of rates) with a 1y window: 1,169 evaluations of 901-sample windows
+# ran promtool past its 60 s (found by the sweep).
+@pytest.mark.parametrize("base, path", [(FULL, ("prometheus", "evaluation_interval")), (SPEC, ("alerts", 6, "window")), (FULL, ("alerts", 12, "window"))])
 def test_year_long_intervals_leave_out_what_promtool_cannot_finish(base, path):
     """Every generated group stays within promtool's bound (found by the sweep: tests of a
     year at a 30s file interval ran past its 60 s); what is left out is said, per case."""
@@ -370,6 +372,31 @@ def test_year_long_intervals_leave_out_what_promtool_cannot_finish(base, path):
     assert all(oversize(g, tests.evaluation_interval_ms) is None for g in tests.groups)
     assert all(oversize(g, tests.long_interval_ms) is None for g in tests.long)
     assert any("left out" in n.message and "promtool could not" in n.message for n in tests.notes)
+
+
+@pytest.mark.parametrize("year", ["-1", "1", "0:1"])
+def test_intervals_of_year_one_or_before_are_searched_without_overflow(year):
+    """Alertmanager takes any year (amtool 0.25 and 0.35 accept `years: ["-1"]`); the instant
+    search starts at year 2, as year 1 east of UTC is before datetime's first day (found by the
+    sweep: internal OverflowError)."""
+    from sfmon.pipeline import check, load_text
+    from sfmon.problems import Severity
+
+    problems = check(load_text(str(FULL), _mutated_full(("routing", "time_intervals", 2, "time_intervals", 0, "years", 0), year)))
+    # The spec's own route test of new year's eve 2026 now fails, as it should: a placed refusal.
+    assert {p.check for p in problems if p.severity >= Severity.ERROR} == {"routing/tests"}
+
+
+@pytest.mark.parametrize("path", [("alerts", 13, "below"), ("alerts", 33, "tiers", 0, "below")])
+def test_series_past_float64_are_left_out(path):
+    """A rate threshold of 1e308 makes counters that climb past float64's largest value,
+    which promtool cannot parse (found by the sweep: `value out of range`)."""
+    from sfmon.derive.rule_tests import oversize
+    from sfmon.pipeline import load_text
+
+    tests = load_text(str(FULL), _mutated_full(path, 1e308)).derived.rule_tests
+    assert all(oversize(g, tests.evaluation_interval_ms) is None for g in tests.groups)
+    assert any("past float64's largest value" in n.message for n in tests.notes)
 
 
 @pytest.mark.parametrize("base", ["operator", "full"])

@@ -136,7 +136,19 @@ AlertName = Annotated[str, AfterValidator(_alert_name), _pattern(ALERT_NAME_RE.p
 ReceiverName = Annotated[str, AfterValidator(_receiver_name), _pattern(RECEIVER_NAME_RE.pattern)]
 NonEmpty = Annotated[str, AfterValidator(_nonempty), _pattern(r"\S")]
 Labels = dict[LabelName, str]
-RegexLabels = dict[LabelName, Annotated[str, AfterValidator(regex.check)]]  # values RE2 accepts
+
+
+def _config_regex(value: str) -> str:
+    # yaml.v2 (Prometheus' and Alertmanager's config reader) takes a scalar `null` or `~` as no
+    # value before a Regexp's UnmarshalYAML runs, quoted or not: 2.42 and amtool 0.25 refuse
+    # the file, amtool 0.35 panics, Prometheus 3 reads no regex (found by the hostile sweep).
+    if value in ("null", "~"):
+        raise ValueError(f"regex {value!r} does not reach Prometheus or Alertmanager as written: their YAML reader takes it as no value, quoted or not; write (?:{value})")
+    return regex.check(value)
+
+
+ConfigRegex = Annotated[str, AfterValidator(_config_regex)]  # RE2, in a Prometheus or Alertmanager config
+RegexLabels = dict[LabelName, ConfigRegex]  # values RE2 accepts
 
 
 def _release(name: str, lowest: Version, below: Version) -> AfterValidator:

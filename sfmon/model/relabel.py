@@ -15,8 +15,7 @@ from typing import Annotated, Any, Iterator
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from sfmon.model.base import FieldError, StrictModel
-from sfmon.semantics import regex
+from sfmon.model.base import ConfigRegex, FieldError, StrictModel
 
 ACTIONS = (
     "replace", "keep", "drop", "keepequal", "dropequal", "hashmod",
@@ -52,7 +51,7 @@ def _utf8_name(value: str) -> str:
 
 
 SourceLabel = Annotated[str, AfterValidator(_utf8_name)]
-RelabelRegex = Annotated[str, AfterValidator(regex.check)]
+RelabelRegex = ConfigRegex
 
 
 class RelabelConfig(StrictModel):

@@ -301,7 +301,7 @@ def find_instant(named: Sequence[Sequence[TimeInterval]], want: Callable[[dateti
     the first year the intervals name (else REFERENCE_YEAR); None if there is none there."""
     spans = [s for intervals in named for s in intervals]
     years = [r.begin for s in spans for r in s.years or ()]
-    year = max(1, min(years)) if years else REFERENCE_YEAR
+    year = max(2, min(years)) if years else REFERENCE_YEAR  # year 1 in a zone east of UTC is before datetime.min in UTC
     if year > 9000:
         return None
     for t in _candidates(spans, datetime(year, 1, 1), SEARCH_DAYS):

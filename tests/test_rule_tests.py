@@ -30,10 +30,16 @@ def write(files: dict[str, str], root: Path) -> Path:
 
 
 def promtool_test(promtool: str, root: Path, *files: str) -> subprocess.CompletedProcess:
-    """promtool over `files`, by default the generated test files: the main one, and the long
-    alerts' when written."""
+    """promtool over `files`, by default the generated test files as `sfmon validate` runs
+    them: the main one and the long alerts', each split per alert above SPLIT_ABOVE alerts."""
+    from sfmon.tools.proofs import split_rule_tests
+
     if not files:
-        files = tuple(f for f in (TEST_FILE, "tests/alerts-long.test.yml") if f == TEST_FILE or (root / f).is_file())
+        rules = (root / "alerts.yml").read_text(encoding="utf-8")
+        for rel in (TEST_FILE, "tests/alerts-long.test.yml"):
+            if rel == TEST_FILE or (root / rel).is_file():
+                name = Path(rel).name.split(".")[0]
+                files += tuple(split_rule_tests(root, (root / rel).read_text(encoding="utf-8"), rules, name=name) or (rel,))
     return subprocess.run([promtool, "test", "rules", *files], cwd=root, capture_output=True, text=True, timeout=120)
 
 

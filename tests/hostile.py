@@ -543,14 +543,14 @@ def _promql_strings(expr: str) -> list[str]:
 
 
 def _matcher_values(text: str) -> list[str]:
-    """The values a matcher line holds as Alertmanager reads them (`severity="a\\"b"` holds
-    `a"b`); amtool's check-config and route tests judge the same lines with the real parser."""
+    """The names and values a matcher line holds as Alertmanager reads them (`severity="a\\"b"`
+    holds `a"b`); amtool's check-config and route tests judge the same lines with the real parser."""
     from sfmon.semantics.matchers import parse
 
     if "=" not in text and "~" not in text:
         return []
     try:
-        return [m.value for m in parse(text, fallback=True)]
+        return [x for m in parse(text, fallback=True) for x in (m.name, m.value)]
     except ValueError:
         return []
 

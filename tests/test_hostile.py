@@ -355,7 +355,8 @@ def test_exporter_log_lines_are_not_the_reason():
 
 def test_matcher_values_read_back_as_alertmanager_reads_them():
     """An inhibit value with quotes is escaped in the matcher line; the read-back decodes it."""
-    assert hostile._matcher_values('severity="a\\"b\'c"') == ["a\"b'c"]
+    assert hostile._matcher_values('severity="a\\"b\'c"') == ["severity", "a\"b'c"]
+    assert hostile._matcher_values('"a\\"b\'c"="warning"') == ["a\"b'c", "warning"]  # a UTF-8 name (0.27+)
 
 
 # full's alerts[12] (a sum of rates) with a 1y window: 1,169 evaluations of 901-sample windows
@@ -372,6 +373,17 @@ def test_year_long_intervals_leave_out_what_promtool_cannot_finish(base, path):
     assert all(oversize(g, tests.evaluation_interval_ms) is None for g in tests.groups)
     assert all(oversize(g, tests.long_interval_ms) is None for g in tests.long)
     assert any("left out" in n.message and "promtool could not" in n.message for n in tests.notes)
+
+
+def test_a_share_below_its_ceiling_gets_no_quiet_case():
+    """A hit ratio (a share of a whole, at most 1) `below: 5` always fires: there is no quiet
+    value, so none is generated (found by the sweep: a "stays quiet at 1" case that fired)."""
+    from sfmon.pipeline import load_text, render
+
+    loaded = load_text(str(FULL), _mutated_full(("alerts", 9, "below"), 5))
+    tests = render(loaded)["tests/alerts.test.yml"]
+    assert "LowHitRatio: fires" in tests and "LowHitRatio: stays quiet" not in tests
+    assert any("LowHitRatio: not proven: no test case shows where it stays quiet" in n.message for n in loaded.derived.rule_tests.unproven)
 
 
 @pytest.mark.parametrize("year", ["-1", "1", "0:1"])

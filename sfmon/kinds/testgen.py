@@ -295,10 +295,13 @@ def not_over(threshold: Decimal) -> Decimal:
     return threshold * Decimal("0.9")
 
 
-def not_under(threshold: Decimal, ceiling: Decimal | None = None) -> Decimal:
-    """A value that is not below `threshold` (10% over, capped at `ceiling`)."""
+def not_under(threshold: Decimal, ceiling: Decimal | None = None) -> Decimal | None:
+    """A value that is not below `threshold` (10% over, capped at `ceiling`); none when the
+    ceiling is below it (a share under 500% is always under it)."""
     value = threshold * Decimal("1.1")
-    return min(value, ceiling) if ceiling is not None else value
+    if ceiling is not None and value > ceiling:
+        return ceiling if ceiling >= threshold else None
+    return value
 
 
 def beyond(op: str, threshold: Decimal) -> Decimal:
@@ -354,6 +357,8 @@ def tier_values(levels: Sequence["Level"], ceiling: Decimal | None = None) -> li
             fire, quiet = over(t, ceiling), not_over(t)  # type: ignore[arg-type]
         else:
             fire, quiet = under(t), not_under(t, ceiling)  # type: ignore[arg-type]
+            if fire is not None and ceiling is not None and fire > ceiling:  # every reachable value is under t
+                fire = ceiling * Decimal("0.9")
         if op == ">":
             if fire is not None and nxt is not None and fire > nxt:
                 fire = (t + nxt) / 2  # type: ignore[operator]
@@ -362,7 +367,7 @@ def tier_values(levels: Sequence["Level"], ceiling: Decimal | None = None) -> li
         else:
             if fire is not None and nxt is not None and fire < nxt:
                 fire = (t + nxt) / 2  # type: ignore[operator]
-            if prev is not None and quiet >= prev:
+            if prev is not None and quiet is not None and quiet >= prev:
                 quiet = (prev + t) / 2  # type: ignore[operator]
         out += [(fire, k + 1), (quiet, k)]
     return out

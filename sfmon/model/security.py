@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sfmon.model.base import AbsFile, BcryptHash, NonEmpty, SecretFile, StrictModel, UserName
+from sfmon.model.base import AbsFile, BcryptHash, FieldError, NonEmpty, SecretFile, StrictModel, UserName
 
 
 class BasicAuth(StrictModel):
@@ -29,6 +29,14 @@ class ServerTLS(StrictModel):
     def _ca_for_verify(self) -> "ServerTLS":
         if "Verify" in self.client_auth_type and self.client_ca_file is None:
             raise ValueError(f"client_auth_type {self.client_auth_type} needs client_ca_file")
+        if self.client_ca_file is not None and self.client_auth_type == "NoClientCert":
+            # exporter-toolkit's web/tls_config.go refuses it (found by the hostile sweep)
+            raise FieldError(
+                ("client_ca_file",),
+                "client_ca_file is set but client_auth_type is NoClientCert (the default): Prometheus and Alertmanager "
+                "refuse it (\"Client CA's have been configured without a Client Auth Policy\"); set client_auth_type, "
+                "e.g. RequireAndVerifyClientCert"
+            )
         return self
 
 

@@ -27,6 +27,7 @@ from sfmon.kinds.testgen import (
     solve_labels,
     tier_values,
     verdict,
+    windowed,
 )
 from sfmon.model.base import FieldError, Slug
 from sfmon.semantics import names
@@ -92,23 +93,23 @@ class GaugeThreshold(Tiered, Threshold):
         if labels is None:
             env.notes.append(f"{self.name}: no series labels satisfy {self.metric}; no tests generated")
             return []
-        windowed = self.window is not None
+        has_window = self.window is not None
         step = series_interval(self.window.ms) if self.window is not None else env.evaluation_interval_ms
         at = settle_time(env, step, self.window.ms if self.window is not None else 0, self.longest_for_ms())
         op = levels[0].op
         out = kept(labels, self.by, ())
-        if self.by is None and not windowed:
+        if self.by is None and not has_window:
             out = {"__name__": sel.name, **out}  # a filter keeps the metric name: $labels has it
 
         def scenario(v: Decimal, n: int) -> Group:
-            seg = counter(v * step / 1000, at, step) if windowed else constant(v, at, step)
+            seg = counter(v * step / 1000, at, step) if has_window else constant(v, at, step)
             series = make_series(sel.name, labels, seg)
             check = Check(at)
             if n:
                 xs = samples(series.segments)
-                value = rate(xs, step, at, self.window.ms, version=env.promql_version) if self.window is not None else gauge(xs, step, at)
+                value = windowed(rate(xs, step, at, self.window.ms, version=env.promql_version), self.window) if self.window is not None else gauge(xs, step, at)
                 check = level_check(rules, n, at, out, value, env)
-            what = "rate" if windowed and self.by is None else f"{self.aggregate} rate" if windowed else "value" if self.by is None else self.aggregate
+            what = "rate" if has_window and self.by is None else f"{self.aggregate} rate" if has_window else "value" if self.by is None else self.aggregate
             word = "above" if op == ">" else "below"
             return Group(
                 f"{self.name}: {verdict(levels, n)} at {what} {fmt_number(v)} ({limits(levels, f'{word} {fmt_number(levels[0].value)}')})",

@@ -57,6 +57,10 @@ def _legacy_label_name(value: str) -> str:
 
 
 def _label_name(value: str) -> str:
+    if value in ("null", "~"):
+        # yaml.v2 takes the scalar as no value, quoted or not, before a LabelName's UnmarshalYAML
+        # runs: external_labels, group_by, equal, source_labels refuse it (found by the sweep)
+        raise ValueError(f"label name {value!r} cannot reach Prometheus or Alertmanager: their YAML reader takes it as no value, quoted or not")
     if len(value) > 1000:  # label names are mapping keys in the outputs; YAML caps a key at 1024 characters
         raise ValueError(f"label name of {len(value):,} characters: at most 1,000")
     if not LABEL_NAME_RE.match(value):

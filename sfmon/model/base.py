@@ -190,10 +190,43 @@ def promql_string(value: str) -> str:
 
 def check_promql(expr: str) -> Any:
     """Parse PromQL and return the AST; raises ValueError with the parser's message, or when
-    it writes a UTF-8 name the targeted releases do not read (semantics/names)."""
+    it writes what the targeted releases do not read: a UTF-8 name (semantics/names), a
+    duration used as a number before 3.0."""
     ast = _parsed_promql(expr)
     names.check_expr(expr)
+    reading = names.reading()
+    if reading.enforced and (reading.prometheus or (2, 42)) < (3, 0):
+        found = duration_as_number(expr)
+        if found:
+            has = f"prometheus.version {'.'.join(map(str, reading.prometheus))}" if reading.prometheus else "the spec targets no prometheus.version (2.42, then)"
+            raise ValueError(
+                f"PromQL syntax error: duration {found!r} used as a number needs Prometheus 3.0 or later ({has}); "
+                "2.x reads durations only in ranges, offsets and subqueries (\"unexpected duration\"): write the seconds"
+            )
     return ast
+
+
+_PROMQL_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`|#[^\n]*'  # strings and comments
+    r"|(?P<duration>(?<![\w.])(?:[0-9]+(?:ms|[smhdwy]))+(?![\w.]))"
+    r"|(?P<word>[A-Za-z_:][\w:]*)|(?P<open>\[)|(?P<close>\])|\S",
+)
+
+
+def duration_as_number(expr: str) -> str | None:
+    """The first duration literal written where a number goes (`5m`, `vector(1h)`): outside
+    `[...]` ranges and subqueries and not after `offset`. Prometheus 3 reads it as seconds;
+    2.x refuses it. Bounded by the expression's length."""
+    depth, after_offset = 0, False
+    for m in _PROMQL_TOKEN.finditer(expr):
+        if m["open"]:
+            depth += 1
+        elif m["close"]:
+            depth = max(0, depth - 1)
+        elif m["duration"] and depth == 0 and not after_offset:
+            return m["duration"]
+        after_offset = bool(m["word"]) and m["word"].lower() == "offset" or (after_offset and m[0] in "+-")
+    return None
 
 
 @lru_cache(maxsize=2048)  # a spec's selectors repeat across its alerts; the AST is only read

@@ -440,3 +440,15 @@ def test_a_forecast_lost_in_float_rounding_generates_no_firing_case():
     tests = render(loaded)["tests/alerts.test.yml"]
     assert "DiskFillsIn4h: stays quiet" in tests and "DiskFillsIn4h: fires" not in tests
     assert any("lost in rounding" in n.message for n in loaded.derived.rule_tests.notes)
+
+
+@pytest.mark.parametrize("expr, found", [
+    ("5m", "5m"), ("vector(1h30m)", "1h30m"), ("up > 5m", "5m"), ("up offset 5m", None), ("up offset -5m", None),
+    ("rate(up[5m])", None), ("max_over_time(up[1h:5m])", None), ('up{a="5m"}', None), ("up # 5m", None), ("x5m", None), ("foo:5m", None),
+])  # fmt: skip
+def test_durations_used_as_numbers_need_prometheus_3(expr, found):
+    """promtool 2.42 refuses `vector(5m)` ("unexpected duration"), 3.5.1 and 3.16.0 read it as
+    300 (found by the sweep: a recording rule's expr of 5m)."""
+    from sfmon.model.base import duration_as_number
+
+    assert duration_as_number(expr) == found

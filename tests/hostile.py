@@ -865,7 +865,7 @@ def sweep(
         standins = make_standins(scratch)
         promtools = {b: _promtool_for(_DATAS[b]) for b in names}
         amtools = {b: _amtool_for(_DATAS[b]) for b in names}
-        base_keys = frozenset(j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins, promtools[b], amtools[b]))
+        base_keys = frozenset(j.key for b in names for j in tool_jobs(_BASELINES[b], scratch, standins, promtools[b], amtools[b])) if tools else frozenset()
         _TOOLS = Tools(scratch, standins, promtools, amtools, base_keys) if tools else None
         # Tools run as the judged mutants stream in, each distinct run once, beside the judging.
         pending: dict[str, tuple[Any, list[tuple[str, frozenset[str]]]]] = {}

@@ -452,3 +452,13 @@ def test_durations_used_as_numbers_need_prometheus_3(expr, found):
     from sfmon.model.base import duration_as_number
 
     assert duration_as_number(expr) == found
+
+
+def test_a_replica_label_named_null_is_dropped_by_a_regex_yaml_v2_reads():
+    """`replica_label: "null"` is a valid label name (promtool 2.42 and amtool take it), but its
+    labeldrop regex written `null` made 2.42 refuse the file (found by the sweep): `(?:null)`."""
+    from sfmon.pipeline import load_text, render
+
+    base = FIXTURES / "specs" / "valid" / "operator.yaml"
+    files = render(load_text(str(base), _mutated_full(("prometheus", "replica_label"), "null", base)))
+    assert 'regex: "(?:null)"' in files["prometheus-replica-0.yml"] and '"null": "prometheus-0"' in files["prometheus-replica-0.yml"]

@@ -291,7 +291,9 @@ _FLOAT_MAX = Decimal(sys.float_info.max)
 def oversize(group: Group, interval_ms: int, window_ms: int = 0) -> str | None:
     """Why promtool could not run this group within its time limit, or None. `window_ms`: the
     longest range window of the rule (each evaluation reads that much of every series)."""
-    samples = sum(sum(seg.times + 1 for seg in getattr(s, "segments", ())) for s in group.series)
+    segments = [tuple(getattr(s, "segments", ())) for s in group.series]
+    per_series = [sum(seg.times + 1 for seg in segs) for segs in segments]
+    samples = sum(per_series)
     last = max((c.at_ms for c in (*group.checks, *group.exprs)), default=0)
     evaluations = last // max(interval_ms, 1)
     if samples > MAX_GROUP_SAMPLES:
@@ -301,12 +303,10 @@ def oversize(group: Group, interval_ms: int, window_ms: int = 0) -> str | None:
             f"it needs {evaluations:,} evaluations at the {format_duration_ms(interval_ms)} interval; promtool could not "
             f"finish them within its time limit (at most {MAX_GROUP_EVALUATIONS:,})"
         )
-    segments = [seg for s in group.series for seg in getattr(s, "segments", ())]
-    peak = max((abs(seg.start) + abs(seg.step) * seg.times for seg in segments), default=0)
+    peak = max((abs(seg.start) + abs(seg.step) * seg.times for segs in segments for seg in segs), default=0)
     if peak > _FLOAT_MAX:  # promtool reads each start and step with ParseFloat
         return f"its series reach {peak:.3e}, past float64's largest value (about 1.8e308), which promtool cannot load"
-    per_series = max((sum(seg.times + 1 for seg in getattr(s, "segments", ())) for s in group.series), default=0)
-    held = min(per_series, window_ms // max(group.interval_ms, 1) + 1)  # samples one window holds
+    held = min(max(per_series, default=0), window_ms // max(group.interval_ms, 1) + 1)  # samples one window holds
     if evaluations * held * held * len(group.series) > MAX_GROUP_WINDOW_WORK:
         return (
             f"its {evaluations:,} evaluations each read {held:,} samples of every series in a {format_duration_ms(window_ms)} "

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Mapping
 from pydantic import AfterValidator, Field, model_validator
 
 from sfmon.kinds.rule import Rule
-from sfmon.model.base import AlertName, FieldError, LabelName, Labels, NonEmpty, StrictModel, check_promql, promql_string
+from sfmon.model.base import AlertName, FieldError, LabelName, Labels, NonEmpty, StrictModel, check_promql, comment_at, promql_string
 from sfmon.semantics import names
 from sfmon.semantics.units import Duration, DurationStr, PositiveDuration
 
@@ -162,26 +162,13 @@ def _series_values(value: str) -> str:
     return value
 
 
-def _comment_at(text: str) -> int | None:
-    """Where a PromQL `#` comment starts in `text` (outside quotes), or None."""
-    quote, escaped = "", False
-    for i, c in enumerate(text):
-        if quote:
-            escaped, quote = (not escaped and c == "\\" and quote != "`"), ("" if c == quote and not escaped else quote)
-        elif c in "\"'`":
-            quote = c
-        elif c == "#":
-            return i
-    return None
-
-
 def _series_selector(value: str) -> str:
     import promql_parser
 
     ast = check_promql(value)
     if not isinstance(ast, promql_parser.VectorSelector) or ast.offset is not None or ast.at is not None:
         raise ValueError(f"expected a series like name{{label=\"value\"}}, got {value!r}")
-    if _comment_at(value) is not None:  # promtool reads the series and its values as one sequence
+    if comment_at(value) is not None:  # promtool reads the series and its values as one sequence
         raise ValueError(f"no `#` comment in a test series (promtool's series notation has none): {value!r}")
     return value
 

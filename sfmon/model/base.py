@@ -57,10 +57,6 @@ def _legacy_label_name(value: str) -> str:
 
 
 def _label_name(value: str) -> str:
-    if value in ("null", "~"):
-        # yaml.v2 takes the scalar as no value, quoted or not, before a LabelName's UnmarshalYAML
-        # runs: external_labels, group_by, equal, source_labels refuse it (found by the sweep)
-        raise ValueError(f"label name {value!r} cannot reach Prometheus or Alertmanager: their YAML reader takes it as no value, quoted or not")
     if len(value) > 1000:  # label names are mapping keys in the outputs; YAML caps a key at 1024 characters
         raise ValueError(f"label name of {len(value):,} characters: at most 1,000")
     if not LABEL_NAME_RE.match(value):
@@ -142,17 +138,24 @@ NonEmpty = Annotated[str, AfterValidator(_nonempty), _pattern(r"\S")]
 Labels = dict[LabelName, str]
 
 
+YAML_V2_NULLS = ("null", "~")  # scalars yaml.v2 reads as no value, quoted or not, before a type's own UnmarshalYAML
+
+
 def _config_regex(value: str) -> str:
-    # yaml.v2 (Prometheus' and Alertmanager's config reader) takes a scalar `null` or `~` as no
-    # value before a Regexp's UnmarshalYAML runs, quoted or not: 2.42 and amtool 0.25 refuse
-    # the file, amtool 0.35 panics, Prometheus 3 reads no regex (found by the hostile sweep).
-    if value in ("null", "~"):
-        raise ValueError(f"regex {value!r} does not reach Prometheus or Alertmanager as written: their YAML reader takes it as no value, quoted or not; write (?:{value})")
+    # Prometheus 2.x reads its config with yaml.v2, which takes `null` or `~` as no value before
+    # Regexp's UnmarshalYAML runs: 2.42 refuses the file (found by the hostile sweep). 3.16 reads
+    # `regex: "null"` as written (a live target kept by it).
+    reading = names.reading()
+    if value in YAML_V2_NULLS and reading.enforced and (reading.prometheus or (2, 42)) < (3, 0):
+        raise ValueError(
+            f"regex {value!r} does not reach Prometheus 2.x as written: its YAML reader takes it as no value, "
+            f"quoted or not; write (?:{value}) or target prometheus.version 3.0 or later"
+        )
     return regex.check(value)
 
 
-ConfigRegex = Annotated[str, AfterValidator(_config_regex)]  # RE2, in a Prometheus or Alertmanager config
-RegexLabels = dict[LabelName, ConfigRegex]  # values RE2 accepts
+ConfigRegex = Annotated[str, AfterValidator(_config_regex)]  # RE2, in a Prometheus config
+RegexLabels = dict[LabelName, Annotated[str, AfterValidator(regex.check)]]  # values RE2 accepts
 
 
 def _release(name: str, lowest: Version, below: Version) -> AfterValidator:
@@ -211,6 +214,11 @@ _PROMQL_TOKEN = re.compile(
     r"|(?P<duration>(?<![\w.])(?:[0-9]+(?:ms|[smhdwy]))+(?![\w.]))"
     r"|(?P<word>[A-Za-z_:][\w:]*)|(?P<open>\[)|(?P<close>\])|\S",
 )
+
+
+def comment_at(expr: str) -> int | None:
+    """Where a `#` comment starts in a PromQL expression (outside strings), or None."""
+    return next((m.start() for m in _PROMQL_TOKEN.finditer(expr) if m[0].startswith("#")), None)
 
 
 def duration_as_number(expr: str) -> str | None:

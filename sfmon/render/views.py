@@ -13,14 +13,17 @@ from sfmon.derive import Derived
 from sfmon.derive import routing_tree
 from sfmon.kinds.rule import RuleGroup
 from sfmon.model import Dashboard, Panel, Spec
+from sfmon.model.base import YAML_V2_NULLS
 from sfmon.model.prometheus import Target
 from sfmon.model.receivers import INTEGRATIONS
 
 
 def _literal_regex(text: str) -> str:
     """An RE2 regex matching exactly `text`: a UTF-8 label name's `.` must not match any
-    character. Only RE2's metacharacters are escaped (Go refuses `\\` before a space)."""
-    return "".join("\\" + c if c in "\\.+*?()|[]{}^$" else c for c in text)
+    character. Only RE2's metacharacters are escaped (Go refuses `\\` before a space); `null`
+    and `~` are grouped, as yaml.v2 would read them as no regex (model/base.YAML_V2_NULLS)."""
+    escaped = "".join("\\" + c if c in "\\.+*?()|[]{}^$" else c for c in text)
+    return f"(?:{escaped})" if escaped in YAML_V2_NULLS else escaped
 
 
 def prometheus_view(spec: Spec, rule_files: list[str], replica: str | None = None) -> dict[str, Any]:

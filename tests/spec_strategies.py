@@ -523,7 +523,7 @@ def sns(draw: Any) -> dict[str, Any]:
 
 @st.composite
 def telegram(draw: Any) -> dict[str, Any]:
-    return {"bot_token_file": "/run/secrets/telegram", "chat_id": draw(st.integers(-(2**63), 2**63 - 1))} | _some(draw, {
+    return {"bot_token_file": "/run/secrets/telegram", "chat_id": draw(st.integers(-(2**63), 2**63 - 1).filter(bool))} | _some(draw, {
         "api_url": urls, "message": am_template_text, "parse_mode": st.sampled_from(["", "HTML", "Markdown", "MarkdownV2"]),
         "disable_notifications": st.booleans(), "send_resolved": st.booleans(),
     })  # fmt: skip

@@ -16,7 +16,7 @@ class Pushover(StrictModel):
     token_file: SecretFile = Field(description="file holding the application's API token (Alertmanager 0.26 and later)")
     title: AmTemplateStr | None = Field(default=None, description="title (Go template); default Alertmanager's")
     message: AmTemplateStr | None = Field(default=None, description="message (Go template); default Alertmanager's")
-    priority: str | None = Field(
+    priority: AmTemplateStr | None = Field(
         default=None, description="Pushover priority, -2 to 2 (Go template); default Alertmanager's: 2 while firing, else 0"
     )
     retry: PositiveDuration | None = Field(default=None, description="how often an emergency (2) push repeats; default 1m")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sfmon.model.base import SecretFile, StrictModel, Url
 from sfmon.model.messages import AmTemplateStr
@@ -22,6 +22,13 @@ class Telegram(StrictModel):
     )
     disable_notifications: bool = False
     send_resolved: bool = True
+
+    @field_validator("chat_id")
+    @classmethod
+    def _chat(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("chat_id 0 is no chat: Alertmanager reads it as missing and refuses the file")
+        return value
 
 
 ENTRY = Integration("telegram", "telegram_configs", Telegram, since=Version(0, 26), messages=(("message", None, "text"),))

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import FIXTURES, SPEC, run_sfmon, skip_or_fail
+from conftest import FIXTURES, SPEC, generated_for, run_sfmon, skip_or_fail
 from sfmon.derive.message_cases import STARTS_AT
 from sfmon.model.receivers import INTEGRATIONS
 from sfmon.pipeline import load, load_and_check, render
-from sfmon.problems import has_errors
+from sfmon.problems import SpecError, has_errors
 from sfmon.tools.messages import MARK, split
 from sfmon.tools.validate import validate_files
 
@@ -402,16 +402,9 @@ def test_debian_amtool_refuses_the_file_fields_the_gate_protects(amtool, tmp_pat
 def test_a_newer_amtool_accepts_the_gated_integrations(tmp_path):
     """amtool 0.27 or later (a toolset built by scripts/install-go-tools) accepts the file and
     renders every notification."""
-    from toolsets import all_toolsets
-
-    from sfmon.tools.versions import detect
-
-    newer = [p for t in all_toolsets().values() if (p := t.path("amtool")) and (v := detect(p)) and v[:2] >= (0, 27)]
-    if not newer:
-        skip_or_fail("no amtool 0.27 or later (make tools builds Alertmanager 0.35)")
     files = render(load(NEWER))
     root = write_files(files, tmp_path)
-    done = subprocess.run([newer[0], "check-config", "alertmanager.yml"], cwd=root, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([_newer_amtool(), "check-config", "alertmanager.yml"], cwd=root, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -476,3 +469,107 @@ def test_newer_receivers_fixture_snapshot(rel, snapshot):
     from conftest import snapshot_extension
 
     assert render(load(NEWER))[rel] == snapshot(extension_class=snapshot_extension(rel))
+
+
+# --- values the hostile sweep found (tests/hostile.py, docs/hardening.md) ---------------------------
+
+
+def _newer_amtool() -> str:
+    from toolsets import all_toolsets
+
+    from sfmon.tools.versions import detect
+
+    newer = [p for t in all_toolsets().values() if (p := t.path("amtool")) and (v := detect(p)) and v[:2] >= (0, 27)]
+    if not newer:
+        skip_or_fail("no amtool 0.27 or later (make tools builds Alertmanager 0.35)")
+    return newer[0]
+
+
+@pytest.mark.parametrize("title", ["{", "Alert {", "{{ .Status }} {"])
+def test_a_title_ending_in_a_brace_renders_as_written(amtool, tmp_path, title):
+    """The title sits right before `{{ end }}` in sfmon.tmpl: a trailing `{` must not join it
+    into `{{{`, which Go reads as an action (amtool refused the file)."""
+    data = data_of(NEWER)
+    del data["alertmanager"]["version"]
+    data["receivers"] = [data["receivers"][0]]
+    data["routing"] = {"receiver": "mail"}
+    data["alertmanager"]["messages"]["title"] = title
+    files = render(load(write_spec(tmp_path, data)))
+    root = write_files(files, tmp_path / "out")
+    done = subprocess.run([amtool, "check-config", "alertmanager.yml"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    subject = render_field(amtool, root, '{{ template "sfmon.email.subject" . }}', cases(files)[0]["data"])
+    assert subject == title.replace("{{ .Status }}", "firing")
+
+
+def test_pushover_durations_are_written_in_go_units(tmp_path):
+    """Alertmanager reads Pushover's retry and expire with Go's time.ParseDuration, which has no
+    d, w or y: 4w is written 672h, and the newest amtool accepts the file."""
+    data = data_of(NEWER)
+    phone = next(r for r in data["receivers"] if r["name"] == "phone")
+    phone["pushover"] |= {"retry": "1d1m", "expire": "4w"}
+    files = render(load(write_spec(tmp_path, data)))
+    entry = safe.load(files["alertmanager.yml"])["receivers"][2]["pushover_configs"][0]
+    assert (entry["retry"], entry["expire"]) == ("24h1m", "672h")
+    root = write_files(files, tmp_path / "out")
+    done = subprocess.run([_newer_amtool(), "check-config", "alertmanager.yml"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- UTF-8 label and annotation names in the messages (Prometheus 3, Alertmanager 0.27) -------------
+
+
+def _utf8_messages(tmp_path: Path, prometheus: str | None = "3.5") -> Path:
+    """The email receiver of the newer fixture, its alert carrying a dotted label and a dotted
+    annotation, which the messages list and link."""
+    data = data_of(NEWER)
+    data["receivers"] = [data["receivers"][0], {"name": "chat", "slack": {"channel": "#ops", "api_url_file": "/run/secrets/slack"}}]
+    data["routing"] = {"receiver": "mail", "routes": [{"match": {"severity": "critical"}, "notify": ["chat"], "continue": True}]}
+    data["alertmanager"]["version"] = "0.27"
+    if prometheus:
+        data["prometheus"] = {"version": prometheus}
+    alert = data["alerts"][0]
+    alert["labels"] = {"deployment.environment": "prod"}
+    alert["annotations"] = {"runbook.url": "https://runbooks.example.com/x"}
+    data["alertmanager"]["messages"] = {"labels": ["deployment.environment", "instance"], "links": {"runbook.url": "Runbook"}}
+    return write_spec(tmp_path, data)
+
+
+@pytest.mark.matrix
+def test_utf8_label_and_annotation_names_reach_the_messages(amtool, tmp_path):
+    """A dotted name is printed through a Go string constant and looked up with `index`: the
+    text, HTML and Slack bodies show it as written (every amtool renders these templates)."""
+    files = render(load(_utf8_messages(tmp_path)))
+    assert '{{ "deployment.environment" }}: ' in files["notifications/sfmon.tmpl"]
+    root = write_files(files, tmp_path / "out")
+    data = cases(files)[0]["data"]
+    body = render_field(amtool, root, '{{ template "sfmon.email.text" . }}', data)
+    assert "  deployment.environment: prod\n  instance: app:8000\n" in body
+    assert "  Runbook: https://runbooks.example.com/x\n" in body
+    html = render_field(amtool, root, '{{ template "sfmon.email.html" . }}', data, "html")
+    assert "<li>deployment.environment: prod</li>" in html and '<a href="https://runbooks.example.com/x">Runbook</a>' in html
+    slack = render_field(amtool, root, '{{ template "sfmon.slack.text" . }}', data)
+    assert "• deployment.environment: `prod`" in slack and "<https://runbooks.example.com/x|Runbook>" in slack
+
+
+@pytest.mark.matrix
+def test_utf8_messages_validate_on_prometheus_3(promtool, amtool, tmp_path):
+    """3.x: `sfmon validate` passes, the message tests included; promtool 2.42 refuses the dotted
+    annotation name, as sfmon refuses the spec when it targets 2.x."""
+    spec = _utf8_messages(tmp_path)
+    found, out = generated_for(promtool, spec, tmp_path)
+    if found >= (3, 0):
+        done = run_sfmon("validate", "--spec", str(spec), "--out", str(out), timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    else:
+        done = subprocess.run([promtool, "check", "rules", str(out / "alerts.yml")], capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0
+        assert "runbook.url" in done.stdout + done.stderr
+
+
+def test_utf8_message_labels_refused_before_prometheus_3_at_the_field(tmp_path):
+    with pytest.raises(SpecError) as err:
+        load(_utf8_messages(tmp_path, prometheus=None))
+    found = {p.message.split(":")[0]: p for p in err.value.problems}
+    assert "alertmanager.messages.labels[0]" in found and "alertmanager.messages.links.runbook.url" in found, list(found)
+    assert "is no legacy label name" in found["alertmanager.messages.labels[0]"].message

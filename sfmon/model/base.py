@@ -49,8 +49,7 @@ class StrictModel(BaseModel):
 
 
 def _legacy_label_name(value: str) -> str:
-    """A label name every release reads bare: for consumers that never read UTF-8 names
-    (Grafana variables, notification templates' field access)."""
+    """A label name every release reads bare: for Grafana variables, whose `$name` is an identifier."""
     if not LABEL_NAME_RE.match(value):
         raise ValueError(f"invalid label name {value!r}: use letters, digits and _, not starting with a digit")
     return _label_name(value)

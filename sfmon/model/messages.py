@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator
 
-from sfmon.model.base import LegacyLabelName, NonEmpty, StrictModel
+from sfmon.model.base import LabelName, NonEmpty, StrictModel
 
 # Alertmanager's template functions, every release sfmon supports (template/template.go,
 # DefaultFuncs): 0.26 added trimSpace, 0.28 date, tz, since and humanizeDuration. A function
@@ -58,10 +58,10 @@ class Messages(StrictModel):
         description="a notification's title: email subject, Slack title, PagerDuty and Opsgenie summary (Go template over "
         "Alertmanager's data: .Status, .CommonLabels, .Alerts ...)",
     )
-    labels: list[LegacyLabelName] = Field(  # notification templates read them as fields
+    labels: list[LabelName] = Field(  # UTF-8 names when the targeted releases read them
         default_factory=lambda: ["severity", "job", "instance"], description="labels listed with each alert, where it has them"
     )
-    links: dict[LegacyLabelName, NonEmpty] = Field(
+    links: dict[LabelName, NonEmpty] = Field(
         default_factory=lambda: {"runbook_url": "Runbook", "dashboard_url": "Dashboard"},
         description="annotation -> link text: each alert's annotations shown as links, where it has them",
     )

@@ -47,6 +47,8 @@ def _environments(templates: str) -> tuple[Any, Any, Any, Any]:
         e.filters["expand"] = Expansion
         e.filters["gocall"] = _gocall
         e.filters["gostr"] = _gostr
+        e.filters["goembed"] = _goembed
+        e.filters["gotext"] = _gotext
         e.filters["block"] = yaml_block
         e.filters["flow"] = _flow
         return e
@@ -69,6 +71,22 @@ def _gocall(name: str) -> str:
     """A Go template action that executes the named template with the dot: what a field in
     alertmanager.yml writes to use one of sfmon's notification templates."""
     return "{{ template " + _gostr(name) + " . }}"
+
+
+def _goembed(text: str) -> str:
+    """Go template text placed right before an action: a trailing `{` would join the action's
+    `{{` into `{{{`, which Go reads as an action starting with `{`; it is written as an action
+    printing the brace instead."""
+    return text[:-1] + '{{ "{" }}' if text.endswith("{") else text
+
+
+def _gotext(name: str) -> str:
+    """A label or annotation name printed as text in a Go template: as written when it is a
+    legacy name (the text says exactly that), else as an action printing it as a Go string, so
+    that no character of a UTF-8 name can open or close an action."""
+    from sfmon.semantics.names import legacy_label
+
+    return name if legacy_label(name) else "{{ " + _gostr(name) + " }}"
 
 
 def _flow(value: Any) -> Raw:
